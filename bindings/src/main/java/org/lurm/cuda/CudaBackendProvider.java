@@ -1,0 +1,63 @@
+package org.lurm.cuda;
+
+import java.util.EnumSet;
+import java.util.Set;
+import org.lurm.backend.Availability;
+import org.lurm.backend.Backend;
+import org.lurm.backend.BackendProvider;
+import org.lurm.backend.Capability;
+
+/**
+ * "cuda": the GPU backend. It probes through our own library first (no JavaCPP CUDA class is touched
+ * before a device is confirmed) and reports why it cannot run: library missing, wrong ABI, no driver
+ * ("cudaGetDeviceCount returned 35 ..."), no device, or ops not yet implemented in this version.
+ *
+ * <p>Thread-safe; the probe result is computed once.
+ */
+public final class CudaBackendProvider implements BackendProvider {
+    private volatile Availability cached;
+
+    @Override
+    public String name() {
+        return "cuda";
+    }
+
+    @Override
+    public int score() {
+        return 1000;
+    }
+
+    @Override
+    public Set<Capability> capabilities() {
+        return EnumSet.of(Capability.GPU);
+    }
+
+    @Override
+    public Availability availability() {
+        Availability a = cached;
+        if (a == null) cached = a = probe();
+        return a;
+    }
+
+    private static Availability probe() {
+        NativeLibrary lib;
+        try {
+            lib = NativeLibrary.load();
+        } catch (RuntimeException | LinkageError e) {
+            return Availability.no(e.getMessage());
+        }
+        int n;
+        try {
+            n = lib.deviceCount();
+        } catch (CudaException e) {
+            return Availability.no("no usable CUDA driver: cudaGetDeviceCount returned " + e.code() + " (" + lib.errorText(e.code()) + ")");
+        }
+        if (n == 0) return Availability.no("no CUDA device: cudaGetDeviceCount found 0 devices");
+        return Availability.no("CUDA device present (" + lib.deviceDescription(0) + ") but the GPU ops of the LURM pipeline are not in this version of lurm-bindings yet");
+    }
+
+    @Override
+    public Backend create(int threads) {
+        throw new IllegalStateException("cuda backend cannot run: " + String.join("; ", availability().reasons()));
+    }
+}

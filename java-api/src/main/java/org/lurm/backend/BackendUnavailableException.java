@@ -1,0 +1,8 @@
+package org.lurm.backend;
+
+/** A forced backend cannot run here, or no backend can; the message lists every reason. */
+public class BackendUnavailableException extends RuntimeException {
+    public BackendUnavailableException(String message) {
+        super(message);
+    }
+}

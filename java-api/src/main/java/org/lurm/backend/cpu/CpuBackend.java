@@ -1,0 +1,203 @@
+package org.lurm.backend.cpu;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Set;
+import org.lurm.backend.Backend;
+import org.lurm.backend.Capability;
+import org.lurm.boi.BoiAggregator;
+import org.lurm.boi.BoiConfig;
+import org.lurm.boi.BoiSet;
+import org.lurm.events.EventTable;
+import org.lurm.memory.F32Array;
+import org.lurm.memory.I32Array;
+import org.lurm.memory.I64Array;
+import org.lurm.memory.MemoryScope;
+
+/**
+ * The CPU backend: the same code for the Vector API ("cpu") and the plain scalar reference ("cpu-scalar"),
+ * differing only in the {@link VectorKernels} it is given. Parallel over all requested threads.
+ *
+ * <p>Thread-safe; {@link #close()} is idempotent and stops the worker threads.
+ */
+public final class CpuBackend implements Backend {
+    private final String name;
+    private final VectorKernels k;
+    private final Parallel par;
+    private final Set<Capability> caps;
+
+    public CpuBackend(String name, VectorKernels kernels, int threads, Set<Capability> caps) {
+        this.name = name;
+        this.k = kernels;
+        this.par = new Parallel(threads);
+        this.caps = Set.copyOf(caps);
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public Set<Capability> capabilities() {
+        return caps;
+    }
+
+    @Override
+    public int threads() {
+        return par.threads();
+    }
+
+    public VectorKernels kernels() {
+        return k;
+    }
+
+    public Parallel parallel() {
+        return par;
+    }
+
+    @Override
+    public float dot(F32Array a, long aOff, F32Array b, long bOff, int n) {
+        checkRange("a", a, aOff, n);
+        checkRange("b", b, bOff, n);
+        return k.dot(a.segment(), aOff, b.segment(), bOff, n);
+    }
+
+    @Override
+    public void gemm(boolean transA, boolean transB, int m, int n, int kk, float alpha, F32Array a, F32Array b, float beta, F32Array c) {
+        checkRange("A", a, 0, (long) m * kk);
+        checkRange("B", b, 0, (long) kk * n);
+        checkRange("C", c, 0, (long) m * n);
+        MemorySegment as = a.segment(), bs = b.segment(), cs = c.segment();
+        if (transB) {
+            // C[i,j] = A_i . B_j : contiguous dot products when A is not transposed.
+            F32Array at = transA ? transpose(a, kk, m) : a;
+            MemorySegment ats = at.segment();
+            par.forRange(m, Math.max(1, 4096 / Math.max(1, n * kk / 64 + 1)), (chunk, lo, hi) -> {
+                float[] out4 = new float[4];
+                for (long i = lo; i < hi; i++) {
+                    long ao = i * kk;
+                    int j = 0;
+                    for (; j + 4 <= n; j += 4) {
+                        k.dot4(ats, ao, bs, (long) j * kk, (long) (j + 1) * kk, (long) (j + 2) * kk, (long) (j + 3) * kk, kk, out4);
+                        for (int q = 0; q < 4; q++) store(cs, i * n + j + q, alpha * out4[q], beta);
+                    }
+                    for (; j < n; j++) store(cs, i * n + j, alpha * k.dot(ats, ao, bs, (long) j * kk, kk), beta);
+                }
+            });
+            return;
+        }
+        // C[i,:] = beta*C[i,:] + alpha * sum_p op(A)[i,p] * B[p,:]: rows of B streamed with axpy.
+        par.forRange(m, 1, (chunk, lo, hi) -> {
+            for (long i = lo; i < hi; i++) {
+                long co = i * n;
+                if (beta == 0f) c.segment().asSlice(co * 4, (long) n * 4).fill((byte) 0);
+                else if (beta != 1f) for (int j = 0; j < n; j++) cs.setAtIndex(F32Array.LAYOUT, co + j, beta * cs.getAtIndex(F32Array.LAYOUT, co + j));
+                for (int p = 0; p < kk; p++) {
+                    float av = transA ? as.getAtIndex(F32Array.LAYOUT, (long) p * m + i) : as.getAtIndex(F32Array.LAYOUT, i * kk + p);
+                    if (av != 0f) k.axpy(alpha * av, bs, (long) p * n, cs, co, n);
+                }
+            }
+        });
+    }
+
+    private static void store(MemorySegment c, long idx, float v, float beta) {
+        if (beta != 0f) v += beta * c.getAtIndex(F32Array.LAYOUT, idx);
+        c.setAtIndex(F32Array.LAYOUT, idx, v);
+    }
+
+    private static F32Array transpose(F32Array a, int rows, int cols) {
+        float[] t = new float[rows * cols];
+        for (int r = 0; r < rows; r++) for (int c = 0; c < cols; c++) t[c * rows + r] = a.get((long) r * cols + c);
+        return F32Array.wrap(t);
+    }
+
+    @Override
+    public void csrMultiply(boolean transpose, I64Array rowPtr, I32Array cols, F32Array vals, int nRows, int nCols,
+                            F32Array dense, int r, F32Array out) {
+        if (rowPtr.length() != nRows + 1L) throw new IllegalArgumentException("rowPtr must have nRows+1 = " + (nRows + 1L) + " entries, has " + rowPtr.length());
+        long nnz = rowPtr.get(nRows);
+        if (cols.length() < nnz || vals.length() < nnz) throw new IllegalArgumentException("cols/vals shorter than rowPtr[nRows] = " + nnz);
+        if (transpose) {
+            // Transpose once (counting sort by column) so that every output row is written by one thread.
+            long[] tPtr = new long[nCols + 1];
+            for (long j = 0; j < nnz; j++) tPtr[checkCol(cols.get(j), nCols) + 1]++;
+            for (int c = 0; c < nCols; c++) tPtr[c + 1] += tPtr[c];
+            int[] tCols = new int[Math.toIntExact(nnz)];
+            float[] tVals = new float[tCols.length];
+            long[] fill = tPtr.clone();
+            for (int row = 0; row < nRows; row++) {
+                for (long j = rowPtr.get(row), e = rowPtr.get(row + 1); j < e; j++) {
+                    int dst = (int) fill[cols.get(j)]++;
+                    tCols[dst] = row;
+                    tVals[dst] = vals.get(j);
+                }
+            }
+            csrMultiply(false, I64Array.wrap(tPtr), I32Array.wrap(tCols), F32Array.wrap(tVals), nCols, nRows, dense, r, out);
+            return;
+        }
+        checkRange("dense", dense, 0, (long) nCols * r);
+        checkRange("out", out, 0, (long) nRows * r);
+        MemorySegment ds = dense.segment(), os = out.segment();
+        par.forRange(nRows, 64, (chunk, lo, hi) -> {
+            os.asSlice(lo * r * 4L, (hi - lo) * r * 4L).fill((byte) 0);
+            for (long row = lo; row < hi; row++) {
+                for (long j = rowPtr.get(row), e = rowPtr.get(row + 1); j < e; j++) {
+                    int c = checkCol(cols.get(j), nCols);
+                    k.axpy(vals.get(j), ds, (long) c * r, os, row * r, r);
+                }
+            }
+        });
+    }
+
+    private static int checkCol(int c, int nCols) {
+        if (c < 0 || c >= nCols) throw new IndexOutOfBoundsException("CSR column " + c + " outside [0, " + nCols + ")");
+        return c;
+    }
+
+    @Override
+    public void assignNearest(F32Array points, int n, F32Array centroids, int kc, int dim, I32Array outIndex, F32Array outScore) {
+        if (kc < 1) throw new IllegalArgumentException("need at least one centroid");
+        checkRange("points", points, 0, (long) n * dim);
+        checkRange("centroids", centroids, 0, (long) kc * dim);
+        if (outIndex.length() < n || outScore.length() < n) throw new IllegalArgumentException("outputs shorter than n = " + n);
+        MemorySegment ps = points.segment(), cs = centroids.segment();
+        par.forRange(n, 16, (chunk, lo, hi) -> {
+            float[] o4 = new float[4];
+            for (long i = lo; i < hi; i++) {
+                long po = i * dim;
+                int best = 0;
+                float bestS = Float.NEGATIVE_INFINITY;
+                int c = 0;
+                for (; c + 4 <= kc; c += 4) {
+                    k.dot4(ps, po, cs, (long) c * dim, (long) (c + 1) * dim, (long) (c + 2) * dim, (long) (c + 3) * dim, dim, o4);
+                    for (int q = 0; q < 4; q++) if (o4[q] > bestS) { bestS = o4[q]; best = c + q; }
+                }
+                for (; c < kc; c++) {
+                    float s = k.dot(ps, po, cs, (long) c * dim, dim);
+                    if (s > bestS) { bestS = s; best = c; }
+                }
+                outIndex.set(i, best);
+                outScore.set(i, bestS);
+            }
+        });
+    }
+
+    @Override
+    public BoiSet aggregate(EventTable events, I32Array itemInterest, int numInterests, BoiConfig config, MemoryScope scope) {
+        return BoiAggregator.aggregate(events, itemInterest, numInterests, config, scope, par);
+    }
+
+    private static void checkRange(String what, F32Array a, long off, long n) {
+        if (off < 0 || n < 0 || off + n > a.length()) throw new IndexOutOfBoundsException(what + ": [" + off + ", " + (off + n) + ") outside array of " + a.length());
+    }
+
+    @Override
+    public void close() {
+        par.close();
+    }
+
+    @Override
+    public String toString() {
+        return "CpuBackend[" + name + ", " + k.name() + ", " + threads() + " threads]";
+    }
+}

@@ -1,0 +1,37 @@
+package org.lurm.backend.cpu;
+
+import java.lang.foreign.MemorySegment;
+import org.lurm.memory.F32Array;
+
+/** Plain-Java reference kernels: the yardstick every other backend is tested against. */
+public final class ScalarKernels implements VectorKernels {
+    public static final ScalarKernels INSTANCE = new ScalarKernels();
+
+    @Override
+    public String name() {
+        return "scalar";
+    }
+
+    @Override
+    public float dot(MemorySegment a, long aOff, MemorySegment b, long bOff, int n) {
+        float s = 0f;
+        for (int i = 0; i < n; i++) s += a.getAtIndex(F32Array.LAYOUT, aOff + i) * b.getAtIndex(F32Array.LAYOUT, bOff + i);
+        return s;
+    }
+
+    @Override
+    public void axpy(float alpha, MemorySegment x, long xOff, MemorySegment y, long yOff, int n) {
+        for (int i = 0; i < n; i++) {
+            long yi = yOff + i;
+            y.setAtIndex(F32Array.LAYOUT, yi, y.getAtIndex(F32Array.LAYOUT, yi) + alpha * x.getAtIndex(F32Array.LAYOUT, xOff + i));
+        }
+    }
+
+    @Override
+    public void dot4(MemorySegment x, long xOff, MemorySegment m, long o0, long o1, long o2, long o3, int n, float[] out) {
+        out[0] = dot(x, xOff, m, o0, n);
+        out[1] = dot(x, xOff, m, o1, n);
+        out[2] = dot(x, xOff, m, o2, n);
+        out[3] = dot(x, xOff, m, o3, n);
+    }
+}

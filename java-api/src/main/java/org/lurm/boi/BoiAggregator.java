@@ -1,0 +1,404 @@
+package org.lurm.boi;
+
+import java.util.Arrays;
+import org.lurm.backend.cpu.Parallel;
+import org.lurm.events.EventTable;
+import org.lurm.memory.F32Array;
+import org.lurm.memory.I32Array;
+import org.lurm.memory.I64Array;
+import org.lurm.memory.MemoryScope;
+
+/**
+ * The CPU Bag-of-Interests aggregation (MODEL.md, Stage 1).
+ *
+ * <p>Algorithm: a stable counting sort of event positions by user (skipped when the table is already
+ * grouped by user); then, in parallel over user ranges balanced by event count, for each user and scale one
+ * primitive open-addressing hash of packed (period, interest) keys sums the weights (in double, in event
+ * order), the distinct keys are sorted, periods beyond T_max are folded into the history row, and rows go to
+ * per-chunk buffers that are finally copied into off-heap CSR. Document frequencies come from a last pass
+ * with one marker array per thread. Nothing is ever densified to K: per-user work is O(events log events).
+ *
+ * <p>Entries whose summed weight is exactly 0 (zero-weight events) are not stored, so a period with only
+ * zero-weight events has no row.
+ *
+ * <p>Thread-safe (stateless).
+ */
+public final class BoiAggregator {
+    private BoiAggregator() {
+    }
+
+    /** Single-threaded convenience. */
+    public static BoiSet aggregate(EventTable events, I32Array itemInterest, int numInterests, BoiConfig config, MemoryScope scope) {
+        try (Parallel p = new Parallel(1)) {
+            return aggregate(events, itemInterest, numInterests, config, scope, p);
+        }
+    }
+
+    public static BoiSet aggregate(EventTable events, I32Array itemInterest, int numInterests, BoiConfig config, MemoryScope scope, Parallel par) {
+        if (numInterests < 1) throw new IllegalArgumentException("numInterests must be >= 1, got " + numInterests);
+        if (itemInterest.length() < events.numItems()) {
+            throw new IllegalArgumentException("item-to-interest table has " + itemInterest.length() + " entries but the events use " + events.numItems() + " items");
+        }
+        long e64 = events.size();
+        if (e64 > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("at most 2^31-9 events per aggregation call, got " + e64 + ": aggregate in parts and merge");
+        int nEvents = (int) e64;
+        int nUsers = events.numUsers();
+        I32Array userCol = events.userColumn();
+
+        // 1. Group event positions by user (stable), unless the table already is.
+        int[] userStart = new int[nUsers + 1];
+        boolean grouped = true;
+        int prevUser = -1;
+        for (int i = 0; i < nEvents; i++) {
+            int u = userCol.get(i);
+            if (u < 0 || u >= nUsers) throw new IllegalArgumentException("event " + i + ": user index " + u + " outside the user dictionary of " + nUsers);
+            userStart[u + 1]++;
+            if (u < prevUser) grouped = false;
+            prevUser = u;
+        }
+        for (int u = 0; u < nUsers; u++) userStart[u + 1] += userStart[u];
+        int[] perm = null;
+        if (!grouped) {
+            perm = new int[nEvents];
+            int[] fill = Arrays.copyOf(userStart, nUsers);
+            for (int i = 0; i < nEvents; i++) perm[fill[userCol.get(i)]++] = i;
+        }
+
+        // 2. Per user-range chunks, balanced by events.
+        int nChunks = Math.max(1, Math.min(nUsers, par.threads() * 8));
+        int[] chunkUser = new int[nChunks + 1];
+        for (int c = 1; c < nChunks; c++) {
+            long target = (long) nEvents * c / nChunks;
+            int lo = chunkUser[c - 1], hi = nUsers;
+            while (lo < hi) {
+                int mid = (lo + hi) >>> 1;
+                if (userStart[mid] < target) lo = mid + 1;
+                else hi = mid;
+            }
+            chunkUser[c] = lo;
+        }
+        chunkUser[nChunks] = nUsers;
+        ChunkOut[] outs = new ChunkOut[nChunks];
+        int[] userRows = new int[nUsers];
+        final int[] permF = perm;
+        par.forRange(nChunks, nChunks, 1, (chunk, lo, hi) -> {
+            for (long c = lo; c < hi; c++) {
+                ChunkOut out = new ChunkOut();
+                new UserWorker(events, itemInterest, numInterests, config, permF, userStart, out, userRows)
+                        .run(chunkUser[(int) c], chunkUser[(int) c + 1]);
+                outs[(int) c] = out;
+            }
+        });
+
+        // 3. Concatenate into off-heap CSR.
+        long rows = 0, nnz = 0, skipped = 0;
+        for (ChunkOut o : outs) {
+            rows += o.rows;
+            nnz += o.nnz;
+            skipped += o.skipped;
+        }
+        I64Array rowPtr = scope.allocateI64(rows + 1);
+        I32Array cols = scope.allocateI32(nnz);
+        F32Array vals = scope.allocateF32(nnz);
+        I32Array rowUser = scope.allocateI32(rows);
+        I32Array rowScale = scope.allocateI32(rows);
+        I64Array rowPeriod = scope.allocateI64(rows);
+        I64Array userRowPtr = scope.allocateI64(nUsers + 1L);
+        long r0 = 0, n0 = 0;
+        for (ChunkOut o : outs) {
+            for (int r = 0; r < o.rows; r++) rowPtr.set(r0 + r, n0 + o.rowStart[r]);
+            cols.copyFrom(o.cols, 0, n0, o.nnz);
+            vals.copyFrom(o.vals, 0, n0, o.nnz);
+            rowUser.copyFrom(o.rowUser, 0, r0, o.rows);
+            rowScale.copyFrom(o.rowScale, 0, r0, o.rows);
+            rowPeriod.copyFrom(o.rowPeriod, 0, r0, o.rows);
+            r0 += o.rows;
+            n0 += o.nnz;
+        }
+        rowPtr.set(rows, nnz);
+        long acc = 0;
+        for (int u = 0; u < nUsers; u++) {
+            userRowPtr.set(u, acc);
+            acc += userRows[u];
+        }
+        userRowPtr.set(nUsers, acc);
+        I32Array df = scope.allocateI32(numInterests);
+        documentFrequencies(rowPtr, cols, userRowPtr, nUsers, numInterests, df, par);
+        return new BoiSet(config, numInterests, nUsers, rowPtr, cols, vals, rowUser, rowScale, rowPeriod, userRowPtr, df,
+                nEvents - skipped, skipped);
+    }
+
+    /** df[k] = number of users with any non-zero on interest k (one marker array per chunk, then summed). */
+    static void documentFrequencies(I64Array rowPtr, I32Array cols, I64Array userRowPtr, int nUsers, int numInterests, I32Array df, Parallel par) {
+        int chunks = Math.max(1, Math.min(par.threads(), nUsers));
+        int[][] partial = new int[chunks][];
+        par.forRange(nUsers, chunks, 1, (chunk, lo, hi) -> {
+            int[] d = new int[numInterests];
+            int[] mark = new int[numInterests];
+            Arrays.fill(mark, -1);
+            for (long u = lo; u < hi; u++) {
+                for (long r = userRowPtr.get(u), re = userRowPtr.get(u + 1); r < re; r++) {
+                    for (long j = rowPtr.get(r), je = rowPtr.get(r + 1); j < je; j++) {
+                        int k = cols.get(j);
+                        if (mark[k] != (int) u) {
+                            mark[k] = (int) u;
+                            d[k]++;
+                        }
+                    }
+                }
+            }
+            partial[chunk] = d;
+        });
+        for (int k = 0; k < numInterests; k++) {
+            int s = 0;
+            for (int[] p : partial) if (p != null) s += p[k];
+            df.set(k, s);
+        }
+    }
+
+    /** Growable per-chunk output buffers. */
+    static final class ChunkOut {
+        int rows, nnz;
+        long skipped;
+        int[] rowStart = new int[64];
+        int[] rowUser = new int[64];
+        int[] rowScale = new int[64];
+        long[] rowPeriod = new long[64];
+        int[] cols = new int[256];
+        float[] vals = new float[256];
+
+        void beginRow(int user, int scaleCode, long period) {
+            if (rows == rowStart.length) {
+                int cap = rows * 2;
+                rowStart = Arrays.copyOf(rowStart, cap);
+                rowUser = Arrays.copyOf(rowUser, cap);
+                rowScale = Arrays.copyOf(rowScale, cap);
+                rowPeriod = Arrays.copyOf(rowPeriod, cap);
+            }
+            rowStart[rows] = nnz;
+            rowUser[rows] = user;
+            rowScale[rows] = scaleCode;
+            rowPeriod[rows] = period;
+            rows++;
+        }
+
+        void add(int col, float val) {
+            if (nnz == cols.length) {
+                if (nnz > Integer.MAX_VALUE / 2 - 16) throw new IllegalStateException("more than 2^30 non-zeros in one aggregation chunk: aggregate in parts and merge");
+                cols = Arrays.copyOf(cols, nnz * 2);
+                vals = Arrays.copyOf(vals, nnz * 2);
+            }
+            cols[nnz] = col;
+            vals[nnz] = val;
+            nnz++;
+        }
+    }
+
+    /** Aggregates a range of users into one {@link ChunkOut}; holds reusable scratch space. */
+    private static final class UserWorker {
+        private final EventTable ev;
+        private final I32Array itemInterest;
+        private final int numInterests;
+        private final BoiConfig cfg;
+        private final int[] perm;
+        private final int[] userStart;
+        private final ChunkOut out;
+        private final int[] userRows;
+        private final int kBits;
+        private final long kMask;
+        private final LongDoubleHash hash = new LongDoubleHash();
+        private int[] interest = new int[64];
+        private float[] weight = new float[64];
+        private long[] time = new long[64];
+        private long[] keys = new long[64];
+        private double[] sums = new double[64];
+
+        UserWorker(EventTable ev, I32Array itemInterest, int numInterests, BoiConfig cfg, int[] perm, int[] userStart, ChunkOut out, int[] userRows) {
+            this.ev = ev;
+            this.itemInterest = itemInterest;
+            this.numInterests = numInterests;
+            this.cfg = cfg;
+            this.perm = perm;
+            this.userStart = userStart;
+            this.out = out;
+            this.userRows = userRows;
+            this.kBits = Math.max(1, 32 - Integer.numberOfLeadingZeros(numInterests - 1));
+            this.kMask = (1L << kBits) - 1;
+        }
+
+        void run(int uLo, int uHi) {
+            for (int u = uLo; u < uHi; u++) user(u);
+        }
+
+        private void user(int u) {
+            int s0 = userStart[u], n = userStart[u + 1] - s0;
+            if (n == 0) return;
+            if (interest.length < n) {
+                int cap = Math.max(n, interest.length * 2);
+                interest = new int[cap];
+                weight = new float[cap];
+                time = new long[cap];
+            }
+            // Gather this user's events once (interest, weighted value, time), in table order.
+            int m = 0;
+            for (int q = 0; q < n; q++) {
+                int i = perm == null ? s0 + q : perm[s0 + q];
+                int item = ev.item(i);
+                int k = itemInterest.get(item);
+                if (k < 0) {
+                    if (cfg.lenient()) {
+                        out.skipped++;
+                        continue;
+                    }
+                    throw new IllegalArgumentException("event " + i + " (user '" + ev.users().id(u) + "'): item '" + ev.items().id(item)
+                            + "' has no interest; assign it (e.g. from its text embedding) or aggregate with lenient=true to skip and count such events");
+                }
+                if (k >= numInterests) throw new IllegalArgumentException("item '" + ev.items().id(item) + "' maps to interest " + k + " but K = " + numInterests);
+                float w = ev.weight(i) * cfg.typeWeight(ev.type(i));
+                interest[m] = k;
+                weight[m] = w;
+                time[m] = ev.timestamp(i);
+                m++;
+            }
+            int rowsBefore = out.rows;
+            for (int s = 0; s < cfg.scales().size(); s++) scale(u, s, m);
+            userRows[u] = out.rows - rowsBefore;
+        }
+
+        private void scale(int u, int s, int m) {
+            if (m == 0) return;
+            Scale sc = cfg.scales().get(s);
+            long origin = cfg.origin();
+            long pMin = Long.MAX_VALUE, pMax = Long.MIN_VALUE;
+            for (int q = 0; q < m; q++) {
+                long p = sc.period(time[q], origin);
+                if (p < pMin) pMin = p;
+                if (p > pMax) pMax = p;
+            }
+            long span = pMax - pMin; // may overflow for absurd spans: checked below
+            if (span < 0 || span > (Long.MAX_VALUE >>> kBits)) {
+                throw new IllegalArgumentException("user '" + ev.users().id(u) + "': timestamps span more periods of scale '" + sc.name()
+                        + "' than can be indexed (" + pMin + " .. " + pMax + "); check the timestamp unit (seconds expected)");
+            }
+            hash.reset(m);
+            for (int q = 0; q < m; q++) {
+                if (weight[q] == 0f) continue;
+                long key = ((sc.period(time[q], origin) - pMin) << kBits) | interest[q];
+                hash.add(key, weight[q]);
+            }
+            int d = hash.size();
+            if (d == 0) return;
+            if (keys.length < d) {
+                keys = new long[Math.max(d, keys.length * 2)];
+                sums = new double[keys.length];
+            }
+            hash.keys(keys);
+            Arrays.sort(keys, 0, d);
+            for (int q = 0; q < d; q++) sums[q] = hash.get(keys[q]);
+            // Distinct periods, newest last; fold all but the newest tMax into the history row.
+            int periods = 0;
+            for (int q = 0; q < d; q++) if (q == 0 || (keys[q] >>> kBits) != (keys[q - 1] >>> kBits)) periods++;
+            int fold = Math.max(0, periods - sc.tMax());
+            int q = 0;
+            if (fold > 0) {
+                int seen = 0;
+                int end = 0;
+                while (end < d) {
+                    if (end == 0 || (keys[end] >>> kBits) != (keys[end - 1] >>> kBits)) {
+                        if (seen == fold) break;
+                        seen++;
+                    }
+                    end++;
+                }
+                long newestFolded = pMin + (keys[end - 1] >>> kBits);
+                hash.reset(end);
+                for (int x = 0; x < end; x++) hash.add(keys[x] & kMask, sums[x]);
+                int hd = hash.size();
+                long[] hk = new long[hd];
+                hash.keys(hk);
+                Arrays.sort(hk);
+                out.beginRow(u, BoiSet.scaleCode(s, true), newestFolded);
+                for (long k : hk) out.add((int) k, (float) hash.get(k));
+                q = end;
+            }
+            while (q < d) {
+                long rel = keys[q] >>> kBits;
+                out.beginRow(u, BoiSet.scaleCode(s, false), pMin + rel);
+                while (q < d && (keys[q] >>> kBits) == rel) {
+                    out.add((int) (keys[q] & kMask), (float) sums[q]);
+                    q++;
+                }
+            }
+        }
+    }
+
+    /** Open-addressing hash from non-negative long keys to double sums; reset in O(used). */
+    static final class LongDoubleHash {
+        private long[] k = new long[64];
+        private double[] v = new double[64];
+        private int[] used = new int[64];
+        private int size;
+        private int mask = 63;
+
+        LongDoubleHash() {
+            Arrays.fill(k, -1);
+        }
+
+        /** Empties the table and makes room for {@code expected} keys at load factor <= 1/2. */
+        void reset(int expected) {
+            for (int i = 0; i < size; i++) k[used[i]] = -1;
+            size = 0;
+            int cap = Integer.highestOneBit(Math.max(16, expected * 2 - 1)) << 1;
+            if (cap > k.length) {
+                k = new long[cap];
+                v = new double[cap];
+                used = new int[cap];
+                mask = cap - 1;
+                Arrays.fill(k, -1);
+            }
+        }
+
+        private static int mix(long x) {
+            x ^= x >>> 33;
+            x *= 0xff51afd7ed558ccdL;
+            x ^= x >>> 33;
+            return (int) x;
+        }
+
+        void add(long key, double w) {
+            int i = mix(key) & mask;
+            while (true) {
+                long kk = k[i];
+                if (kk == key) {
+                    v[i] += w;
+                    return;
+                }
+                if (kk == -1) {
+                    k[i] = key;
+                    v[i] = w;
+                    used[size++] = i;
+                    return;
+                }
+                i = (i + 1) & mask;
+            }
+        }
+
+        double get(long key) {
+            int i = mix(key) & mask;
+            while (true) {
+                long kk = k[i];
+                if (kk == key) return v[i];
+                if (kk == -1) return 0;
+                i = (i + 1) & mask;
+            }
+        }
+
+        int size() {
+            return size;
+        }
+
+        void keys(long[] dst) {
+            for (int i = 0; i < size; i++) dst[i] = k[used[i]];
+        }
+    }
+}

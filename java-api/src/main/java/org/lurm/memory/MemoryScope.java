@@ -1,0 +1,171 @@
+package org.lurm.memory;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Owns off-heap memory. Every {@link F32Array}, {@link I32Array} and {@link I64Array} allocated from a scope
+ * lives exactly as long as the scope: closing the scope frees all of them at once, and any later access
+ * throws {@link IllegalStateException} (never a crash).
+ *
+ * <p>Scopes form a tree: {@link #child(String)} makes a sub-scope for temporaries that is closed before, and
+ * independently of, its parent; closing a parent closes its open children first. Typical use:
+ *
+ * <pre>{@code
+ * try (MemoryScope root = MemoryScope.root("fit")) {
+ *     BoiSet boi = aggregator.aggregate(events, interests, root);     // result owned by root
+ *     try (MemoryScope tmp = root.child("scratch")) {
+ *         F32Array work = tmp.allocateF32(1 << 20);                   // freed when tmp closes
+ *     }
+ * }   // boi's buffers are freed here
+ * }</pre>
+ *
+ * <p><b>Leak accounting.</b> Every open scope is registered with its name and creation site;
+ * {@link #openScopes()} lists them and tests assert it is empty after each test.
+ *
+ * <p><b>Thread-safety.</b> Allocation and close are thread-safe; memory of a scope may be read and written
+ * from any thread (shared arena). Closing a scope while another thread still uses its memory makes that
+ * thread's accesses throw; it never crashes the JVM.
+ */
+public final class MemoryScope implements AutoCloseable {
+    private static final Map<MemoryScope, Throwable> OPEN = new ConcurrentHashMap<>();
+    private static final AtomicLong BYTES = new AtomicLong();
+    private static final boolean TRACK_SITES = Boolean.parseBoolean(System.getProperty("lurm.leak.sites", "true"));
+
+    private final String name;
+    private final MemoryScope parent;
+    private final Arena arena;
+    private final List<MemoryScope> children = new ArrayList<>();
+    private long bytes;
+    private boolean closed;
+
+    private MemoryScope(String name, MemoryScope parent) {
+        this.name = name;
+        this.parent = parent;
+        this.arena = Arena.ofShared();
+        OPEN.put(this, TRACK_SITES ? new Throwable("scope '" + name + "' opened here") : new Throwable(name));
+    }
+
+    /** A new root scope; the caller must close it. */
+    public static MemoryScope root(String name) {
+        return new MemoryScope(name, null);
+    }
+
+    /** A child scope, closed automatically (first) when this scope closes. */
+    public synchronized MemoryScope child(String childName) {
+        ensureOpen();
+        MemoryScope c = new MemoryScope(name + "/" + childName, this);
+        children.add(c);
+        return c;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public synchronized boolean isOpen() {
+        return !closed;
+    }
+
+    /** Bytes allocated directly in this scope (children not included). */
+    public synchronized long allocatedBytes() {
+        return bytes;
+    }
+
+    /** Zero-filled, 64-byte aligned native memory owned by this scope. */
+    public synchronized MemorySegment allocate(long byteSize) {
+        ensureOpen();
+        if (byteSize < 0) throw new IllegalArgumentException("negative allocation size " + byteSize + " in scope '" + name + "'");
+        MemorySegment seg;
+        try {
+            seg = arena.allocate(Math.max(byteSize, 1), 64);
+        } catch (OutOfMemoryError e) {
+            throw new OutOfMemoryError("scope '" + name + "' could not allocate " + byteSize + " bytes off-heap: " + e.getMessage());
+        }
+        bytes += byteSize;
+        BYTES.addAndGet(byteSize);
+        return byteSize == 0 ? seg.asSlice(0, 0) : seg;
+    }
+
+    public F32Array allocateF32(long length) {
+        return new F32Array(allocate(checkedBytes(length, 4)), length);
+    }
+
+    public I32Array allocateI32(long length) {
+        return new I32Array(allocate(checkedBytes(length, 4)), length);
+    }
+
+    public I64Array allocateI64(long length) {
+        return new I64Array(allocate(checkedBytes(length, 8)), length);
+    }
+
+    public F32Array copyOf(float[] values) {
+        F32Array a = allocateF32(values.length);
+        MemorySegment.copy(values, 0, a.segment(), F32Array.LAYOUT, 0, values.length);
+        return a;
+    }
+
+    public I32Array copyOf(int[] values) {
+        I32Array a = allocateI32(values.length);
+        MemorySegment.copy(values, 0, a.segment(), I32Array.LAYOUT, 0, values.length);
+        return a;
+    }
+
+    public I64Array copyOf(long[] values) {
+        I64Array a = allocateI64(values.length);
+        MemorySegment.copy(values, 0, a.segment(), I64Array.LAYOUT, 0, values.length);
+        return a;
+    }
+
+    private long checkedBytes(long length, int elementSize) {
+        if (length < 0) throw new IllegalArgumentException("negative array length " + length + " in scope '" + name + "'");
+        return Math.multiplyExact(length, elementSize);
+    }
+
+    private void ensureOpen() {
+        if (closed) throw new IllegalStateException("memory scope '" + name + "' is closed");
+    }
+
+    /** Idempotent: closes open children first, then frees all memory of this scope. */
+    @Override
+    public void close() {
+        List<MemoryScope> toClose;
+        synchronized (this) {
+            if (closed) return;
+            closed = true;
+            toClose = new ArrayList<>(children);
+            children.clear();
+        }
+        for (int i = toClose.size() - 1; i >= 0; i--) toClose.get(i).close();
+        arena.close();
+        BYTES.addAndGet(-bytes);
+        OPEN.remove(this);
+        if (parent != null) parent.removeChild(this);
+    }
+
+    private synchronized void removeChild(MemoryScope c) {
+        children.remove(c);
+    }
+
+    /** Every scope in this JVM that is still open, with the stack trace of where it was opened. */
+    public static Map<String, Throwable> openScopes() {
+        Map<String, Throwable> m = new java.util.LinkedHashMap<>();
+        OPEN.forEach((s, t) -> m.put(s.name, t));
+        return m;
+    }
+
+    /** Off-heap bytes held by all open scopes in this JVM. */
+    public static long liveBytes() {
+        return BYTES.get();
+    }
+
+    @Override
+    public String toString() {
+        return "MemoryScope[" + name + (closed ? ", closed" : ", " + bytes + " bytes") + "]";
+    }
+}
