@@ -1,0 +1,56 @@
+package org.lurm.memory;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class MemoryScopeTest {
+    @Test
+    void childrenCloseWithParentAndAccessAfterCloseThrows() {
+        long before = MemoryScope.liveBytes();
+        MemoryScope root = MemoryScope.root("root");
+        MemoryScope child = root.child("child");
+        F32Array a = child.allocateF32(100);
+        a.set(99, 3f);
+        assertEquals(3f, a.get(99));
+        assertEquals(before + 400, MemoryScope.liveBytes());
+        assertTrue(MemoryScope.openScopes().containsKey("root/child"));
+        root.close();
+        assertFalse(child.isOpen());
+        assertThrows(IllegalStateException.class, () -> a.get(0), "freed memory is never read");
+        assertThrows(IllegalStateException.class, () -> root.allocateF32(1));
+        root.close(); // idempotent
+        assertEquals(before, MemoryScope.liveBytes());
+        assertFalse(MemoryScope.openScopes().containsKey("root"));
+    }
+
+    @Test
+    void childClosedEarlyFreesOnlyItsMemory() {
+        try (MemoryScope root = MemoryScope.root("r")) {
+            I64Array keep = root.allocateI64(4);
+            try (MemoryScope tmp = root.child("tmp")) {
+                tmp.allocateI32(1000);
+            }
+            keep.set(3, 7L);
+            assertEquals(7L, keep.get(3));
+            assertEquals(32, root.allocatedBytes());
+        }
+    }
+
+    @Test
+    void arraysCheckBoundsAndRoundTrip() {
+        try (MemoryScope s = MemoryScope.root("r")) {
+            I32Array a = s.copyOf(new int[] {1, 2, 3});
+            assertThrows(IndexOutOfBoundsException.class, () -> a.get(3));
+            assertThrows(IllegalArgumentException.class, () -> s.allocateF32(-1));
+            assertEquals(2, a.slice(1, 2).get(0));
+            assertEquals(3, a.toArray().length);
+            F32Array w = F32Array.wrap(new float[] {1f, 2f});
+            assertEquals(2f, w.get(1));
+            assertEquals(0, s.allocateF32(0).length());
+        }
+    }
+}
