@@ -43,15 +43,10 @@ public final class MalformedInputException extends IOException {
         StringBuilder sb = new StringBuilder().append(source).append(':').append(line).append(": ");
         if (field != null) {
             sb.append("field '").append(field).append('\'');
-            if (column > 0 || headerName != null) {
-                sb.append(" (");
-                if (column > 0) sb.append("column ").append(column);
-                if (headerName != null && !headerName.equals(field)) {
-                    if (column > 0) sb.append(", ");
-                    sb.append("header \"").append(headerName).append('"');
-                }
-                sb.append(')');
-            }
+            boolean named = headerName != null && !headerName.equals(field);
+            if (column > 0 && named) sb.append(" (column ").append(column).append(", header \"").append(headerName).append("\")");
+            else if (column > 0) sb.append(" (column ").append(column).append(')');
+            else if (named) sb.append(" (header \"").append(headerName).append("\")");
             sb.append(": ");
         }
         return sb.append(reason).toString();

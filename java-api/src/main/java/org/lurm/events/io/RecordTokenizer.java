@@ -71,7 +71,7 @@ final class RecordTokenizer {
         this.charset = format.charset();
         this.utf8 = charset.equals(StandardCharsets.UTF_8);
         this.decoder = charset.newDecoder().onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
-        this.buf = new byte[Math.min(1 << 20, Math.max(4096, maxRecordBytes))];
+        this.buf = new byte[Math.min(1 << 20, maxRecordBytes)];
     }
 
     /**
@@ -278,7 +278,7 @@ final class RecordTokenizer {
         for (;;) {
             if (p >= lim) {
                 if (!eof) return NEED_MORE;
-                return fail(nf, "unterminated quoted field (opening quote at byte " + (q - pos + 1) + " of the line)");
+                return fail(nf, "unterminated quoted field (opening quote at byte " + (q - pos + 1) + " of the record)");
             }
             byte c = b[p];
             if (c == quote) {
@@ -311,7 +311,7 @@ final class RecordTokenizer {
                 return Integer.MIN_VALUE;
             }
         }
-        return fail(nf - 1, "unexpected text after the closing quote at byte " + (p - pos + 1) + " of the line");
+        return fail(nf - 1, "unexpected text after the closing quote at byte " + (p - pos + 1) + " of the record");
     }
 
     /** Marks the record malformed; it covers only its first physical line, so reading resumes after it. */
