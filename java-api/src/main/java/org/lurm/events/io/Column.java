@@ -7,7 +7,7 @@ import java.util.Objects;
  * {@link #named(String) name} in the header line (the file must then have one; names compare exactly, after
  * the format's trimming).
  *
- * <p><b>Thread-safety.</b> Immutable.
+ * <p><b>Thread-safety.</b> Immutable. Holds no off-heap memory.
  *
  * @param index 0-based column index, or -1 when the column is given by name
  * @param name header name, or null when the column is given by index

@@ -37,7 +37,8 @@ import org.lurm.events.IdDictionary;
  * <p><b>Errors.</b> A malformed line throws {@link MalformedInputException} naming file, line, field and the
  * problem. With {@link Builder#lenient(boolean) lenient} on, such lines are skipped, counted, and the first
  * few messages kept in the {@link ReadReport}; a skipped line leaves no trace in the builder or its
- * dictionaries. Reading errors of the stream (e.g. a truncated gzip file) always throw.
+ * dictionaries. A malformed header line and reading errors of the stream (e.g. a truncated gzip file) always
+ * throw, lenient or not.
  *
  * <p><b>Speed.</b> Bytes are split by hand and numbers parsed straight from bytes; ids already seen are found
  * by their bytes ({@code ByteIdCache}), so a typical line allocates nothing. Reading is sequential: the

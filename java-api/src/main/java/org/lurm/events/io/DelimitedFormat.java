@@ -35,7 +35,7 @@ import java.util.Objects;
  *
  * Line breaks are LF or CRLF. Blank lines (only white space) are counted and passed over.
  *
- * <p><b>Thread-safety.</b> Immutable.
+ * <p><b>Thread-safety.</b> Immutable. Holds no off-heap memory.
  */
 public final class DelimitedFormat {
     private static final int DEFAULT_MAX_RECORD_BYTES = 64 << 20;

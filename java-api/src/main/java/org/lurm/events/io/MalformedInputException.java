@@ -11,7 +11,7 @@ import java.io.IOException;
  * <p>It is an {@link IOException} because it describes bad input, not a bug in the caller. Not to be
  * confused with {@link java.nio.charset.MalformedInputException}, which only reports undecodable bytes.
  *
- * <p><b>Thread-safety.</b> Immutable.
+ * <p><b>Thread-safety.</b> Immutable. Holds no off-heap memory.
  */
 public final class MalformedInputException extends IOException {
     private static final long serialVersionUID = 1L;

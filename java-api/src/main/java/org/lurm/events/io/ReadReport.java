@@ -13,9 +13,10 @@ import java.util.Objects;
  * knowing ({@link #notes()}, e.g. "users without events": 3541). Nothing a reader passes over goes uncounted.
  *
  * <p>For a file without quoted multi-line fields:
- * {@code lines == headerLines + blankLines + commentLines + accepted + skipped}.
+ * {@code lines == headerLines + blankLines + commentLines + accepted + skipped}, plus any valid records a
+ * note says were deliberately not kept (such as MovieLens users without events).
  *
- * <p><b>Thread-safety.</b> Immutable.
+ * <p><b>Thread-safety.</b> Immutable. Holds no off-heap memory.
  *
  * @param source the file or stream name
  * @param unit what an accepted record is ("events", "items", "users", ...), for printing

@@ -48,6 +48,7 @@ final class RecordTokenizer {
     private int[] ends = new int[16];
     private byte[] flags = new byte[16]; // 0 plain, 1 quoted, 2 quoted with doubled quotes to undo
     private int extraLines;
+    private boolean doubledQuotes; // some field of the record needs unescaping
     private int kind;
     private String error;
     private int errorField;
@@ -105,7 +106,7 @@ final class RecordTokenizer {
                 commentLines++;
                 continue;
             }
-            if (error == null) unescape();
+            if (error == null && doubledQuotes) unescape();
             return true;
         }
     }
@@ -200,6 +201,7 @@ final class RecordTokenizer {
         error = null;
         errorField = -1;
         extraLines = 0;
+        doubledQuotes = false;
         kind = KIND_RECORD;
         final byte[] b = buf;
         final int lim = limit;
@@ -297,6 +299,7 @@ final class RecordTokenizer {
         if (trim) while (p < lim && isSpace(b[p]) && b[p] != sep0) p++;
         extraLines += newlines;
         addField(cs, ce, doubled ? 2 : 1);
+        doubledQuotes |= doubled;
         if (p >= lim) return eof ? lim : NEED_MORE;
         byte c = b[p];
         if (c == '\n') return p + 1;

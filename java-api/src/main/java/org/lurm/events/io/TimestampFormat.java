@@ -5,7 +5,7 @@ package org.lurm.events.io;
  * {@link org.lurm.events.EventTable#timestamp(long)}; finer parts are floored (an event at 12:00:00.999 falls
  * in the same second, hence the same period, as one at 12:00:00).
  *
- * <p><b>Thread-safety.</b> Immutable.
+ * <p><b>Thread-safety.</b> Immutable. Holds no off-heap memory.
  */
 public enum TimestampFormat {
     /** Integer Unix seconds, e.g. {@code 978300760} (sign allowed). */
