@@ -14,46 +14,54 @@ import java.util.Set;
  * LifeCycleConfig cfg = LifeCycleConfig.demo().toBuilder().users(500).drift(0).seed(7).build();
  * }</pre>
  *
- * <p>Every value is validated on construction; a bad one is an {@link IllegalArgumentException} that names the
- * field. Immutable and thread-safe.
+ * <p>The defaults below are the {@link #demo()} values. Every value is validated on construction; a bad one is
+ * an {@link IllegalArgumentException} that names the field. Immutable and thread-safe.
  *
- * @param users                 number of users, &gt;= 1; every user has at least {@code minEventsPerUser} events
- * @param items                 number of items, &gt;= {@code topics} (every topic has at least one item)
- * @param topics                latent topics (the planted "interests"), &gt;= 2
+ * @param users                 number of users, &gt;= 1 (default 3,000); every user has at least
+ *                              {@code minEventsPerUser} events
+ * @param items                 number of items, &gt;= {@code topics} so every topic has one (default 2,000)
+ * @param topics                latent topics (the planted "interests"), &gt;= 2 (default 40)
  * @param topicGroups           groups of topics (topic t is in group t mod topicGroups), 2..topics; the
- *                              {@code age_group} attribute has one class per group
- * @param years                 length of the history window in years of 365.25 days, in (0, 100]
+ *                              {@code age_group} attribute has one class per group (default 6)
+ * @param years                 length of the history window in years of 365.25 days, in (0, 100] (default 5)
  * @param startEpochSecond      start of the window, Unix seconds; timestamps lie in
- *                              [startEpochSecond, {@link #endEpochSecond()})
+ *                              [startEpochSecond, {@link #endEpochSecond()}) (default {@link #DEFAULT_START})
  * @param meanEventsPerUser     mean of the log-normal number of events per user (before clamping), &gt;= 1
- * @param activitySigma         sigma of log(events per user): 0 gives every user the same activity; 1 is heavy-tailed
- * @param minEventsPerUser      lower clamp of events per user, &gt;= 1
- * @param maxEventsPerUser      upper clamp of events per user, &gt;= minEventsPerUser
+ *                              (default 100)
+ * @param activitySigma         sigma of log(events per user), in [0, 4]: 0 gives every user the same activity;
+ *                              the default 1 is heavy-tailed (the top 10% of users make about 40% of the events)
+ * @param minEventsPerUser      lower clamp of events per user, &gt;= 1 (default 1)
+ * @param maxEventsPerUser      upper clamp of events per user, &gt;= minEventsPerUser (default 20,000)
  * @param medianLifeDays        median life span (registration to last possible activity), log-normal, &gt; 0;
- *                              a life is cut at the end of the window
- * @param lifeSigma             sigma of log(life span), &gt;= 0
- * @param meanSessionEvents     mean events per session (1 + geometric), &gt;= 1
+ *                              a life is cut at the end of the window (default 720)
+ * @param lifeSigma             sigma of log(life span), in [0, 4] (default 0.8)
+ * @param meanSessionEvents     mean events per session (1 + geometric), &gt;= 1 (default 4)
  * @param sessionFocus          probability that an event after the first of a session stays on the session's
- *                              topic instead of drawing a fresh one, in [0, 1]
+ *                              topic instead of drawing a fresh one, in [0, 1] (default 0.7)
  * @param burstiness            sigma of the log-normal factor on the exponential gaps between sessions: 0 spreads
  *                              sessions like a Poisson process over the life, larger values cluster them into
- *                              bursts with long dormant spells; in [0, 5]
- * @param meanEventGapSeconds   mean (exponential) gap between consecutive events of a session, &gt;= 0
+ *                              bursts with long dormant spells; in [0, 5] (default 1)
+ * @param meanEventGapSeconds   mean (exponential) gap between consecutive events of a session, &gt;= 0 (default 120)
  * @param zipfExponent          exponent s of item popularity within a topic (weight of rank r is r^-s), in [0, 5]
+ *                              (default 1)
  * @param multiTopicRate        probability that an item also belongs to a second topic (it is then sampled from
- *                              both, and lists both as categories), in [0, 1]
+ *                              both, and lists both as categories), in [0, 1] (default 0.1)
  * @param topicConcentration    mean Dirichlet parameter per topic of the users' topic mixtures (&gt; 0): small
- *                              values give users few, sharp interests, large values broad ones
+ *                              values give users few, sharp interests, large values broad ones (default 0.1)
  * @param drift                 how far a user's mixture moves over the life, in [0, 1]: the end mixture is
  *                              (1 - drift) * start + drift * (an independent second draw); 0 = no drift
+ *                              (default 0.5)
  * @param attributeNoise        probability that a planted attribute is replaced by a uniformly random class,
- *                              in [0, 1]: 0 = labels follow the interests exactly, 1 = pure noise
+ *                              in [0, 1]: 0 = labels follow the interests exactly, 1 = pure noise (default 0.1)
  * @param segmentTopicFraction  share of the topics that define the binary {@code segment} attribute, in (0, 1)
- * @param wordsPerTopic         vocabulary size per topic for item titles, &gt;= 2
- * @param sharedWords           words shared by all topics (may appear in any title), &gt;= 0
+ *                              (default 0.3)
+ * @param wordsPerTopic         vocabulary size per topic for item titles, &gt;= 2 (default 25)
+ * @param sharedWords           words shared by all topics (may appear in any title), &gt;= 0 (default 40)
  * @param behaviourTypes        behaviour types with probabilities (summing to 1) and weights; names unique
- * @param order                 event order in the table
+ *                              (default {@link #defaultBehaviourTypes()})
+ * @param order                 event order in the table (default {@link EventOrder#USER_TIME})
  * @param seed                  the seed: same seed and config give bit-identical output on any thread count
+ *                              (default 42)
  */
 public record LifeCycleConfig(
         int users, int items, int topics, int topicGroups,
