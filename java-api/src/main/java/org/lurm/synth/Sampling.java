@@ -54,7 +54,8 @@ final class Sampling {
                 break;
             }
         }
-        if (shape < 1) logX += Math.log(1.0 - r.nextDouble()) / shape; // 1 - U is in (0, 1]: log never -inf
+        // log U for uniform U is -Exp(1): the ziggurat exponential saves a logarithm per draw
+        if (shape < 1) logX -= r.nextExponential() / shape;
         return logX;
     }
 
