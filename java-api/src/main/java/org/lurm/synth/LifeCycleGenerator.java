@@ -53,8 +53,10 @@ import org.lurm.memory.MemoryScope;
  * then events written straight into the off-heap columns at precomputed offsets.
  *
  * <p><b>Ownership.</b> The event columns and the planted mixtures are allocated in the caller's
- * {@link MemoryScope} (about 24 bytes per event plus 8 bytes per user and topic); if generation fails, what
- * was allocated stays with that scope until it closes. Dictionaries, catalogue and attributes are on-heap.
+ * {@link MemoryScope} (24 bytes per event plus 8 bytes per user and topic); if generation fails, what was
+ * allocated stays with that scope until it closes. Dictionaries, catalogue and attributes are on-heap; the
+ * {@link EventOrder#TIME} and {@link EventOrder#SHUFFLED} orders also need heap temporaries of about 16 (TIME)
+ * or 20 (SHUFFLED) bytes per event while they run.
  *
  * <p><b>Thread-safety.</b> Immutable; {@link #generate} may be called concurrently.
  */
@@ -217,12 +219,14 @@ public final class LifeCycleGenerator {
     private static void reorder(LifeCycleConfig c, int n, I32Array userCol, I32Array itemCol, I64Array timeCol,
                                 F32Array weightCol, I32Array typeCol, Parallel par) {
         int[] perm = new int[n];
+        long[] keys = null;
         if (c.order() == EventOrder.TIME) {
             // (time offset < 2^32, since years <= 100) << 31 | index < 2^31: one primitive sort, ties keep user order.
-            long[] keys = new long[n];
+            keys = new long[n];
+            long[] k = keys;
             long start = c.startEpochSecond();
             par.forRange(n, 1 << 16, (chunk, lo, hi) -> {
-                for (long i = lo; i < hi; i++) keys[(int) i] = ((timeCol.get(i) - start) << 31) | i;
+                for (long i = lo; i < hi; i++) k[(int) i] = ((timeCol.get(i) - start) << 31) | i;
             });
             Arrays.parallelSort(keys);
             for (int i = 0; i < n; i++) perm[i] = (int) (keys[i] & 0x7fffffffL);
@@ -248,7 +252,7 @@ public final class LifeCycleGenerator {
             for (int i = (int) lo; i < hi; i++) tf[i] = weightCol.get(perm[i]);
         });
         weightCol.copyFrom(tf, 0, 0, n);
-        long[] tl = new long[n];
+        long[] tl = keys != null ? keys : new long[n]; // the sort keys are spent: reuse them
         par.forRange(n, 1 << 16, (chunk, lo, hi) -> {
             for (int i = (int) lo; i < hi; i++) tl[i] = timeCol.get(perm[i]);
         });

@@ -431,7 +431,9 @@ class LifeCycleGeneratorTest {
             SyntheticData full = generate(b.drift(1).build(), scope, 2);
             PlantedTruth ref = full.truth();
             int nT = ref.numTopics();
-            for (double drift : drifts) {
+            double[] spread = new double[drifts.length];
+            for (int k = 0; k < drifts.length; k++) {
+                double drift = drifts[k];
                 SyntheticData d = generate(b.drift(drift).build(), scope, 2);
                 PlantedTruth truth = d.truth();
                 // the mixture draws do not depend on drift: start is shared, end moves linearly along end(1) - start
@@ -442,22 +444,30 @@ class LifeCycleGeneratorTest {
                         assertEquals(truth.mixtureStart(u, t) + drift * dir, truth.mixtureEnd(u, t), 1e-6);
                     }
                 }
-                double beta = driftSlope(d.events(), truth, ref);
-                System.out.printf(Locale.ROOT, "drift %.1f: regression of late-minus-early topic shares on the planted direction %.3f%n", drift, beta);
-                assertEquals(drift, beta, 0.12, "observed drift against configured drift");
+                double[] fit = driftSlope(d.events(), truth, ref);
+                spread[k] = fit[1];
+                System.out.printf(Locale.ROOT, "drift %.1f: regression of late-minus-early topic shares on the planted direction %.3f,"
+                        + " mean squared late-minus-early %.5f%n", drift, fit[0], fit[1]);
+                assertEquals(drift, fit[0], 0.12, "observed drift against configured drift");
             }
+            // Without a direction: E||late - early||^2 = noise + drift^2 * signal. Drift 0 measures the noise alone,
+            // drift 1 adds the whole signal, and drift 0.5 must add a quarter of it.
+            double noise = spread[0], signal = spread[2] - spread[0];
+            assertTrue(signal > 0.5 * noise, "drift 1 barely moves the topics: " + Arrays.toString(spread));
+            assertEquals(noise + 0.25 * signal, spread[1], 0.25 * signal, "drift 0.5: " + Arrays.toString(spread));
         }
     }
 
     /**
      * For each user, topic shares in the first and second half of the life; regresses (late - early) on the
      * change the model predicts for drift 1, (mean f late - mean f early) * (end(1) - start): the slope is the
-     * drift that the events show.
+     * drift that the events show. Returns {slope, mean over users of the squared norm of late - early}.
      */
-    private static double driftSlope(EventTable ev, PlantedTruth truth, PlantedTruth fullDrift) {
+    private static double[] driftSlope(EventTable ev, PlantedTruth truth, PlantedTruth fullDrift) {
         int nT = truth.numTopics();
         double[] early = new double[nT], late = new double[nT];
-        double num = 0, den = 0;
+        double num = 0, den = 0, sq = 0;
+        int users = 0;
         long i = 0;
         while (i < ev.size()) {
             int u = ev.user(i);
@@ -485,9 +495,11 @@ class LifeCycleGeneratorTest {
                 double pred = df * (fullDrift.mixtureEnd(u, t) - fullDrift.mixtureStart(u, t));
                 num += obs * pred;
                 den += pred * pred;
+                sq += obs * obs;
             }
+            users++;
         }
-        return num / den;
+        return new double[] {num / den, sq / users};
     }
 
     // ---------------------------------------------------------------- attributes
