@@ -210,6 +210,8 @@ public final class BoiAggregator {
         private int[] interest = new int[64];
         private float[] weight = new float[64];
         private long[] time = new long[64];
+        private long[] period = new long[64];
+        private long[] sortKeys = new long[64];
         private long[] keys = new long[64];
         private double[] sums = new double[64];
 
@@ -269,36 +271,90 @@ public final class BoiAggregator {
             if (m == 0) return;
             Scale sc = cfg.scales().get(s);
             long origin = cfg.origin();
+            long len = sc.periodSeconds();
+            if (period.length < m) period = new long[Math.max(m, interest.length)];
             long pMin = Long.MAX_VALUE, pMax = Long.MIN_VALUE;
             for (int q = 0; q < m; q++) {
-                long p = sc.period(time[q], origin);
+                long t = time[q];
+                long d = t - origin;
+                if (((t ^ origin) & (t ^ d)) < 0) throw spanError(u, sc, t, origin);
+                long p = Math.floorDiv(d, len);
+                period[q] = p;
                 if (p < pMin) pMin = p;
                 if (p > pMax) pMax = p;
             }
-            long span = pMax - pMin; // may overflow for absurd spans: checked below
-            if (span < 0 || span > (Long.MAX_VALUE >>> kBits)) {
-                throw new IllegalArgumentException("user '" + ev.users().id(u) + "': timestamps span more periods of scale '" + sc.name()
-                        + "' than can be indexed (" + pMin + " .. " + pMax + "); check the timestamp unit (seconds expected)");
+            long span = pMax - pMin;
+            if (span < 0 || span > (Long.MAX_VALUE >>> kBits)) throw spanError(u, sc, pMin, pMax);
+            int pBits = 64 - Long.numberOfLeadingZeros(span);
+            int iBits = Math.max(1, 32 - Integer.numberOfLeadingZeros(m - 1));
+            int d = pBits + kBits + iBits <= 63 ? cellsBySort(m, pMin, iBits) : cellsByHash(m, pMin);
+            if (d == 0) return;
+            emitRows(u, s, sc.tMax(), pMin, d);
+        }
+
+        /**
+         * Distinct (period, interest) cells into keys/sums, sorted, by one primitive sort of packed
+         * (period, interest, event) keys: the event position rides in the low bits so the weights follow
+         * without a second array sort, and sums run in event order (as a naive aggregation would).
+         */
+        private int cellsBySort(int m, long pMin, int iBits) {
+            if (sortKeys.length < m) sortKeys = new long[Math.max(m, sortKeys.length * 2)];
+            int shift = kBits + iBits;
+            int n = 0;
+            for (int q = 0; q < m; q++) {
+                if (weight[q] == 0f) continue;
+                sortKeys[n++] = ((period[q] - pMin) << shift) | ((long) interest[q] << iBits) | q;
             }
+            if (n == 0) return 0;
+            Arrays.sort(sortKeys, 0, n);
+            ensureCells(n);
+            long iMask = (1L << iBits) - 1;
+            int d = 0;
+            long cur = sortKeys[0] >>> iBits;
+            double acc = 0;
+            for (int x = 0; x < n; x++) {
+                long k = sortKeys[x];
+                long cell = k >>> iBits;
+                if (cell != cur) {
+                    keys[d] = cur;
+                    sums[d++] = acc;
+                    cur = cell;
+                    acc = 0;
+                }
+                acc += weight[(int) (k & iMask)];
+            }
+            keys[d] = cur;
+            sums[d++] = acc;
+            return d;
+        }
+
+        /** The same cells through a hash, for users whose packed keys would not fit in 63 bits. */
+        private int cellsByHash(int m, long pMin) {
             hash.reset(m);
             for (int q = 0; q < m; q++) {
                 if (weight[q] == 0f) continue;
-                long key = ((sc.period(time[q], origin) - pMin) << kBits) | interest[q];
-                hash.add(key, weight[q]);
+                hash.add(((period[q] - pMin) << kBits) | interest[q], weight[q]);
             }
             int d = hash.size();
-            if (d == 0) return;
-            if (keys.length < d) {
-                keys = new long[Math.max(d, keys.length * 2)];
-                sums = new double[keys.length];
-            }
+            ensureCells(d);
             hash.keys(keys);
             Arrays.sort(keys, 0, d);
             for (int q = 0; q < d; q++) sums[q] = hash.get(keys[q]);
-            // Distinct periods, newest last; fold all but the newest tMax into the history row.
+            return d;
+        }
+
+        private void ensureCells(int n) {
+            if (keys.length < n) {
+                keys = new long[Math.max(n, keys.length * 2)];
+                sums = new double[keys.length];
+            }
+        }
+
+        /** Emits the history row (periods beyond the newest tMax, summed) and one row per kept period. */
+        private void emitRows(int u, int s, int tMax, long pMin, int d) {
             int periods = 0;
             for (int q = 0; q < d; q++) if (q == 0 || (keys[q] >>> kBits) != (keys[q - 1] >>> kBits)) periods++;
-            int fold = Math.max(0, periods - sc.tMax());
+            int fold = Math.max(0, periods - tMax);
             int q = 0;
             if (fold > 0) {
                 int seen = 0;
@@ -329,6 +385,11 @@ public final class BoiAggregator {
                     q++;
                 }
             }
+        }
+
+        private IllegalArgumentException spanError(int u, Scale sc, long a, long b) {
+            return new IllegalArgumentException("user '" + ev.users().id(u) + "': timestamps span more periods of scale '" + sc.name()
+                    + "' than can be indexed (" + a + " .. " + b + "); check the timestamp unit (seconds expected)");
         }
     }
 
