@@ -28,7 +28,7 @@ final class EmbedTestSupport {
     }
 
     /** MovieLens-100k: events (weight 1) of u.data, and a catalogue of u.item (title + genre names). */
-    record MovieLens(EventTableBuilder events, ItemCatalog catalog, List<List<String>> genresByItem) {
+    record MovieLens(EventTableBuilder events, ItemCatalog catalog, List<List<String>> genresByItem, int[] genreMask, List<String> genreNames) {
     }
 
     static MovieLens movieLens100k(Path dir) throws IOException {
@@ -61,6 +61,8 @@ final class EmbedTestSupport {
                 b.add(f[0], f[1], Long.parseLong(f[3]), 1f);
             }
         }
-        return new MovieLens(b, catalog, genres);
+        int[] mask = new int[genres.size()];
+        for (int i = 0; i < mask.length; i++) for (String g : genres.get(i)) mask[i] |= 1 << genreNames.indexOf(g);
+        return new MovieLens(b, catalog, genres, mask, genreNames);
     }
 }

@@ -161,11 +161,10 @@ class TextEmbedderTest {
             assertEquals(n, e.presentCount());
             double shared = 0, none = 0;
             long ns = 0, nn = 0;
+            int[] mask = ml.genreMask();
             for (int i = 0; i < n; i++) for (int j = i + 1; j < n; j++) {
-                List<String> common = new ArrayList<>(ml.genresByItem().get(i));
-                common.retainAll(ml.genresByItem().get(j));
                 double d = e.dot(i, j);
-                if (common.isEmpty()) {
+                if ((mask[i] & mask[j]) == 0) {
                     none += d;
                     nn++;
                 } else {
