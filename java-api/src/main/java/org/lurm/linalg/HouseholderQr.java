@@ -91,11 +91,20 @@ public final class HouseholderQr {
     }
 
     private static void reflectColumn(double[] v, double[] y, int j, int m, double tau) {
-        double w = y[j];
-        for (int i = j + 1; i < m; i++) w += v[i] * y[i];
+        // Four partial sums: the loop-carried dependency of one accumulator would bound the dot by FP latency.
+        double w0 = 0, w1 = 0, w2 = 0, w3 = 0;
+        int i = j + 1;
+        for (; i + 3 < m; i += 4) {
+            w0 += v[i] * y[i];
+            w1 += v[i + 1] * y[i + 1];
+            w2 += v[i + 2] * y[i + 2];
+            w3 += v[i + 3] * y[i + 3];
+        }
+        for (; i < m; i++) w0 += v[i] * y[i];
+        double w = y[j] + ((w0 + w1) + (w2 + w3));
         w *= tau;
         if (w == 0) return;
         y[j] -= w;
-        for (int i = j + 1; i < m; i++) y[i] -= w * v[i];
+        for (int r = j + 1; r < m; r++) y[r] -= w * v[r];
     }
 }

@@ -7,8 +7,9 @@ import org.lurm.memory.F32Array;
  *
  * <p>U is rows x k and V is cols x k, row-major float32; s is descending. Components past the numerical
  * {@link #rank()} (the matrix has lower rank than k, or fewer rows/columns than k) have singular value 0 and
- * zero columns in U and V, so the shapes are always the requested ones. Signs are fixed: in each non-zero
- * column of U the entry of largest magnitude (first such on ties) is positive, and V follows.
+ * zero columns in U and V, so the shapes are always the requested ones. Rows of U for zero rows of A, and rows
+ * of V for zero columns of A, are exactly zero. Signs are fixed: in each non-zero column of U (of V when U is
+ * not requested) the entry of largest magnitude (first such on ties) is positive, and the other factor follows.
  *
  * <p><b>Ownership.</b> U and V are allocated in the {@link org.lurm.memory.MemoryScope} passed to
  * {@link RandomizedSvd#compute}; either is null when not requested. Thread-safe for reads.
