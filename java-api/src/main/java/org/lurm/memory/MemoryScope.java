@@ -92,6 +92,16 @@ public final class MemoryScope implements AutoCloseable {
         return byteSize == 0 ? seg.asSlice(0, 0) : seg;
     }
 
+    /**
+     * Maps a region of a file into memory for the life of this scope (zero-copy): closing the scope unmaps it,
+     * and any later access throws instead of crashing. The channel may be closed right after this call.
+     */
+    public synchronized MemorySegment map(java.nio.channels.FileChannel channel, java.nio.channels.FileChannel.MapMode mode, long offset, long size)
+            throws java.io.IOException {
+        ensureOpen();
+        return channel.map(mode, offset, size, arena);
+    }
+
     public F32Array allocateF32(long length) {
         return new F32Array(allocate(checkedBytes(length, 4)), length);
     }

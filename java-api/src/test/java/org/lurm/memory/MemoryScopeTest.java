@@ -53,4 +53,22 @@ class MemoryScopeTest {
             assertEquals(0, s.allocateF32(0).length());
         }
     }
+
+    @Test
+    void mappedFilesLiveAsLongAsTheScope() throws Exception {
+        java.nio.file.Path f = java.nio.file.Files.createTempFile("lurm-map", ".bin");
+        try {
+            java.nio.file.Files.write(f, new byte[] {1, 0, 0, 0, 2, 0, 0, 0});
+            MemoryScope s = MemoryScope.root("map");
+            java.lang.foreign.MemorySegment seg;
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(f)) {
+                seg = s.map(ch, java.nio.channels.FileChannel.MapMode.READ_ONLY, 0, 8);
+            }
+            assertEquals(2, I32Array.view(seg).get(1));
+            s.close();
+            assertThrows(IllegalStateException.class, () -> I32Array.view(seg).get(0));
+        } finally {
+            java.nio.file.Files.delete(f);
+        }
+    }
 }
