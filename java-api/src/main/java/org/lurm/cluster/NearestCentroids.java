@@ -143,25 +143,24 @@ public final class NearestCentroids {
             int[] order = new int[n];
             int[] fill = start.clone();
             for (int i = 0; i < n; i++) order[fill[ci.get(i)]++] = i;
-            F32Array grouped = tmp.allocateF32((long) n * dim);
-            MemorySegment src = points.segment(), dst = grouped.segment();
+            int maxGroup = 0;
+            for (int j = 0; j < kc; j++) maxGroup = Math.max(maxGroup, start[j + 1] - start[j]);
+            // One group at a time through a buffer of the largest group: no n x dim copy to allocate and fill.
+            F32Array buf = tmp.allocateF32((long) maxGroup * dim);
+            I32Array gi = tmp.allocateI32(maxGroup);
+            F32Array gs = tmp.allocateF32(maxGroup);
+            MemorySegment src = points.segment(), dst = buf.segment();
             long rowBytes = (long) dim * F32Array.BYTES;
-            for (int pos = 0; pos < n; pos++) MemorySegment.copy(src, order[pos] * rowBytes, dst, pos * rowBytes, rowBytes);
-            I32Array gi = tmp.allocateI32(n);
-            F32Array gs = tmp.allocateF32(n);
             for (int j = 0; j < kc; j++) {
                 int cnt = start[j + 1] - start[j];
                 if (cnt == 0) continue;
+                for (int q = 0; q < cnt; q++) MemorySegment.copy(src, order[start[j] + q] * rowBytes, dst, q * rowBytes, rowBytes);
                 int f0 = fineOffsets[j], kj = fineOffsets[j + 1] - f0;
-                backend.assignNearest(grouped.slice((long) start[j] * dim, (long) cnt * dim), cnt,
-                        centroids.slice((long) f0 * dim, (long) kj * dim), kj, dim,
-                        gi.slice(start[j], cnt), gs.slice(start[j], cnt));
-            }
-            for (int j = 0; j < kc; j++) {
-                int f0 = fineOffsets[j];
-                for (int pos = start[j]; pos < start[j + 1]; pos++) {
-                    outIndex.set(order[pos], f0 + gi.get(pos));
-                    outScore.set(order[pos], gs.get(pos));
+                backend.assignNearest(buf, cnt, centroids.slice((long) f0 * dim, (long) kj * dim), kj, dim, gi, gs);
+                for (int q = 0; q < cnt; q++) {
+                    int i = order[start[j] + q];
+                    outIndex.set(i, f0 + gi.get(q));
+                    outScore.set(i, gs.get(q));
                 }
             }
         }
