@@ -3,6 +3,8 @@ package org.lurm.cluster;
 /**
  * How an {@link InterestModel} is built.
  *
+ * <p>Immutable and thread-safe.
+ *
  * @param clustering   the k-means options (K, seed, sampling, two-level threshold, assignment mode, ...)
  * @param typicalItems how many most typical items (highest cosine to the centroid) each interest keeps for showing
  *                     to a person; at least 0. Default 10.

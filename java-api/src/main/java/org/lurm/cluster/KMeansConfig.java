@@ -5,6 +5,8 @@ package org.lurm.cluster;
  * "Large-scale clustering module"). Every choice MODEL.md leaves open is a named option here; the defaults
  * are listed per component.
  *
+ * <p>Immutable and thread-safe.
+ *
  * @param k                        requested number of interests, at least 1. When the training points hold fewer
  *                                 distinct rows than k, the effective K is that number of distinct rows (see
  *                                 {@link KMeansResult#k()}): extra centroids could only duplicate others and

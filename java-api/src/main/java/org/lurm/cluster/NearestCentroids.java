@@ -18,11 +18,15 @@ import org.lurm.memory.MemoryScope;
  *
  * <p><b>Memory.</b> The centroid arrays are wrapped, not copied: whoever allocated them (usually the
  * {@link MemoryScope} of an {@link InterestModel}) keeps them alive while this index is used. Each call
- * allocates its temporaries in its own short-lived scope and frees them before returning.
+ * allocates its temporaries in its own short-lived scope (on the heap for a few points) and frees them before
+ * returning.
  *
  * <p><b>Thread-safety.</b> Immutable; any number of threads may assign at once (the backend is thread-safe).
  */
 public final class NearestCentroids {
+    /** Up to this many points, hierarchical assignment keeps its temporaries on the heap. */
+    private static final int SMALL_BATCH = 256;
+
     private final F32Array centroids;
     private final int k;
     private final int dim;
@@ -131,37 +135,47 @@ public final class NearestCentroids {
             return;
         }
         if (n == 0) return;
-        int kc = fineOffsets.length - 1;
+        if (n <= SMALL_BATCH) {
+            // A few points (single look-ups at encode time): heap temporaries, no scope to open and close.
+            assignHierarchical(backend, points, n, outIndex, outScore, null);
+            return;
+        }
         try (MemoryScope tmp = MemoryScope.root("lurm-nearest-centroids")) {
-            I32Array ci = tmp.allocateI32(n);
-            F32Array cs = tmp.allocateF32(n);
-            backend.assignNearest(points, n, coarse, kc, dim, ci, cs);
-            // Group the points by coarse cluster (counting sort, stable) so that each group is one GEMM-shaped call.
-            int[] start = new int[kc + 1];
-            for (int i = 0; i < n; i++) start[ci.get(i) + 1]++;
-            for (int j = 0; j < kc; j++) start[j + 1] += start[j];
-            int[] order = new int[n];
-            int[] fill = start.clone();
-            for (int i = 0; i < n; i++) order[fill[ci.get(i)]++] = i;
-            int maxGroup = 0;
-            for (int j = 0; j < kc; j++) maxGroup = Math.max(maxGroup, start[j + 1] - start[j]);
-            // One group at a time through a buffer of the largest group: no n x dim copy to allocate and fill.
-            F32Array buf = tmp.allocateF32((long) maxGroup * dim);
-            I32Array gi = tmp.allocateI32(maxGroup);
-            F32Array gs = tmp.allocateF32(maxGroup);
-            MemorySegment src = points.segment(), dst = buf.segment();
-            long rowBytes = (long) dim * F32Array.BYTES;
-            for (int j = 0; j < kc; j++) {
-                int cnt = start[j + 1] - start[j];
-                if (cnt == 0) continue;
-                for (int q = 0; q < cnt; q++) MemorySegment.copy(src, order[start[j] + q] * rowBytes, dst, q * rowBytes, rowBytes);
-                int f0 = fineOffsets[j], kj = fineOffsets[j + 1] - f0;
-                backend.assignNearest(buf, cnt, centroids.slice((long) f0 * dim, (long) kj * dim), kj, dim, gi, gs);
-                for (int q = 0; q < cnt; q++) {
-                    int i = order[start[j] + q];
-                    outIndex.set(i, f0 + gi.get(q));
-                    outScore.set(i, gs.get(q));
-                }
+            assignHierarchical(backend, points, n, outIndex, outScore, tmp);
+        }
+    }
+
+    /** Temporaries go to {@code tmp}, or to the heap when it is null. */
+    private void assignHierarchical(Backend backend, F32Array points, int n, I32Array outIndex, F32Array outScore, MemoryScope tmp) {
+        int kc = fineOffsets.length - 1;
+        I32Array ci = tmp != null ? tmp.allocateI32(n) : I32Array.wrap(new int[n]);
+        F32Array cs = tmp != null ? tmp.allocateF32(n) : F32Array.wrap(new float[n]);
+        backend.assignNearest(points, n, coarse, kc, dim, ci, cs);
+        // Group the points by coarse cluster (counting sort, stable) so that each group is one GEMM-shaped call.
+        int[] start = new int[kc + 1];
+        for (int i = 0; i < n; i++) start[ci.get(i) + 1]++;
+        for (int j = 0; j < kc; j++) start[j + 1] += start[j];
+        int[] order = new int[n];
+        int[] fill = start.clone();
+        for (int i = 0; i < n; i++) order[fill[ci.get(i)]++] = i;
+        int maxGroup = 0;
+        for (int j = 0; j < kc; j++) maxGroup = Math.max(maxGroup, start[j + 1] - start[j]);
+        // One group at a time through a buffer of the largest group: no n x dim copy to allocate and fill.
+        F32Array buf = tmp != null ? tmp.allocateF32((long) maxGroup * dim) : F32Array.wrap(new float[maxGroup * dim]);
+        I32Array gi = tmp != null ? tmp.allocateI32(maxGroup) : I32Array.wrap(new int[maxGroup]);
+        F32Array gs = tmp != null ? tmp.allocateF32(maxGroup) : F32Array.wrap(new float[maxGroup]);
+        MemorySegment src = points.segment(), dst = buf.segment();
+        long rowBytes = (long) dim * F32Array.BYTES;
+        for (int j = 0; j < kc; j++) {
+            int cnt = start[j + 1] - start[j];
+            if (cnt == 0) continue;
+            for (int q = 0; q < cnt; q++) MemorySegment.copy(src, order[start[j] + q] * rowBytes, dst, q * rowBytes, rowBytes);
+            int f0 = fineOffsets[j], kj = fineOffsets[j + 1] - f0;
+            backend.assignNearest(buf, cnt, centroids.slice((long) f0 * dim, (long) kj * dim), kj, dim, gi, gs);
+            for (int q = 0; q < cnt; q++) {
+                int i = order[start[j] + q];
+                outIndex.set(i, f0 + gi.get(q));
+                outScore.set(i, gs.get(q));
             }
         }
     }
