@@ -154,32 +154,25 @@ public final class CpuBackend implements Backend {
         return c;
     }
 
+    /**
+     * GEMM-shaped nearest-centroid search: the centroids are packed once by the kernels (panels of one vector
+     * width for the Vector API), then the points are split into contiguous chunks over the worker threads. Each
+     * point's result depends only on that point, so the output is the same for every thread count.
+     */
     @Override
     public void assignNearest(F32Array points, int n, F32Array centroids, int kc, int dim, I32Array outIndex, F32Array outScore) {
-        if (kc < 1) throw new IllegalArgumentException("need at least one centroid");
+        if (kc < 1) throw new IllegalArgumentException("need at least one centroid, got k = " + kc);
+        if (dim < 1) throw new IllegalArgumentException("dim must be >= 1, got " + dim);
+        if (n < 0) throw new IllegalArgumentException("negative point count " + n);
         checkRange("points", points, 0, (long) n * dim);
         checkRange("centroids", centroids, 0, (long) kc * dim);
         if (outIndex.length() < n || outScore.length() < n) throw new IllegalArgumentException("outputs shorter than n = " + n);
-        MemorySegment ps = points.segment(), cs = centroids.segment();
-        par.forRange(n, 16, (chunk, lo, hi) -> {
-            float[] o4 = new float[4];
-            for (long i = lo; i < hi; i++) {
-                long po = i * dim;
-                int best = 0;
-                float bestS = Float.NEGATIVE_INFINITY;
-                int c = 0;
-                for (; c + 4 <= kc; c += 4) {
-                    k.dot4(ps, po, cs, (long) c * dim, (long) (c + 1) * dim, (long) (c + 2) * dim, (long) (c + 3) * dim, dim, o4);
-                    for (int q = 0; q < 4; q++) if (o4[q] > bestS) { bestS = o4[q]; best = c + q; }
-                }
-                for (; c < kc; c++) {
-                    float s = k.dot(ps, po, cs, (long) c * dim, dim);
-                    if (s > bestS) { bestS = s; best = c; }
-                }
-                outIndex.set(i, best);
-                outScore.set(i, bestS);
-            }
-        });
+        if (n == 0) return;
+        MemorySegment ps = points.segment(), is = outIndex.segment(), ss = outScore.segment();
+        VectorKernels.PackedCentroids packed = k.packCentroids(centroids.segment(), 0, kc, dim);
+        // At least ~2^18 multiply-adds per chunk, so that the fork/join cost stays small next to the work.
+        long minChunk = Math.max(4, (1L << 18) / ((long) kc * dim));
+        par.forRange(n, minChunk, (chunk, lo, hi) -> k.nearest(packed, ps, lo * dim, (int) (hi - lo), is, ss, lo));
     }
 
     @Override

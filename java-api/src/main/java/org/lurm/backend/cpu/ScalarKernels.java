@@ -2,6 +2,7 @@ package org.lurm.backend.cpu;
 
 import java.lang.foreign.MemorySegment;
 import org.lurm.memory.F32Array;
+import org.lurm.memory.I32Array;
 
 /** Plain-Java reference kernels: the yardstick every other backend is tested against. */
 public final class ScalarKernels implements VectorKernels {
@@ -33,5 +34,36 @@ public final class ScalarKernels implements VectorKernels {
         out[1] = dot(x, xOff, m, o1, n);
         out[2] = dot(x, xOff, m, o2, n);
         out[3] = dot(x, xOff, m, o3, n);
+    }
+
+    /** Row-major centroids, referenced in place (no copy). */
+    record RowMajor(MemorySegment segment, long offset, int count, int dim) implements PackedCentroids {
+    }
+
+    @Override
+    public PackedCentroids packCentroids(MemorySegment centroids, long off, int k, int dim) {
+        return new RowMajor(centroids, off, k, dim);
+    }
+
+    /** The reference: one sequential float dot product per (point, centroid), strictly-greater keeps the lower index. */
+    @Override
+    public void nearest(PackedCentroids centroids, MemorySegment points, long pointOff, int count,
+                        MemorySegment outIndex, MemorySegment outScore, long outOff) {
+        RowMajor c = (RowMajor) centroids;
+        int dim = c.dim();
+        for (int i = 0; i < count; i++) {
+            long po = pointOff + (long) i * dim;
+            int best = 0;
+            float bestS = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < c.count(); j++) {
+                float s = dot(points, po, c.segment(), c.offset() + (long) j * dim, dim);
+                if (s > bestS) {
+                    bestS = s;
+                    best = j;
+                }
+            }
+            outIndex.setAtIndex(I32Array.LAYOUT, outOff + i, best);
+            outScore.setAtIndex(F32Array.LAYOUT, outOff + i, bestS);
+        }
     }
 }

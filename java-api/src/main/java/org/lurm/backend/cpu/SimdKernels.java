@@ -2,9 +2,13 @@ package org.lurm.backend.cpu;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
+import org.lurm.memory.F32Array;
+import org.lurm.memory.I32Array;
 
 /**
  * Vector API kernels. Loaded reflectively by {@link CpuBackendProvider} only when the
@@ -13,6 +17,12 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Vectorise only when the length exceeds two vector widths (short loops lose to the scalar code on setup);
  * several independent accumulators hide FMA latency (we don't know how many FMAs the CPU can issue at once);
  * a scalar tail handles the rest.
+ *
+ * <p>Nearest-centroid search ({@link #nearest}) is GEMM-shaped and works differently: centroids are packed
+ * into panels of one vector width (lane j of panel p holds centroid p*L+j, dimension by dimension), so one
+ * point coordinate broadcast against one panel load gives L partial scores at once and no horizontal sum is
+ * needed. A 4-point x 2-panel register tile (8 accumulators) is computed per pass over the dimensions; panels
+ * are walked in blocks that stay in L2 while a sub-chunk of points streams through them.
  */
 public final class SimdKernels implements VectorKernels {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -100,5 +110,207 @@ public final class SimdKernels implements VectorKernels {
         out[1] = r1;
         out[2] = r2;
         out[3] = r3;
+    }
+
+    /** Below this many centroids a panel would be mostly padding: use one dot product per centroid instead. */
+    private static final int MIN_PANEL_K = Math.max(2, L / 2);
+    /** Bytes of packed centroids per block: fits L2 (512 KiB and more on current x86) with room for the points. */
+    private static final int PANEL_BLOCK_BYTES = 128 * 1024;
+    /** Points copied to the heap and held while every centroid block streams past them. */
+    private static final int SUB_POINTS = 128;
+    private static final int MAX_PACKED = Integer.MAX_VALUE - 64;
+    private static final FloatVector NEG_INF = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+    private static final FloatVector POS_INF = FloatVector.broadcast(S, Float.POSITIVE_INFINITY);
+    private static final FloatVector LANE_STEP = FloatVector.broadcast(S, (float) L);
+    private static final FloatVector IOTA;
+
+    static {
+        float[] iota = new float[L];
+        for (int i = 0; i < L; i++) iota[i] = i;
+        IOTA = FloatVector.fromArray(S, iota, 0);
+    }
+
+    /** Panels of L centroids, dimension-major inside a panel; bias is 0 for real lanes, -Inf for padding. */
+    private record Panels(float[] data, float[] bias, int count, int dim, int panels) implements PackedCentroids {
+    }
+
+    @Override
+    public PackedCentroids packCentroids(MemorySegment centroids, long off, int k, int dim) {
+        int np = (k + L - 1) / L;
+        long size = (long) np * dim * L;
+        if (k < MIN_PANEL_K || size > MAX_PACKED) return new ScalarKernels.RowMajor(centroids, off, k, dim);
+        float[] data = new float[(int) size];
+        float[] row = new float[dim];
+        for (int c = 0; c < k; c++) {
+            MemorySegment.copy(centroids, F32Array.LAYOUT, (off + (long) c * dim) * 4, row, 0, dim);
+            int base = (c / L) * dim * L + c % L;
+            for (int d = 0; d < dim; d++) data[base + d * L] = row[d];
+        }
+        // Padding lanes start at -Inf, so they can never win and no per-tile masking is needed.
+        float[] bias = new float[np * L];
+        Arrays.fill(bias, k, bias.length, Float.NEGATIVE_INFINITY);
+        return new Panels(data, bias, k, dim, np);
+    }
+
+    @Override
+    public void nearest(PackedCentroids centroids, MemorySegment points, long pointOff, int count,
+                        MemorySegment outIndex, MemorySegment outScore, long outOff) {
+        if (centroids instanceof Panels p) nearestPanels(p, points, pointOff, count, outIndex, outScore, outOff);
+        else nearestRows((ScalarKernels.RowMajor) centroids, points, pointOff, count, outIndex, outScore, outOff);
+    }
+
+    private void nearestRows(ScalarKernels.RowMajor c, MemorySegment points, long pointOff, int count,
+                             MemorySegment outIndex, MemorySegment outScore, long outOff) {
+        int dim = c.dim();
+        for (int i = 0; i < count; i++) {
+            long po = pointOff + (long) i * dim;
+            int best = 0;
+            float bestS = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < c.count(); j++) {
+                float s = dot(points, po, c.segment(), c.offset() + (long) j * dim, dim);
+                if (s > bestS) {
+                    bestS = s;
+                    best = j;
+                }
+            }
+            outIndex.setAtIndex(I32Array.LAYOUT, outOff + i, best);
+            outScore.setAtIndex(F32Array.LAYOUT, outOff + i, bestS);
+        }
+    }
+
+    private static void nearestPanels(Panels pc, MemorySegment points, long pointOff, int count,
+                                      MemorySegment outIndex, MemorySegment outScore, long outOff) {
+        int dim = pc.dim(), np = pc.panels();
+        float[] data = pc.data(), bias = pc.bias();
+        int blockPanels = Math.max(2, (PANEL_BLOCK_BYTES / (dim * L * 4)) & ~1);
+        int sub = Math.min(SUB_POINTS, count);
+        float[] xs = new float[sub * dim];
+        float[] best = new float[sub];
+        int[] bestIdx = new int[sub];
+        int maxWidth = Math.min(blockPanels, np) * L;
+        float[] tile = new float[4 * maxWidth];
+        for (int s = 0; s < count; s += SUB_POINTS) {
+            int m = Math.min(SUB_POINTS, count - s);
+            MemorySegment.copy(points, F32Array.LAYOUT, (pointOff + (long) s * dim) * 4, xs, 0, m * dim);
+            Arrays.fill(best, 0, m, Float.NEGATIVE_INFINITY);
+            Arrays.fill(bestIdx, 0, m, 0);
+            // Blocks in ascending centroid order: a later block must be strictly better to win, so ties keep
+            // the lower index across blocks as well as inside one.
+            for (int pb = 0; pb < np; pb += blockPanels) {
+                int pe = Math.min(np, pb + blockPanels);
+                int width = (pe - pb) * L;
+                int i = 0;
+                for (; i + 4 <= m; i += 4) {
+                    int xo = i * dim;
+                    int p = pb;
+                    for (; p + 2 <= pe; p += 2) tile4x2(data, bias, xs, xo, dim, p, tile, (p - pb) * L, width);
+                    if (p < pe) tile4x1(data, bias, xs, xo, dim, p, tile, (p - pb) * L, width);
+                    for (int q = 0; q < 4; q++) merge(tile, q * width, width, pb * L, best, bestIdx, i + q);
+                }
+                for (; i < m; i++) {
+                    int xo = i * dim;
+                    int p = pb;
+                    for (; p + 2 <= pe; p += 2) tile1x2(data, bias, xs, xo, dim, p, tile, (p - pb) * L);
+                    if (p < pe) tile1x1(data, bias, xs, xo, dim, p, tile, (p - pb) * L);
+                    merge(tile, 0, width, pb * L, best, bestIdx, i);
+                }
+            }
+            for (int j = 0; j < m; j++) {
+                outIndex.setAtIndex(I32Array.LAYOUT, outOff + s + j, bestIdx[j]);
+                outScore.setAtIndex(F32Array.LAYOUT, outOff + s + j, best[j]);
+            }
+        }
+    }
+
+    /** Scores of 4 points (rows xo, xo+dim, ...) against panels p and p+1, written to 4 tile rows of width w. */
+    private static void tile4x2(float[] data, float[] bias, float[] xs, int xo, int dim, int p, float[] tile, int to, int w) {
+        int c0 = p * dim * L, c1 = c0 + dim * L;
+        FloatVector b0 = FloatVector.fromArray(S, bias, p * L), b1 = FloatVector.fromArray(S, bias, p * L + L);
+        FloatVector a00 = b0, a01 = b1, a10 = b0, a11 = b1, a20 = b0, a21 = b1, a30 = b0, a31 = b1;
+        int x1 = xo + dim, x2 = x1 + dim, x3 = x2 + dim;
+        for (int d = 0; d < dim; d++) {
+            FloatVector v0 = FloatVector.fromArray(S, data, c0 + d * L);
+            FloatVector v1 = FloatVector.fromArray(S, data, c1 + d * L);
+            FloatVector x = FloatVector.broadcast(S, xs[xo + d]);
+            a00 = v0.fma(x, a00);
+            a01 = v1.fma(x, a01);
+            x = FloatVector.broadcast(S, xs[x1 + d]);
+            a10 = v0.fma(x, a10);
+            a11 = v1.fma(x, a11);
+            x = FloatVector.broadcast(S, xs[x2 + d]);
+            a20 = v0.fma(x, a20);
+            a21 = v1.fma(x, a21);
+            x = FloatVector.broadcast(S, xs[x3 + d]);
+            a30 = v0.fma(x, a30);
+            a31 = v1.fma(x, a31);
+        }
+        a00.intoArray(tile, to);
+        a01.intoArray(tile, to + L);
+        a10.intoArray(tile, to + w);
+        a11.intoArray(tile, to + w + L);
+        a20.intoArray(tile, to + 2 * w);
+        a21.intoArray(tile, to + 2 * w + L);
+        a30.intoArray(tile, to + 3 * w);
+        a31.intoArray(tile, to + 3 * w + L);
+    }
+
+    private static void tile4x1(float[] data, float[] bias, float[] xs, int xo, int dim, int p, float[] tile, int to, int w) {
+        int c0 = p * dim * L;
+        FloatVector b0 = FloatVector.fromArray(S, bias, p * L);
+        FloatVector a0 = b0, a1 = b0, a2 = b0, a3 = b0;
+        int x1 = xo + dim, x2 = x1 + dim, x3 = x2 + dim;
+        for (int d = 0; d < dim; d++) {
+            FloatVector v0 = FloatVector.fromArray(S, data, c0 + d * L);
+            a0 = v0.fma(FloatVector.broadcast(S, xs[xo + d]), a0);
+            a1 = v0.fma(FloatVector.broadcast(S, xs[x1 + d]), a1);
+            a2 = v0.fma(FloatVector.broadcast(S, xs[x2 + d]), a2);
+            a3 = v0.fma(FloatVector.broadcast(S, xs[x3 + d]), a3);
+        }
+        a0.intoArray(tile, to);
+        a1.intoArray(tile, to + w);
+        a2.intoArray(tile, to + 2 * w);
+        a3.intoArray(tile, to + 3 * w);
+    }
+
+    private static void tile1x2(float[] data, float[] bias, float[] xs, int xo, int dim, int p, float[] tile, int to) {
+        int c0 = p * dim * L, c1 = c0 + dim * L;
+        FloatVector a0 = FloatVector.fromArray(S, bias, p * L), a1 = FloatVector.fromArray(S, bias, p * L + L);
+        for (int d = 0; d < dim; d++) {
+            FloatVector x = FloatVector.broadcast(S, xs[xo + d]);
+            a0 = FloatVector.fromArray(S, data, c0 + d * L).fma(x, a0);
+            a1 = FloatVector.fromArray(S, data, c1 + d * L).fma(x, a1);
+        }
+        a0.intoArray(tile, to);
+        a1.intoArray(tile, to + L);
+    }
+
+    private static void tile1x1(float[] data, float[] bias, float[] xs, int xo, int dim, int p, float[] tile, int to) {
+        int c0 = p * dim * L;
+        FloatVector a0 = FloatVector.fromArray(S, bias, p * L);
+        for (int d = 0; d < dim; d++) a0 = FloatVector.fromArray(S, data, c0 + d * L).fma(FloatVector.broadcast(S, xs[xo + d]), a0);
+        a0.intoArray(tile, to);
+    }
+
+    /**
+     * Arg-max of one tile row (width a multiple of L, first column = centroid {@code base}) merged into the
+     * running best of point {@code slot}. Lane-wise strictly-greater keeps the earliest centroid of each lane;
+     * across lanes the lowest index among the maxima wins. Indices are tracked as floats, exact because a
+     * block is far narrower than 2^24.
+     */
+    private static void merge(float[] tile, int off, int width, int base, float[] best, int[] bestIdx, int slot) {
+        FloatVector bv = NEG_INF, bi = FloatVector.zero(S), iv = IOTA;
+        for (int j = 0; j < width; j += L) {
+            FloatVector v = FloatVector.fromArray(S, tile, off + j);
+            VectorMask<Float> gt = v.compare(VectorOperators.GT, bv);
+            bv = bv.blend(v, gt);
+            bi = bi.blend(iv, gt);
+            iv = iv.add(LANE_STEP);
+        }
+        float mx = bv.reduceLanes(VectorOperators.MAX);
+        if (mx > best[slot]) {
+            float first = bi.blend(POS_INF, bv.compare(VectorOperators.LT, mx)).reduceLanes(VectorOperators.MIN);
+            best[slot] = mx;
+            bestIdx[slot] = base + (int) first;
+        }
     }
 }

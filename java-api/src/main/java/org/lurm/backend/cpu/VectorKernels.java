@@ -23,4 +23,31 @@ public interface VectorKernels {
      * o0..o3), written to out[0..3]. Register blocking: x is loaded once for four rows.
      */
     void dot4(MemorySegment x, long xOff, MemorySegment m, long o0, long o1, long o2, long o3, int n, float[] out);
+
+    /**
+     * Centroids laid out for {@link #nearest}: built once per assignment call by {@link #packCentroids},
+     * immutable, and safe to share between the threads that split the points. The layout is the
+     * implementation's own; it may be a copy or may reference the centroid memory it was built from (which must
+     * then stay alive while it is used).
+     */
+    interface PackedCentroids {
+        /** Number of centroids. */
+        int count();
+
+        /** Width of every centroid. */
+        int dim();
+    }
+
+    /** Prepares k centroids of width dim, stored row-major from element offset {@code off}, for {@link #nearest}. */
+    PackedCentroids packCentroids(MemorySegment centroids, long off, int k, int dim);
+
+    /**
+     * Nearest-centroid search by largest dot product for {@code count} points stored row-major from element
+     * offset {@code pointOff} (width {@code centroids.dim()}): writes the centroid index to
+     * {@code outIndex[outOff + i]} (int32) and the dot product to {@code outScore[outOff + i]} (float32).
+     * Ties go to the lower centroid index; a NaN score never wins (all-NaN gives index 0, score -Infinity).
+     * The result of one point never depends on the others, so any split of the points gives the same output.
+     */
+    void nearest(PackedCentroids centroids, MemorySegment points, long pointOff, int count,
+                 MemorySegment outIndex, MemorySegment outScore, long outOff);
 }
