@@ -30,6 +30,10 @@ public final class Main implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
+        // One short line per log record on stderr, instead of java.util.logging's two-line default.
+        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+            System.setProperty("java.util.logging.SimpleFormatter.format", "[lurm] %5$s%6$s%n");
+        }
         System.exit(run(args));
     }
 }
