@@ -115,14 +115,30 @@ public final class EmbeddingFile implements AutoCloseable {
         }
     }
 
+    /**
+     * Maps and validates the file for the life of {@code scope}: closing the scope unmaps it (and any later
+     * access throws). {@link #close()} on the result does nothing; the scope owns the mapping.
+     */
+    public static EmbeddingFile open(Path path, MemoryScope scope) {
+        return open(path, null, false, (ch, size) -> scope.map(ch, FileChannel.MapMode.READ_ONLY, 0, size));
+    }
+
     /** Maps and validates the file in {@code arena}; closes it on {@link #close()} only when {@code ownsArena}. */
     static EmbeddingFile open(Path path, Arena arena, boolean ownsArena) {
+        return open(path, arena, ownsArena, (ch, size) -> ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena));
+    }
+
+    private interface Mapper {
+        MemorySegment map(FileChannel ch, long size) throws IOException;
+    }
+
+    private static EmbeddingFile open(Path path, Arena arena, boolean ownsArena, Mapper mapper) {
         Objects.requireNonNull(path, "path");
         MemorySegment seg;
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size < HEADER_BYTES) throw new EmbeddingFormatException(path, "too short for an embedding file: " + size + " bytes, the header alone is " + HEADER_BYTES);
-            seg = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+            seg = mapper.map(ch, size);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read embedding file " + path + ": " + e.getMessage(), e);
         }

@@ -1,6 +1,5 @@
 package org.lurm.embed;
 
-import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -114,8 +113,9 @@ public final class PrecomputedEmbedder implements ItemEmbedder {
     public ItemEmbeddings embed(EmbeddingInput input, Backend backend, MemoryScope scope) {
         ItemEmbeddings e;
         if (format == Format.BINARY) {
-            // Automatic arena: a zero-copy result keeps the mapping alive exactly as long as it is reachable.
-            EmbeddingFile f = EmbeddingFile.open(path, Arena.ofAuto(), false);
+            // The mapping belongs to the caller's scope, like any other result: a zero-copy result stays valid
+            // exactly as long as the scope is open.
+            EmbeddingFile f = EmbeddingFile.open(path, scope);
             e = f.toEmbeddings(input.items(), options.unknownIds(), options.zeroCopy(), scope);
         } else {
             e = EmbeddingTsv.read(path, input.items(), options.unknownIds(), scope);

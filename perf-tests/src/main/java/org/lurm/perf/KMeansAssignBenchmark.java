@@ -5,7 +5,16 @@ import java.util.concurrent.TimeUnit;
 import org.lurm.backend.Backend;
 import org.lurm.backend.Backends;
 import org.lurm.backend.cpu.Parallel;
+import org.lurm.cluster.KMeansConfig;
+import org.lurm.cluster.KMeansResult;
 import org.lurm.cluster.NearestCentroids;
+import org.lurm.cluster.SphericalKMeans;
+import org.lurm.embed.CooccurrenceEmbedder;
+import org.lurm.embed.EmbeddingInput;
+import org.lurm.embed.ItemEmbeddings;
+import org.lurm.synth.LifeCycleConfig;
+import org.lurm.synth.LifeCycleGenerator;
+import org.lurm.synth.SyntheticData;
 import org.lurm.memory.F32Array;
 import org.lurm.memory.I32Array;
 import org.lurm.memory.MemoryScope;
@@ -56,6 +65,14 @@ public class KMeansAssignBenchmark {
     @Param({"64"})
     public int dim;
 
+    /**
+     * synthetic: points around a planted two-level hierarchy of centroids; generator: the co-occurrence item
+     * embeddings of {@code LifeCycleConfig.bench()} (about 1.2 * 10^7 events, 50k items, tiled to POINTS
+     * points) with centroids from a short spherical k-means run on them (flat for 1024, two-level for 16384).
+     */
+    @Param({"synthetic", "generator"})
+    public String source;
+
     /** Worker threads for both implementations; 0 = all available processors. */
     @Param({"0"})
     public int threads;
@@ -82,29 +99,64 @@ public class KMeansAssignBenchmark {
         backend = Backends.select("cpu").create(t);
         par = new Parallel(t);
         scope = MemoryScope.root("kmeans-assign-benchmark");
-        SplittableRandom r = new SplittableRandom(42);
-        boolean two = shape.startsWith("two-level");
-        int k = Integer.parseInt(shape.substring(shape.lastIndexOf('-') + 1));
-        coarseK = two ? (int) Math.round(Math.sqrt(k)) : 1;
-        int per = k / coarseK;
-        // Centroids with a hierarchy (coarse directions, fine ones around them); points around the fine ones.
-        coarse = new float[coarseK * dim];
-        for (int c = 0; c < coarseK; c++) unit(r, coarse, c, null, 0, 1.0);
-        fine = new float[k * dim];
-        offsets = new int[coarseK + 1];
-        for (int c = 0; c < coarseK; c++) {
-            offsets[c + 1] = offsets[c] + per;
-            for (int f = offsets[c]; f < offsets[c + 1]; f++) unit(r, fine, f, coarse, c, 0.2);
+        if (source.equals("generator")) {
+            setupFromGenerator();
+        } else {
+            SplittableRandom r = new SplittableRandom(42);
+            boolean two = shape.startsWith("two-level");
+            int k = Integer.parseInt(shape.substring(shape.lastIndexOf('-') + 1));
+            coarseK = two ? (int) Math.round(Math.sqrt(k)) : 1;
+            int per = k / coarseK;
+            // Centroids with a hierarchy (coarse directions, fine ones around them); points around the fine ones.
+            coarse = new float[coarseK * dim];
+            for (int c = 0; c < coarseK; c++) unit(r, coarse, c, null, 0, 1.0);
+            fine = new float[k * dim];
+            offsets = new int[coarseK + 1];
+            for (int c = 0; c < coarseK; c++) {
+                offsets[c + 1] = offsets[c] + per;
+                for (int f = offsets[c]; f < offsets[c + 1]; f++) unit(r, fine, f, coarse, c, 0.2);
+            }
+            p = new float[POINTS * dim];
+            for (int i = 0; i < POINTS; i++) unit(r, p, i, fine, r.nextInt(k), 0.15);
+            points = scope.copyOf(p);
+            F32Array fineOff = scope.copyOf(fine);
+            index = two ? NearestCentroids.twoLevel(scope.copyOf(coarse), coarseK, fineOff, offsets, dim) : NearestCentroids.flat(fineOff, k, dim);
         }
-        p = new float[POINTS * dim];
-        for (int i = 0; i < POINTS; i++) unit(r, p, i, fine, r.nextInt(k), 0.15);
-        points = scope.copyOf(p);
-        F32Array fineOff = scope.copyOf(fine);
-        index = two ? NearestCentroids.twoLevel(scope.copyOf(coarse), coarseK, fineOff, offsets, dim) : NearestCentroids.flat(fineOff, k, dim);
         outIndex = scope.allocateI32(POINTS);
         outScore = scope.allocateF32(POINTS);
         scalarIndex = new int[POINTS];
         scalarScore = new float[POINTS];
+    }
+
+    private void setupFromGenerator() {
+        if (dim != 64) throw new IllegalArgumentException("the generator source embeds items in 64 dims");
+        int k = Integer.parseInt(shape.substring(shape.lastIndexOf('-') + 1));
+        try (MemoryScope tmp = MemoryScope.root("kmeans-bench-data")) {
+            SyntheticData d = LifeCycleGenerator.generate(LifeCycleConfig.bench(), tmp);
+            ItemEmbeddings emb = new CooccurrenceEmbedder().embed(EmbeddingInput.of(d.events()), backend, tmp);
+            int n = emb.presentCount();
+            float[] present = new float[n * dim];
+            boolean[] mask = new boolean[emb.numItems()];
+            int q = 0;
+            for (int i = 0; i < emb.numItems(); i++) {
+                if (!emb.isPresent(i)) continue;
+                mask[i] = true;
+                emb.copyVector(i, present, q++ * dim);
+            }
+            p = new float[POINTS * dim];
+            for (int i = 0; i < POINTS; i++) System.arraycopy(present, (i % n) * dim, p, i * dim, dim);
+            KMeansResult km = SphericalKMeans.fit(emb.vectors(), emb.numItems(), dim, mask, KMeansConfig.of(k).withMaxIterations(3), backend, tmp);
+            NearestCentroids ix = km.index();
+            fine = ix.centroids().toArray();
+            coarseK = ix.isTwoLevel() ? ix.coarseK() : 1;
+            coarse = ix.isTwoLevel() ? ix.coarseCentroids().toArray() : new float[dim];
+            offsets = ix.isTwoLevel() ? ix.fineOffsets().clone() : new int[] {0, ix.k()};
+            System.out.printf("%n[kmeans-bench] generator: %,d events, %,d embedded items, K = %d (%s)%n", d.events().size(), n, ix.k(),
+                    ix.isTwoLevel() ? coarseK + " coarse" : "flat");
+        }
+        points = scope.copyOf(p);
+        F32Array fineOff = scope.copyOf(fine);
+        index = coarseK > 1 ? NearestCentroids.twoLevel(scope.copyOf(coarse), coarseK, fineOff, offsets, dim) : NearestCentroids.flat(fineOff, fine.length / dim, dim);
     }
 
     /** Row {@code row} of dst = normalise(base[baseRow] + noise x N(0,1)) (base null: a random direction). */
