@@ -1,0 +1,231 @@
+package org.lurm.smen;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import org.lurm.boi.BoiSet;
+
+/**
+ * Turns BoI rows into {@link SmenBatch}es (MODEL.md, Stage 2): weighting at use (w = log(1 + x) * idf_k),
+ * recency buckets, and the two disjoint views of contrastive training.
+ *
+ * <p><b>Recency.</b> A row's age is delta = reference period - p_t at its scale, bucketed log-wise:
+ * bucket = min(R - 2, floor(log2(1 + delta))) (delta clamped at 0); history rows go to bucket R - 1. The
+ * reference period of a scale is, by default, the newest period of that scale in the whole BoI set (the
+ * "now" of the data); {@link #withReferencePeriods(long[])} sets it explicitly, e.g. to the encoding date.
+ *
+ * <p><b>Views.</b> Every unit of every raw count goes to view A or B with probability 1/2:
+ * x_A ~ Binomial(floor(x), 1/2), plus the fractional part of x as one more unit (all of it to A or to B),
+ * x_B = x - x_A. Each scale is split on its own counts, as MODEL.md specifies per BoI count. Rows left empty
+ * in a view are dropped. The optional period crop keeps a random contiguous window of a user's periods at
+ * each scale (history row kept when the window reaches back to it) before the split.
+ *
+ * <p>Thread-safe: immutable after construction; each call uses only its arguments and local state.
+ */
+public final class SmenInputs {
+    private final BoiSet boi;
+    private final int recencyBuckets;
+    private final long[] reference;
+    private final float[] idf;
+
+    public SmenInputs(BoiSet boi, int recencyBuckets) {
+        this(boi, recencyBuckets, newestPeriods(boi));
+    }
+
+    private SmenInputs(BoiSet boi, int recencyBuckets, long[] reference) {
+        if (recencyBuckets < 2) throw new IllegalArgumentException("recencyBuckets must be >= 2");
+        this.boi = boi;
+        this.recencyBuckets = recencyBuckets;
+        this.reference = reference.clone();
+        this.idf = new float[boi.numInterests()];
+        for (int k = 0; k < idf.length; k++) idf[k] = boi.idf(k);
+    }
+
+    /** The same inputs with the recency reference set per scale (one period index per scale). */
+    public SmenInputs withReferencePeriods(long[] periods) {
+        if (periods.length != boi.config().scales().size()) throw new IllegalArgumentException("need one reference period per scale");
+        return new SmenInputs(boi, recencyBuckets, periods);
+    }
+
+    private static long[] newestPeriods(BoiSet boi) {
+        long[] ref = new long[boi.config().scales().size()];
+        Arrays.fill(ref, Long.MIN_VALUE);
+        for (long r = 0; r < boi.numRows(); r++) ref[boi.rowScale(r)] = Math.max(ref[boi.rowScale(r)], boi.rowPeriod(r));
+        for (int s = 0; s < ref.length; s++) if (ref[s] == Long.MIN_VALUE) ref[s] = 0;
+        return ref;
+    }
+
+    public BoiSet boi() {
+        return boi;
+    }
+
+    public long[] referencePeriods() {
+        return reference.clone();
+    }
+
+    /** Recency bucket of a row. */
+    public int bucket(long row) {
+        if (boi.isHistory(row)) return recencyBuckets - 1;
+        long delta = Math.max(0, reference[boi.rowScale(row)] - boi.rowPeriod(row));
+        int b = 63 - Long.numberOfLeadingZeros(delta + 1); // floor(log2(1 + delta))
+        return Math.min(recencyBuckets - 2, b);
+    }
+
+    /** Raw weight of a user at the finest scale (the number of events when weights are 1). */
+    public double userWeight(int user) {
+        double s = 0;
+        for (long r = boi.userRowStart(user); r < boi.userRowStart(user + 1); r++) {
+            if (boi.rowScale(r) != 0) continue;
+            for (long j = boi.rowStart(r); j < boi.rowEnd(r); j++) s += boi.val(j);
+        }
+        return s;
+    }
+
+    /** MODEL.md: users with fewer than 2 events are not trained on (their views cannot be disjoint). */
+    public boolean trainable(int user) {
+        return userWeight(user) >= 2;
+    }
+
+    /** All rows of the given users, no split (encoding). */
+    public SmenBatch full(int[] users) {
+        return build(users, 0, null, 1.0, 0);
+    }
+
+    /** Views A and B of the given users: a disjoint split of every count (and the optional period crop). */
+    public SmenBatch[] views(int[] users, SplittableRandom rnd, double periodCrop) {
+        long splitSeed = rnd.nextLong();
+        // Each entry's split is a pure function of (seed, user, scale, period, interest), so view B takes
+        // exactly the complement of view A's share even when the two views crop different periods.
+        return new SmenBatch[] {build(users, splitSeed, Boolean.TRUE, periodCrop, rnd.nextLong()),
+                build(users, splitSeed, Boolean.FALSE, periodCrop, rnd.nextLong())};
+    }
+
+    /**
+     * @param split null: whole counts; TRUE: view A's share; FALSE: view B's share (the complement of A's)
+     */
+    private SmenBatch build(int[] users, long splitSeed, Boolean split, double periodCrop, long cropSeed) {
+        int nScales = boi.config().scales().size();
+        int b = users.length;
+        int[] groupStart = new int[b * nScales + 1];
+        IntList rowPtr = new IntList(64), cols = new IntList(256), buckets = new IntList(64);
+        FloatList vals = new FloatList(256);
+        rowPtr.add(0);
+        SplittableRandom crop = new SplittableRandom(cropSeed ^ 0x9E3779B97F4A7C15L);
+        for (int q = 0; q < b; q++) {
+            int u = users[q];
+            if (u < 0 || u >= boi.numUsers()) throw new IllegalArgumentException("user index " + u + " outside the BoI set of " + boi.numUsers() + " users");
+            long r0 = boi.userRowStart(u), r1 = boi.userRowStart(u + 1);
+            for (int s = 0; s < nScales; s++) {
+                groupStart[q * nScales + s] = buckets.size();
+                // rows of this user at scale s (contiguous: rows are ordered by scale within a user)
+                long from = r0, to;
+                while (from < r1 && boi.rowScale(from) < s) from++;
+                to = from;
+                while (to < r1 && boi.rowScale(to) == s) to++;
+                if (periodCrop < 1.0 && to - from > 1) {
+                    int n = (int) (to - from);
+                    int keep = Math.max(1, (int) Math.ceil(periodCrop * n));
+                    int start = crop.nextInt(n - keep + 1);
+                    from += start;
+                    to = from + keep;
+                }
+                for (long r = from; r < to; r++) {
+                    int before = cols.size();
+                    for (long j = boi.rowStart(r); j < boi.rowEnd(r); j++) {
+                        float x = boi.val(j);
+                        float share = split == null ? x
+                                : shareA(x, entrySeed(splitSeed, u, s, boi.isHistory(r) ? Long.MIN_VALUE : boi.rowPeriod(r), boi.col(j)));
+                        if (split == Boolean.FALSE) share = x - share;
+                        if (share > 0) {
+                            int k = boi.col(j);
+                            cols.add(k);
+                            vals.add((float) Math.log1p(share) * idf[k]);
+                        }
+                    }
+                    if (cols.size() > before) {
+                        rowPtr.add(cols.size());
+                        buckets.add(bucket(r));
+                    }
+                }
+            }
+        }
+        groupStart[b * nScales] = buckets.size();
+        return new SmenBatch(b, nScales, buckets.size(), rowPtr.toArray(), cols.toArray(), vals.toArray(), buckets.toArray(), groupStart);
+    }
+
+    /** Seed of one BoI entry's split. */
+    static long entrySeed(long seed, int user, int scale, long period, int interest) {
+        long h = seed;
+        h = mix(h ^ (user * 0x9E3779B97F4A7C15L));
+        h = mix(h ^ (scale * 0xC2B2AE3D27D4EB4FL));
+        h = mix(h ^ period);
+        return mix(h ^ (interest * 0x165667B19E3779F9L));
+    }
+
+    /** SplitMix64's finaliser. */
+    static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    /**
+     * View A's share of a raw count: Binomial(floor(x), 1/2) units (one random bit per unit, from a SplitMix64
+     * stream seeded by the entry) plus the fractional part, all of it, with probability 1/2.
+     */
+    static float shareA(float x, long seed) {
+        long n = (long) Math.floor(x);
+        float frac = x - n;
+        long a = 0;
+        long state = seed;
+        while (n >= 64) {
+            a += Long.bitCount(mix(state += 0x9E3779B97F4A7C15L));
+            n -= 64;
+        }
+        if (n > 0) a += Long.bitCount(mix(state += 0x9E3779B97F4A7C15L) & ((1L << n) - 1));
+        float share = a;
+        if (frac > 0 && (mix(state + 0x632BE59BD9B4E019L) & 1) != 0) share += frac;
+        return share;
+    }
+
+    /** Minimal growable int array (no boxing on the batch-building path). */
+    static final class IntList {
+        int[] a;
+        int n;
+
+        IntList(int cap) {
+            a = new int[cap];
+        }
+
+        void add(int v) {
+            if (n == a.length) a = Arrays.copyOf(a, n * 2);
+            a[n++] = v;
+        }
+
+        int size() {
+            return n;
+        }
+
+        int[] toArray() {
+            return Arrays.copyOf(a, n);
+        }
+    }
+
+    /** Minimal growable float array. */
+    static final class FloatList {
+        float[] a;
+        int n;
+
+        FloatList(int cap) {
+            a = new float[cap];
+        }
+
+        void add(float v) {
+            if (n == a.length) a = Arrays.copyOf(a, n * 2);
+            a[n++] = v;
+        }
+
+        float[] toArray() {
+            return Arrays.copyOf(a, n);
+        }
+    }
+}
