@@ -1,0 +1,224 @@
+package org.lurm.smen;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.SplittableRandom;
+
+/**
+ * Trains SMEN end to end (MODEL.md): batches of users, two disjoint views per user, the contrastive objective,
+ * Adam with lazy rows for V, warm-up + cosine schedule, global-norm clipping, early stopping on the loss of a
+ * held-out user sample, checkpoints every N steps and resume from the last one.
+ *
+ * <p><b>Determinism.</b> Everything random is a pure function of (seed, epoch) or (seed, step): the user
+ * order of epoch e, the views of step t, the held-out sample. So a run is reproducible for a seed and a thread
+ * count, and resuming from a checkpoint continues exactly as the uninterrupted run would have.
+ *
+ * <p><b>Failure.</b> A non-finite loss or gradient stops training with {@link TrainingDivergedException}; the
+ * last checkpoint written is left intact (a checkpoint is only written after a finite step).
+ *
+ * <p>Not thread-safe (one training run per instance); the objective parallelises internally.
+ */
+public final class SmenTrainer {
+    /** Progress of one step. */
+    public record StepInfo(long step, long totalSteps, int epoch, SmenObjective.Loss loss, float learningRate, double gradNorm,
+                           double usersPerSecond, double etaSeconds) {
+    }
+
+    /** Told of steps, held-out evaluations and checkpoints (the CLI turns these into progress bars). */
+    public interface Listener {
+        default void onStep(StepInfo info) {
+        }
+
+        default void onEvaluation(long step, double heldOutLoss, boolean improved) {
+        }
+
+        default void onCheckpoint(long step) {
+        }
+    }
+
+    /** Where checkpoints go; implementations write atomically. */
+    public interface CheckpointStore {
+        void save(Checkpoint c);
+
+        Optional<Checkpoint> latest();
+    }
+
+    /** Everything needed to resume exactly. */
+    public record Checkpoint(long step, float[] params, float[] adamM, float[] adamV, float[] bestParams, double bestHeldOutLoss,
+                             int badEvaluations, double[] lossCurve) {
+    }
+
+    /** The outcome: the parameters to keep (best on the held-out sample when there is one). */
+    public record Result(float[] params, long steps, double bestHeldOutLoss, boolean stoppedEarly, double[] lossCurve, int trainUsers, int heldOutUsers) {
+    }
+
+    private final SmenConfig cfg;
+    private final SmenLayout layout;
+    private final SmenObjective objective;
+    private final SmenInputs inputs;
+    private final float[] initial;
+    private final Listener listener;
+    private final CheckpointStore store;
+    private final int checkpointEvery;
+
+    public SmenTrainer(SmenLayout layout, SmenObjective objective, SmenInputs inputs, float[] initialParams, Listener listener,
+                       CheckpointStore store, int checkpointEvery) {
+        this.layout = layout;
+        this.cfg = layout.config();
+        this.objective = Objects.requireNonNull(objective);
+        this.inputs = Objects.requireNonNull(inputs);
+        if (initialParams.length != layout.total()) throw new IllegalArgumentException("initial parameters have " + initialParams.length + " floats, the layout needs " + layout.total());
+        this.initial = initialParams;
+        this.listener = listener == null ? new Listener() { } : listener;
+        this.store = store;
+        if (checkpointEvery < 0) throw new IllegalArgumentException("checkpointEvery must be >= 0 (0: never)");
+        this.checkpointEvery = checkpointEvery;
+    }
+
+    /** Trainable users (>= 2 events) split into training and held-out sets by the seed. */
+    int[][] splitUsers() {
+        int n = inputs.boi().numUsers();
+        int[] ok = new int[n];
+        int m = 0;
+        for (int u = 0; u < n; u++) if (inputs.trainable(u)) ok[m++] = u;
+        ok = Arrays.copyOf(ok, m);
+        shuffle(ok, new SplittableRandom(cfg.seed() ^ 0x5DEECE66DL));
+        int held = (int) Math.floor(m * cfg.heldOutFraction());
+        if (held > 0 && held < 2) held = 0; // a held-out batch needs negatives
+        int[] heldOut = Arrays.copyOf(ok, held);
+        int[] train = Arrays.copyOfRange(ok, held, m);
+        Arrays.sort(heldOut);
+        Arrays.sort(train);
+        return new int[][] {train, heldOut};
+    }
+
+    private static void shuffle(int[] a, SplittableRandom r) {
+        for (int i = a.length - 1; i > 0; i--) {
+            int j = r.nextInt(i + 1);
+            int x = a[i];
+            a[i] = a[j];
+            a[j] = x;
+        }
+    }
+
+    public long totalSteps(int trainUsers) {
+        if (cfg.maxSteps() > 0) return cfg.maxSteps();
+        long perEpoch = Math.max(1, (trainUsers + cfg.batchUsers() - 1) / cfg.batchUsers());
+        return perEpoch * Math.max(1, cfg.maxEpochs());
+    }
+
+    public Result train() {
+        int[][] split = splitUsers();
+        int[] train = split[0], heldOut = split[1];
+        if (train.length < 2) {
+            throw new IllegalArgumentException("SMEN needs at least 2 trainable users (users with >= 2 events), found " + train.length);
+        }
+        long total = totalSteps(train.length);
+        float[] params = initial.clone();
+        float[] grad = new float[params.length];
+        SmenOptimizer opt = new SmenOptimizer(layout, total);
+        TouchedRows touched = new TouchedRows(layout.numInterests());
+        float[] best = null;
+        double bestLoss = Double.POSITIVE_INFINITY;
+        int bad = 0;
+        List<Double> curve = new ArrayList<>();
+        long start = 0;
+        if (store != null) {
+            Optional<Checkpoint> c = store.latest();
+            if (c.isPresent()) {
+                Checkpoint k = c.get();
+                if (k.params().length != params.length) throw new IllegalStateException("checkpoint does not match the model layout");
+                System.arraycopy(k.params(), 0, params, 0, params.length);
+                opt.restore(k.step(), k.adamM(), k.adamV());
+                best = k.bestParams();
+                bestLoss = k.bestHeldOutLoss();
+                bad = k.badEvaluations();
+                for (double x : k.lossCurve()) curve.add(x);
+                start = k.step();
+            }
+        }
+        int perEpoch = (train.length + cfg.batchUsers() - 1) / cfg.batchUsers();
+        int[] order = null;
+        int orderEpoch = -1;
+        boolean stoppedEarly = false;
+        long t0 = System.nanoTime();
+        long usersDone = 0;
+        for (long step = start; step < total; step++) {
+            int epoch = (int) (step / perEpoch);
+            if (epoch != orderEpoch) {
+                order = train.clone();
+                shuffle(order, new SplittableRandom(SmenInputs.mix(cfg.seed() + 0x9E3779B97F4A7C15L * (epoch + 1))));
+                orderEpoch = epoch;
+            }
+            int b0 = (int) (step % perEpoch) * cfg.batchUsers();
+            int[] users = Arrays.copyOfRange(order, b0, Math.min(order.length, b0 + cfg.batchUsers()));
+            if (users.length < 2) users = Arrays.copyOfRange(order, Math.max(0, order.length - cfg.batchUsers()), order.length);
+            SmenBatch[] v = inputs.views(users, new SplittableRandom(SmenInputs.mix(cfg.seed() ^ (0xA24BAED4963EE407L * (step + 1)))), cfg.periodCrop());
+            touched.clear();
+            SmenObjective.Loss loss = objective.lossAndGradient(params, v[0], v[1], grad, touched);
+            if (!loss.isFinite()) {
+                throw new TrainingDivergedException("loss became " + loss.total() + " at step " + step + " (nce " + loss.nce() + ", div " + loss.div()
+                        + "); the last checkpoint is intact. Lower the learning rate or check the input weights");
+            }
+            double norm;
+            try {
+                norm = opt.apply(params, grad, touched.rows(), touched.size());
+            } catch (ArithmeticException e) {
+                throw new TrainingDivergedException(e.getMessage() + "; the last checkpoint is intact");
+            }
+            curve.add(loss.total());
+            usersDone += users.length;
+            double secs = (System.nanoTime() - t0) / 1e9;
+            double ups = usersDone / Math.max(1e-9, secs);
+            double eta = (total - step - 1) * (secs / (step - start + 1));
+            listener.onStep(new StepInfo(step + 1, total, epoch, loss, opt.learningRate(step), norm, ups, eta));
+
+            if (heldOut.length >= 2 && ((step + 1) % cfg.evalEvery() == 0 || step + 1 == total)) {
+                double hl = heldOutLoss(params, heldOut);
+                boolean improved = hl < bestLoss - 1e-6;
+                if (improved) {
+                    bestLoss = hl;
+                    best = params.clone();
+                    bad = 0;
+                } else {
+                    bad++;
+                }
+                listener.onEvaluation(step + 1, hl, improved);
+                if (bad >= cfg.patience()) {
+                    stoppedEarly = true;
+                    maybeCheckpoint(step + 1, true, params, opt, best, bestLoss, bad, curve);
+                    total = step + 1;
+                    break;
+                }
+            }
+            maybeCheckpoint(step + 1, step + 1 == total, params, opt, best, bestLoss, bad, curve);
+        }
+        double[] c = curve.stream().mapToDouble(Double::doubleValue).toArray();
+        return new Result(best != null ? best : params, Math.min(total, curve.size()), bestLoss, stoppedEarly, c, train.length, heldOut.length);
+    }
+
+    private void maybeCheckpoint(long step, boolean last, float[] params, SmenOptimizer opt, float[] best, double bestLoss, int bad, List<Double> curve) {
+        if (store == null || checkpointEvery == 0) return;
+        if (step % checkpointEvery != 0 && !last) return;
+        store.save(new Checkpoint(step, params.clone(), opt.firstMoment().clone(), opt.secondMoment().clone(), best == null ? null : best.clone(),
+                bestLoss, bad, curve.stream().mapToDouble(Double::doubleValue).toArray()));
+        listener.onCheckpoint(step);
+    }
+
+    /** Mean loss over held-out batches with fixed views, so evaluations compare. */
+    double heldOutLoss(float[] params, int[] heldOut) {
+        double sum = 0;
+        int batches = 0;
+        for (int b0 = 0; b0 < heldOut.length; b0 += cfg.batchUsers()) {
+            int[] users = Arrays.copyOfRange(heldOut, b0, Math.min(heldOut.length, b0 + cfg.batchUsers()));
+            if (users.length < 2) continue;
+            SmenBatch[] v = inputs.views(users, new SplittableRandom(SmenInputs.mix(cfg.seed() ^ 0x3C6EF372FE94F82AL ^ b0)), 1.0);
+            sum += objective.loss(params, v[0], v[1]).total();
+            batches++;
+        }
+        return batches == 0 ? Double.NaN : sum / batches;
+    }
+}
