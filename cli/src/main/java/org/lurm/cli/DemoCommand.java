@@ -112,42 +112,35 @@ final class DemoCommand implements Callable<Integer> {
 
     /** Share of present items whose interest's majority planted topic is their own topic. */
     static double purity(InterestModel im, PlantedTruth truth) {
-        int k = im.numInterests(), t = truth.numTopics();
-        int[][] counts = new int[k][t];
-        int n = 0;
-        for (int i = 0; i < im.numItems() && i < truth.numItems(); i++) {
-            int c = im.interestOf(i);
-            if (c < 0) continue;
-            counts[c][truth.itemTopic(i)]++;
-            n++;
-        }
-        long good = 0;
-        for (int[] row : counts) {
-            int m = 0;
-            for (int v : row) m = Math.max(m, v);
-            good += m;
-        }
-        return n == 0 ? 0 : good / (double) n;
+        return purity(im, topicsOf(truth, im), truth.numTopics());
     }
 
-    /** Expected purity of the same cluster sizes under a random assignment (simulated once, fixed seed). */
+    /** Expected purity of the same clusters under a random assignment of topics to items (one fixed shuffle). */
     static double randomPurity(InterestModel im, PlantedTruth truth) {
+        int[] topics = topicsOf(truth, im);
         java.util.SplittableRandom r = new java.util.SplittableRandom(1);
-        int k = im.numInterests(), t = truth.numTopics();
-        int[][] counts = new int[k][t];
-        int n = 0;
-        int[] topics = new int[Math.min(im.numItems(), truth.numItems())];
-        for (int i = 0; i < topics.length; i++) topics[i] = truth.itemTopic(i);
         for (int i = topics.length - 1; i > 0; i--) {
             int j = r.nextInt(i + 1);
             int x = topics[i];
             topics[i] = topics[j];
             topics[j] = x;
         }
-        for (int i = 0; i < topics.length; i++) {
+        return purity(im, topics, truth.numTopics());
+    }
+
+    private static int[] topicsOf(PlantedTruth truth, InterestModel im) {
+        int[] topics = new int[Math.min(im.numItems(), truth.numItems())];
+        for (int i = 0; i < topics.length; i++) topics[i] = truth.itemTopic(i);
+        return topics;
+    }
+
+    private static double purity(InterestModel im, int[] itemTopic, int numTopics) {
+        int[][] counts = new int[im.numInterests()][numTopics];
+        int n = 0;
+        for (int i = 0; i < itemTopic.length; i++) {
             int c = im.interestOf(i);
             if (c < 0) continue;
-            counts[c][topics[i]]++;
+            counts[c][itemTopic[i]]++;
             n++;
         }
         long good = 0;

@@ -3,6 +3,7 @@ package org.lurm.boi;
 import java.util.Arrays;
 import org.lurm.backend.cpu.Parallel;
 import org.lurm.events.EventTable;
+import org.lurm.events.UserGrouping;
 import org.lurm.memory.F32Array;
 import org.lurm.memory.I32Array;
 import org.lurm.memory.I64Array;
@@ -41,49 +42,17 @@ public final class BoiAggregator {
         if (itemInterest.length() < events.numItems()) {
             throw new IllegalArgumentException("item-to-interest table has " + itemInterest.length() + " entries but the events use " + events.numItems() + " items");
         }
-        long e64 = events.size();
-        if (e64 > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("at most 2^31-9 events per aggregation call, got " + e64 + ": aggregate in parts and merge");
-        int nEvents = (int) e64;
-        int nUsers = events.numUsers();
-        I32Array userCol = events.userColumn();
-
         long T0 = System.nanoTime();
-        // 1. Group event positions by user (stable), unless the table already is.
-        int[] userStart = new int[nUsers + 1];
-        boolean grouped = true;
-        int prevUser = -1;
-        for (int i = 0; i < nEvents; i++) {
-            int u = userCol.get(i);
-            if (u < 0 || u >= nUsers) throw new IllegalArgumentException("event " + i + ": user index " + u + " outside the user dictionary of " + nUsers);
-            userStart[u + 1]++;
-            if (u < prevUser) grouped = false;
-            prevUser = u;
-        }
-        for (int u = 0; u < nUsers; u++) userStart[u + 1] += userStart[u];
-        int[] perm = null;
-        if (!grouped) {
-            perm = new int[nEvents];
-            int[] fill = Arrays.copyOf(userStart, nUsers);
-            for (int i = 0; i < nEvents; i++) perm[fill[userCol.get(i)]++] = i;
-        }
-
-        // 2. Per user-range chunks, balanced by events.
-        int nChunks = Math.max(1, Math.min(nUsers, par.threads() * 8));
-        int[] chunkUser = new int[nChunks + 1];
-        for (int c = 1; c < nChunks; c++) {
-            long target = (long) nEvents * c / nChunks;
-            int lo = chunkUser[c - 1], hi = nUsers;
-            while (lo < hi) {
-                int mid = (lo + hi) >>> 1;
-                if (userStart[mid] < target) lo = mid + 1;
-                else hi = mid;
-            }
-            chunkUser[c] = lo;
-        }
-        chunkUser[nChunks] = nUsers;
+        // 1. Group event positions by user (stable), unless the table already is; 2. user ranges balanced by events.
+        UserGrouping grouping = UserGrouping.of(events);
+        int nEvents = (int) events.size(); // UserGrouping checked the range
+        int nUsers = events.numUsers();
+        int[] userStart = grouping.userStart();
+        int[] chunkUser = grouping.balancedChunks(par.threads() * 8);
+        int nChunks = chunkUser.length - 1;
         ChunkOut[] outs = new ChunkOut[nChunks];
         int[] userRows = new int[nUsers];
-        final int[] permF = perm;
+        final int[] permF = grouping.perm();
         par.forRange(nChunks, nChunks, 1, (chunk, lo, hi) -> {
             for (long c = lo; c < hi; c++) {
                 ChunkOut out = new ChunkOut();

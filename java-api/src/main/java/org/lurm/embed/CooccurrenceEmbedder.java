@@ -9,6 +9,7 @@ import org.lurm.backend.cpu.Parallel;
 import org.lurm.boi.BoiConfig;
 import org.lurm.boi.Scale;
 import org.lurm.events.EventTable;
+import org.lurm.events.UserGrouping;
 import org.lurm.linalg.CsrMatrix;
 import org.lurm.linalg.CsrOperator;
 import org.lurm.linalg.LinearOperator;
@@ -248,45 +249,13 @@ public final class CooccurrenceEmbedder implements ItemEmbedder {
     // ---------------------------------------------------------------------------------------------- counting
 
     static Counts countPairs(EventTable events, int numItems, Options o, Parallel par, MemoryScope scope) {
-        long e64 = events.size();
-        if (e64 > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("at most 2^31-9 events per co-occurrence count, got " + e64);
-        int nEvents = (int) e64;
-        int nUsers = events.numUsers();
-        I32Array userCol = events.userColumn();
-
-        // Group event positions by user (stable counting sort), as the BoI aggregation does.
-        int[] userStart = new int[nUsers + 1];
-        boolean grouped = true;
-        int prev = -1;
-        for (int i = 0; i < nEvents; i++) {
-            int u = userCol.get(i);
-            if (u < 0 || u >= nUsers) throw new IllegalArgumentException("event " + i + ": user index " + u + " outside the user dictionary of " + nUsers);
-            userStart[u + 1]++;
-            if (u < prev) grouped = false;
-            prev = u;
-        }
-        for (int u = 0; u < nUsers; u++) userStart[u + 1] += userStart[u];
-        int[] perm = null;
-        if (!grouped) {
-            perm = new int[nEvents];
-            int[] fill = Arrays.copyOf(userStart, nUsers);
-            for (int i = 0; i < nEvents; i++) perm[fill[userCol.get(i)]++] = i;
-        }
-
-        // Baskets of user ranges balanced by events, collected per chunk and joined in chunk (= user) order.
-        int nChunks = Math.max(1, Math.min(nUsers, par.threads() * 4));
-        int[] chunkUser = new int[nChunks + 1];
-        for (int c = 1; c < nChunks; c++) {
-            long target = (long) nEvents * c / nChunks;
-            int lo = chunkUser[c - 1], hi = nUsers;
-            while (lo < hi) {
-                int mid = (lo + hi) >>> 1;
-                if (userStart[mid] < target) lo = mid + 1;
-                else hi = mid;
-            }
-            chunkUser[c] = lo;
-        }
-        chunkUser[nChunks] = nUsers;
+        // Group event positions by user, as the BoI aggregation does; baskets of user ranges balanced by
+        // events, collected per chunk and joined in chunk (= user) order.
+        UserGrouping grouping = UserGrouping.of(events);
+        int[] userStart = grouping.userStart();
+        int[] chunkUser = grouping.balancedChunks(par.threads() * 4);
+        int nChunks = chunkUser.length - 1;
+        int[] perm = grouping.perm();
         BasketCollector[] collectors = new BasketCollector[nChunks];
         final int[] permF = perm;
         par.forRange(nChunks, nChunks, 1, (chunk, lo, hi) -> {
@@ -321,7 +290,7 @@ public final class CooccurrenceEmbedder implements ItemEmbedder {
         }
         collectorsRelease(collectors);
         CsrMatrix counts = pairCounts(bPtr, bItem, pairBaskets, numItems, par, scope);
-        BasketStats bs = new BasketStats(nEvents, zeroWeight, totalBaskets, truncated, dropped, counts.nnz() / 2);
+        BasketStats bs = new BasketStats(events.size(), zeroWeight, totalBaskets, truncated, dropped, counts.nnz() / 2);
         return new Counts(counts, bs);
     }
 
