@@ -2,7 +2,7 @@ package org.lurm.model;
 
 /**
  * Element type of a tensor in a {@link ModelFile}, with its code in the tensor table and its width. All are
- * stored little-endian.
+ * stored little-endian. Immutable and thread-safe.
  */
 public enum DType {
     /** IEEE-754 binary32 (code 1). */

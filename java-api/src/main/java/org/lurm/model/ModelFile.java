@@ -82,7 +82,8 @@ import org.lurm.memory.MemoryScope;
  * valid until that scope (or its parent) closes; afterwards every access throws {@link IllegalStateException},
  * never crashes. A failed open unmaps at once. A file truncated by another process while it is mapped is outside
  * what any mapping can guard; the JVM reports such a fault as an {@link InternalError}. Write a new model under
- * a new name or through {@link #write}, which replaces the file by rename and leaves open mappings intact.
+ * a new name or through {@link #write}, which replaces the file by rename and so (on POSIX file systems) leaves
+ * existing mappings of the old file intact.
  *
  * <h2>Writing</h2>
  * {@link #write} writes a temporary file ({@code .<name>.<random>.tmp}) in the target's folder, forces it to

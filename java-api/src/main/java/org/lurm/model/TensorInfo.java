@@ -3,7 +3,8 @@ package org.lurm.model;
 import java.util.Arrays;
 
 /**
- * One entry of a model file's tensor table, as validated by {@link ModelFile#open}.
+ * One entry of a model file's tensor table, as validated by {@link ModelFile#open}. Plain metadata on the heap
+ * (the data stays in the mapping: see {@link ModelFile#segment}); immutable and thread-safe.
  *
  * @param name       unique name, 1 to {@link ModelFile#MAX_NAME_BYTES} bytes of UTF-8
  * @param dtype      element type

@@ -33,6 +33,7 @@ import org.lurm.memory.MemoryScope;
 import org.lurm.testing.TestData;
 
 class ModelFileTest {
+    private static final int FUZZ_TRIALS = 1000;
     @TempDir
     Path dir;
 
@@ -333,7 +334,7 @@ class ModelFileTest {
         long[] nasty = {0, 1, -1, 63, 64, 65, good.length, good.length + 64L, Integer.MAX_VALUE, Integer.MIN_VALUE, Long.MAX_VALUE, Long.MIN_VALUE, 1L << 32, 1L << 62};
         int accepted = 0;
         try (MemoryScope scope = MemoryScope.root("test")) {
-            for (int trial = 0; trial < 3000; trial++) {
+            for (int trial = 0; trial < FUZZ_TRIALS; trial++) {
                 byte[] f = good.clone();
                 ByteBuffer b = ByteBuffer.wrap(f).order(ByteOrder.LITTLE_ENDIAN);
                 int edits = 1 + rnd.nextInt(3);
@@ -373,7 +374,7 @@ class ModelFileTest {
                 }
             }
         }
-        System.out.println("[fuzz] accepted " + accepted + " of 3000 fuzzed files (edits that changed nothing or a checksum caught later)");
+        System.out.println("[fuzz] accepted " + accepted + " of " + FUZZ_TRIALS + " fuzzed files (edits that changed nothing or a checksum caught later)");
     }
 
     @Test

@@ -344,12 +344,12 @@ class SmenInitTest {
         assertThrows(IllegalArgumentException.class, () -> SmenInit.Options.defaults(1).withRankTolerance(1));
     }
 
-    /** On the interests k-means finds in MovieLens 100k (co-occurrence embeddings, e = 64) reduced to h = 32. */
+    /** On 200 interests k-means finds in MovieLens 100k (co-occurrence embeddings, e = 64), reduced to h = 32. */
     @Test
     void principalSubspaceOfRealInterests() throws Exception {
         try (MemoryScope scope = MemoryScope.root("t"); Backend backend = Backends.create()) {
             MovieLens.Dataset d = MovieLens.read100k(TestData.dataset("movielens-100k"), scope);
-            BagOfInterests boi = BagOfInterests.fit(d.events(), d.catalog(), BagOfInterests.Config.defaults(), backend, scope, null);
+            BagOfInterests boi = BagOfInterests.fit(d.events(), d.catalog(), BagOfInterests.Config.defaults().withInterests(200), backend, scope, null);
             int k = boi.numInterests(), e = boi.interests().dim(), h = 32;
             float[] x = boi.interests().centroids().toArray();
             assertEquals((long) k * e, x.length);
