@@ -133,38 +133,45 @@ class View:
         self.rowPtr, self.cols, self.vals = rowPtr, cols, vals
         self.rowBucket, self.groupStart = rowBucket, groupStart
 
-    def validate(self, cfg, where):
+    def validate(self, cfg, where, files=None):
+        """Checks the SmenBatch invariants; messages name `where` and, per array, its file when given."""
+        files = files or {}
+        name = lambda key: f"{files[key]} ({where}.{key})" if key in files else f"{where}.{key}"
         B, T = self.users, self.rows
         if not isinstance(B, int) or B < 1:
             raise CaseError(f"{where}: users must be an integer >= 1, got {B!r}")
         if not isinstance(T, int) or T < 0:
             raise CaseError(f"{where}: rows must be an integer >= 0, got {T!r}")
         expect = {"rowPtr": T + 1, "rowBucket": T, "groupStart": B * cfg.S + 1}
-        for name, n in expect.items():
-            if getattr(self, name).numel() != n:
-                raise CaseError(f"{where}.{name}: expected {n} entries, got {getattr(self, name).numel()}")
+        for key, n in expect.items():
+            if getattr(self, key).numel() != n:
+                raise CaseError(f"{name(key)}: expected {n} entries, got {getattr(self, key).numel()}")
         rp = self.rowPtr
         if rp[0].item() != 0:
-            raise CaseError(f"{where}.rowPtr[0] must be 0, got {rp[0].item()}")
+            raise CaseError(f"{name('rowPtr')}: entry 0 must be 0, got {rp[0].item()}")
         if T > 0:
             lens = rp[1:] - rp[:-1]
             bad = torch.nonzero(lens < 1)
             if bad.numel():
                 t = bad[0].item()
-                raise CaseError(f"{where}.rowPtr: row {t} has {lens[t].item()} non-zeros (rows must be non-empty, "
+                raise CaseError(f"{name('rowPtr')}: row {t} has {lens[t].item()} non-zeros (rows must be non-empty, "
                                 "rowPtr strictly increasing)")
         nnz = rp[-1].item()
-        for name in ("cols", "vals"):
-            if getattr(self, name).numel() != nnz:
-                raise CaseError(f"{where}.{name}: expected rowPtr[rows] = {nnz} entries, got {getattr(self, name).numel()}")
-        first_bad(self.cols, (self.cols < 0) | (self.cols >= cfg.K), f"{where}.cols", f"outside [0, K={cfg.K})")
-        first_bad(self.vals, ~(torch.isfinite(self.vals) & (self.vals > 0)), f"{where}.vals", "not a finite value > 0")
-        first_bad(self.rowBucket, (self.rowBucket < 0) | (self.rowBucket >= cfg.R), f"{where}.rowBucket",
+        for key in ("cols", "vals"):
+            if getattr(self, key).numel() != nnz:
+                raise CaseError(f"{name(key)}: expected rowPtr[rows] = {nnz} entries, got {getattr(self, key).numel()}")
+        first_bad(self.cols, (self.cols < 0) | (self.cols >= cfg.K), name("cols"), f"outside [0, K={cfg.K})")
+        first_bad(self.vals, ~(torch.isfinite(self.vals) & (self.vals > 0)), name("vals"), "not a finite value > 0")
+        first_bad(self.rowBucket, (self.rowBucket < 0) | (self.rowBucket >= cfg.R), name("rowBucket"),
                   f"outside [0, R={cfg.R})")
         gs = self.groupStart
         if gs[0].item() != 0 or gs[-1].item() != T:
-            raise CaseError(f"{where}.groupStart must run from 0 to rows = {T}, got {gs[0].item()} .. {gs[-1].item()}")
-        first_bad(gs[1:], gs[1:] < gs[:-1], f"{where}.groupStart (offset +1)", "smaller than the entry before it")
+            raise CaseError(f"{name('groupStart')}: must run from 0 to rows = {T}, got {gs[0].item()} .. {gs[-1].item()}")
+        dec = torch.nonzero(gs[1:] < gs[:-1])
+        if dec.numel():
+            i = dec[0].item() + 1
+            raise CaseError(f"{name('groupStart')}: entry {i} = {gs[i].item()} is smaller than entry {i - 1} = "
+                            f"{gs[i - 1].item()} (offsets must not decrease)")
 
 
 def first_bad(values, bad_mask, where, what):
@@ -354,15 +361,16 @@ def read_case(case_dir):
         for key in ("users", "rows") + VIEW_ARRAYS:
             if key not in vmeta:
                 raise CaseError(f"{where}: lacks '{key}'")
-        loaded = {}
+        loaded, files = {}, {}
         for key in VIEW_ARRAYS:
             t, path = read_array(case_dir, vmeta[key], f"{where}.{key}")
+            files[key] = path
             want = "f32" if key == "vals" else "i32"
             if vmeta[key]["dtype"] not in ((want, "f64") if key == "vals" else (want,)):
                 raise CaseError(f"{path}: {key} must be {want}, got {vmeta[key]['dtype']}")
             loaded[key] = t.reshape(-1) if key == "vals" else t.reshape(-1).to(torch.int64)
         view = View(vmeta["users"], vmeta["rows"], **loaded)
-        view.validate(cfg, f"{case_dir}/{vname}")
+        view.validate(cfg, f"view {vname}", files)
         views.append(view)
     if views[0].users != views[1].users:
         raise CaseError(f"{meta_path}: views A and B must hold the same users, got {views[0].users} and {views[1].users}")
