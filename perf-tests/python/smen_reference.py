@@ -581,7 +581,7 @@ def bench(args):
         for i in range(max(3, args.steps // 2)):
             sync()
             t0 = time.perf_counter()
-            loss_fn(P, prepA, prepB)
+            step_loss(P, prepA, prepB)
             sync()
             fwd.append(time.perf_counter() - t0)
     times.sort()
