@@ -21,7 +21,8 @@ import org.lurm.backend.cpu.Parallel;
  * bit-identical results for any {@link Parallel} (or none). The products run on {@link UserKernels#best()}.
  *
  * <p><b>Thread-safety and memory.</b> Immutable: any number of threads may call it on distinct output arrays.
- * Heap arrays only; each call allocates its B x B temporaries (S, dS and one exponential table).
+ * Heap arrays only; each call allocates its temporaries (S, dS and one exponential table, B x B each; pB
+ * transposed).
  */
 public final class InfoNce {
     /** Rows (or columns) per work chunk. */
@@ -52,7 +53,9 @@ public final class InfoNce {
         UserArgs.length(OP, "pA", pA, (long) users * dim);
         UserArgs.length(OP, "pB", pB, (long) users * dim);
         float[] s = new float[Math.multiplyExact(users, users)];
-        UserChunks.run(par, users, ROWS_PER_CHUNK, (chunk, lo, hi) -> kernels.gemmNT(pA, 0, pB, 0, s, 0, dim, users, (int) lo, (int) hi));
+        float[] pBt = new float[Math.multiplyExact(users, dim)];
+        UserKernels.transpose(pB, 0, users, dim, pBt, 0);
+        UserChunks.run(par, users, ROWS_PER_CHUNK, (chunk, lo, hi) -> kernels.gemmNN(pA, 0, pBt, 0, s, 0, dim, users, (int) lo, (int) hi));
         return s;
     }
 
@@ -149,11 +152,12 @@ public final class InfoNce {
                 for (int i = (int) lo; i < hi; i++) {
                     int base = i * b;
                     float rInv = (float) (1.0 / rowSum[i]);
-                    for (int j = 0; j < b; j++) {
-                        float g = rowExp[base + j] * rInv + colExp[base + j] * colInv[j];
-                        if (i == j) g -= 2f;
-                        dS[base + j] = k * g;
-                    }
+                    // softmax_ii - 1 as -(sum of the other terms) / sum, in double: when the positive dominates,
+                    // 1 - softmax_ii is tiny and float subtraction from 1 would cancel its digits away.
+                    // (Read before the row is overwritten: rowExp may be dS itself.)
+                    double offRow = rowSum[i] - rowExp[base + i], offCol = colSum[i] - colExp[base + i];
+                    for (int j = 0; j < b; j++) dS[base + j] = k * (rowExp[base + j] * rInv + colExp[base + j] * colInv[j]);
+                    dS[base + i] = (float) (-k * (offRow / rowSum[i] + offCol / colSum[i]));
                 }
             });
         }

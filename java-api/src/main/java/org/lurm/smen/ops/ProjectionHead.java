@@ -37,11 +37,13 @@ public final class ProjectionHead {
     private static final String OP = "ProjectionHead";
 
     /**
-     * The per-user activations of one forward pass, kept for the backward pass (plus its scratch). Reusable for
+     * The per-user activations of one forward pass, kept for the backward pass (plus its scratch, including
+     * transposed copies of P1 and P2). Reusable for
      * any batch of up to {@link #capacity()} users. Not thread-safe: one pass at a time.
      */
     public static final class Activations {
         private final int capacity;
+        private final int in;
         private final int h1;
         private final int h2;
         private final float[] hidden;
@@ -50,10 +52,13 @@ public final class ProjectionHead {
         private final float[] norm;
         private final float[] dy;
         private final float[] dHidden;
+        private final float[] p1t;
+        private final float[] p2t;
         private int users;
 
-        private Activations(int capacity, int h1, int h2) {
+        private Activations(int capacity, int in, int h1, int h2) {
             this.capacity = capacity;
+            this.in = in;
             this.h1 = h1;
             this.h2 = h2;
             this.hidden = new float[Math.multiplyExact(capacity, h1)];
@@ -62,6 +67,8 @@ public final class ProjectionHead {
             this.norm = new float[capacity];
             this.dy = new float[y.length];
             this.dHidden = new float[hidden.length];
+            this.p1t = new float[Math.multiplyExact(in, h1)];
+            this.p2t = new float[Math.multiplyExact(h1, h2)];
         }
 
         public int capacity() {
@@ -141,7 +148,7 @@ public final class ProjectionHead {
     /** Activations (and backward scratch) for up to {@code capacity} users. */
     public Activations newActivations(int capacity) {
         if (capacity < 1) throw new IllegalArgumentException(OP + ": capacity must be >= 1, got " + capacity);
-        return new Activations(capacity, h1, h2);
+        return new Activations(capacity, in, h1, h2);
     }
 
     /** Forward pass for {@code users} rows of z; the results are in {@code act} ({@link Activations#p()}). */
@@ -184,6 +191,9 @@ public final class ProjectionHead {
         UserArgs.length(OP, "dp", dp, (long) users * h2);
         UserArgs.length(OP, "dz", dz, (long) users * in);
         float[] hidden = act.hidden, p = act.p, norm = act.norm, dy = act.dy, dh = act.dHidden;
+        // Transposed weights turn dy . P2^T and dh . P1^T into axpy-shaped products (see UserKernels.transpose).
+        UserKernels.transpose(params, p2Off, h1, h2, act.p2t, 0);
+        UserKernels.transpose(params, p1Off, in, h1, act.p1t, 0);
         // dy from dp through the normalisation, then dhidden = dy . P2^T masked by the relu: per user.
         UserChunks.run(par, users, USERS_PER_CHUNK, (chunk, lo, hi) -> {
             int r0 = (int) lo, r1 = (int) hi;
@@ -202,10 +212,10 @@ public final class ProjectionHead {
                 }
             }
             Arrays.fill(dh, r0 * h1, r1 * h1, 0f);
-            kernels.gemmNT(dy, 0, params, p2Off, dh, 0, h2, h1, r0, r1);
+            kernels.gemmNN(dy, 0, act.p2t, 0, dh, 0, h2, h1, r0, r1);
             // hidden > 0 exactly where the pre-activation was > 0: the relu's derivative.
             for (int i = r0 * h1; i < r1 * h1; i++) if (!(hidden[i] > 0f)) dh[i] = 0f;
-            kernels.gemmNT(dh, 0, params, p1Off, dz, 0, h1, in, r0, r1);
+            kernels.gemmNN(dh, 0, act.p1t, 0, dz, 0, h1, in, r0, r1);
         });
         // Weight gradients, split by rows of P1 / P2; the bias gradients are column sums over users in order.
         UserChunks.run(par, h1, WEIGHT_ROWS_PER_CHUNK, (chunk, lo, hi) -> {
@@ -234,8 +244,9 @@ public final class ProjectionHead {
 
     private void capacity(Activations act, int users) {
         if (act == null) throw new IllegalArgumentException(OP + ": activations are null");
-        if (act.h1 != h1 || act.h2 != h2) {
-            throw new IllegalArgumentException(OP + ": activations are for widths " + act.h1 + "/" + act.h2 + ", this head has " + h1 + "/" + h2);
+        if (act.in != in || act.h1 != h1 || act.h2 != h2) {
+            throw new IllegalArgumentException(OP + ": activations are for widths " + act.in + "/" + act.h1 + "/" + act.h2
+                    + ", this head has " + in + "/" + h1 + "/" + h2);
         }
         if (users > act.capacity) {
             throw new IllegalArgumentException(OP + ": " + users + " users exceed the activations' capacity of " + act.capacity);

@@ -22,19 +22,6 @@ final class UserScalarKernels implements UserKernels {
     }
 
     @Override
-    public void gemmNT(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int k, int m, int r0, int r1) {
-        for (int r = r0; r < r1; r++) {
-            int ar = aOff + r * k, cr = cOff + r * m;
-            for (int i = 0; i < m; i++) {
-                int bi = bOff + i * k;
-                float s = 0f;
-                for (int j = 0; j < k; j++) s += a[ar + j] * b[bi + j];
-                c[cr + i] += s;
-            }
-        }
-    }
-
-    @Override
     public void gemmTN(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int n, int k, int m, int i0, int i1) {
         for (int i = i0; i < i1; i++) {
             int ci = cOff + i * m;

@@ -1,7 +1,6 @@
 package org.lurm.smen.ops;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -9,9 +8,10 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code jdk.incubator.vector} is readable.
  *
  * <p>Register tiles: 4 output rows x 2 vectors of columns (8 independent accumulators hide FMA latency; we don't
- * know how many FMAs the CPU issues at once) for the axpy-shaped products (NN, TN), where one load of a row of b
- * feeds four broadcast scalars; 4 x 2 dot products sharing their loads for NT. Widths below two vectors run
- * scalar (setup would cost more than it saves); a scalar tail handles columns past the last whole vector.
+ * know how many FMAs the CPU issues at once), where one load of a row of b feeds four broadcast scalars. Widths
+ * below two vectors run scalar (setup would cost more than it saves); a scalar tail handles columns past the
+ * last whole vector. Both products are axpy-shaped: no reduceLanes, whose summation order differs between the
+ * C2 intrinsic and the Java fallback.
  * Leftover rows take a one-row path that performs, element by element, the same operations as the tile, so
  * results never depend on how rows were split.
  */
@@ -106,70 +106,6 @@ final class UserSimdKernels implements UserKernels {
             for (int i = 0, bi = bOff + j; i < k; i++, bi += m) s += a[ar + i] * b[bi];
             c[cr + j] = s;
         }
-    }
-
-    @Override
-    public void gemmNT(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int k, int m, int r0, int r1) {
-        int kv = vectorPart(k);
-        int r = r0;
-        for (; r + 4 <= r1; r += 4) {
-            int a0 = aOff + r * k, a1 = a0 + k, a2 = a1 + k, a3 = a2 + k;
-            int c0 = cOff + r * m, c1 = c0 + m, c2 = c1 + m, c3 = c2 + m;
-            int i = 0;
-            for (; i + 2 <= m; i += 2) {
-                int b0 = bOff + i * k, b1 = b0 + k;
-                FloatVector s00 = FloatVector.zero(S), s01 = FloatVector.zero(S), s10 = FloatVector.zero(S), s11 = FloatVector.zero(S);
-                FloatVector s20 = FloatVector.zero(S), s21 = FloatVector.zero(S), s30 = FloatVector.zero(S), s31 = FloatVector.zero(S);
-                for (int j = 0; j < kv; j += L) {
-                    FloatVector v0 = FloatVector.fromArray(S, b, b0 + j), v1 = FloatVector.fromArray(S, b, b1 + j);
-                    FloatVector x = FloatVector.fromArray(S, a, a0 + j);
-                    s00 = x.fma(v0, s00);
-                    s01 = x.fma(v1, s01);
-                    x = FloatVector.fromArray(S, a, a1 + j);
-                    s10 = x.fma(v0, s10);
-                    s11 = x.fma(v1, s11);
-                    x = FloatVector.fromArray(S, a, a2 + j);
-                    s20 = x.fma(v0, s20);
-                    s21 = x.fma(v1, s21);
-                    x = FloatVector.fromArray(S, a, a3 + j);
-                    s30 = x.fma(v0, s30);
-                    s31 = x.fma(v1, s31);
-                }
-                c[c0 + i] += ntTail(s00, a, a0, b, b0, k, kv);
-                c[c0 + i + 1] += ntTail(s01, a, a0, b, b1, k, kv);
-                c[c1 + i] += ntTail(s10, a, a1, b, b0, k, kv);
-                c[c1 + i + 1] += ntTail(s11, a, a1, b, b1, k, kv);
-                c[c2 + i] += ntTail(s20, a, a2, b, b0, k, kv);
-                c[c2 + i + 1] += ntTail(s21, a, a2, b, b1, k, kv);
-                c[c3 + i] += ntTail(s30, a, a3, b, b0, k, kv);
-                c[c3 + i + 1] += ntTail(s31, a, a3, b, b1, k, kv);
-            }
-            for (; i < m; i++) {
-                int bi = bOff + i * k;
-                c[c0 + i] += dot1(a, a0, b, bi, k, kv);
-                c[c1 + i] += dot1(a, a1, b, bi, k, kv);
-                c[c2 + i] += dot1(a, a2, b, bi, k, kv);
-                c[c3 + i] += dot1(a, a3, b, bi, k, kv);
-            }
-        }
-        for (; r < r1; r++) {
-            int ar = aOff + r * k, cr = cOff + r * m;
-            for (int i = 0; i < m; i++) c[cr + i] += dot1(a, ar, b, bOff + i * k, k, kv);
-        }
-    }
-
-    /** One dot product with the same operation order as a lane of the NT tile. */
-    private static float dot1(float[] a, int ar, float[] b, int bi, int k, int kv) {
-        FloatVector s = FloatVector.zero(S);
-        for (int j = 0; j < kv; j += L) s = FloatVector.fromArray(S, a, ar + j).fma(FloatVector.fromArray(S, b, bi + j), s);
-        return ntTail(s, a, ar, b, bi, k, kv);
-    }
-
-    /** Sum of the vector accumulator plus the scalar tail [kv, k). */
-    private static float ntTail(FloatVector acc, float[] a, int ar, float[] b, int bi, int k, int kv) {
-        float s = kv > 0 ? acc.reduceLanes(VectorOperators.ADD) : 0f;
-        for (int j = kv; j < k; j++) s += a[ar + j] * b[bi + j];
-        return s;
     }
 
     @Override
