@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.lurm.smen.ops.TimeAttentionTest.diff;
+import static org.lurm.smen.ops.UserOpsFixtures.ACC0;
 import static org.lurm.smen.ops.UserOpsFixtures.assertClose;
 import static org.lurm.smen.ops.UserOpsFixtures.fd;
 import static org.lurm.smen.ops.UserOpsFixtures.gaussian;
@@ -44,7 +45,7 @@ class InfoNceTest {
                 // Make the positives a little closer than chance, as a trained model would.
                 for (int i = 0; i < pB.length; i++) pB[i] = 0.5f * pB[i] + 0.5f * pA[i];
                 float scale = trial % 2 == 0 ? 1f : 0.37f;
-                float[] dA0 = gaussian(rnd, users * dim, 1), dB0 = gaussian(rnd, users * dim, 1), dA = dA0.clone(), dB = dB0.clone();
+                float[] dA0 = gaussian(rnd, users * dim, ACC0), dB0 = gaussian(rnd, users * dim, ACC0), dA = dA0.clone(), dB = dB0.clone();
                 double loss = nce.forwardBackward(pA, pB, users, dim, scale, dA, dB, null);
                 double ref = UserOpsReference.infoNce(toDouble(pA), toDouble(pB), users, dim, tau);
                 String what = kern.name() + " trial " + trial + " (B " + users + ", dim " + dim + ", tau " + tau + ")";

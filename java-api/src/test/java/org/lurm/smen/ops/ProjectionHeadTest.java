@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.lurm.smen.ops.TimeAttentionTest.diff;
+import static org.lurm.smen.ops.UserOpsFixtures.ACC0;
 import static org.lurm.smen.ops.UserOpsFixtures.assertClose;
 import static org.lurm.smen.ops.UserOpsFixtures.fd;
 import static org.lurm.smen.ops.UserOpsFixtures.toDouble;
@@ -79,8 +80,8 @@ class ProjectionHeadTest {
         double[] upstream = toDouble(UserOpsFixtures.gaussian(rnd, users * h2, 1.0));
         float[] dp = new float[users * h2];
         for (int i = 0; i < dp.length; i++) dp[i] = (float) upstream[i];
-        float[] dz0 = UserOpsFixtures.gaussian(rnd, z.length, 1.0), dz = dz0.clone();
-        float[] grad0 = UserOpsFixtures.params(l, rnd, 1.0), grad = grad0.clone();
+        float[] dz0 = UserOpsFixtures.gaussian(rnd, z.length, ACC0), dz = dz0.clone();
+        float[] grad0 = UserOpsFixtures.params(l, rnd, ACC0), grad = grad0.clone();
         head.backward(params, z, act, dp, dz, grad, null);
 
         double[] pd = toDouble(params), zd = toDouble(z);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.lurm.smen.ops.TimeAttentionTest.diff;
+import static org.lurm.smen.ops.UserOpsFixtures.ACC0;
 import static org.lurm.smen.ops.UserOpsFixtures.assertClose;
 import static org.lurm.smen.ops.UserOpsFixtures.fd;
 import static org.lurm.smen.ops.UserOpsFixtures.toDouble;
@@ -71,8 +72,8 @@ class ScaleGateTest {
             double[] upstream = toDouble(UserOpsFixtures.gaussian(rnd, z.length, 1.0));
             float[] dz = new float[z.length];
             for (int i = 0; i < dz.length; i++) dz[i] = (float) upstream[i];
-            float[] du0 = UserOpsFixtures.gaussian(rnd, u.length, 1.0), du = du0.clone();
-            float[] grad0 = UserOpsFixtures.params(l, rnd, 1.0), grad = grad0.clone();
+            float[] du0 = UserOpsFixtures.gaussian(rnd, u.length, ACC0), du = du0.clone();
+            float[] grad0 = UserOpsFixtures.params(l, rnd, ACC0), grad = grad0.clone();
             op.backward(params, batch, u, gate, dz, du, grad, null);
 
             double[] pd = toDouble(params), ud = toDouble(u);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.lurm.smen.ops.UserOpsFixtures.ACC0;
 import static org.lurm.smen.ops.UserOpsFixtures.assertClose;
 import static org.lurm.smen.ops.UserOpsFixtures.fd;
 import static org.lurm.smen.ops.UserOpsFixtures.slice;
@@ -72,8 +73,8 @@ class TimeAttentionTest {
         double[] upstream = toDouble(UserOpsFixtures.gaussian(rnd, u.length, 1.0));
         float[] du = new float[u.length];
         for (int i = 0; i < du.length; i++) du[i] = (float) upstream[i];
-        float[] dO0 = UserOpsFixtures.gaussian(rnd, o.length, 1.0), dO = dO0.clone();
-        float[] grad0 = UserOpsFixtures.params(l, rnd, 1.0), grad = grad0.clone();
+        float[] dO0 = UserOpsFixtures.gaussian(rnd, o.length, ACC0), dO = dO0.clone();
+        float[] grad0 = UserOpsFixtures.params(l, rnd, ACC0), grad = grad0.clone();
         op.backward(params, batch, o, w, du, dO, grad, null);
 
         double[] pd = toDouble(params), od = toDouble(o);

@@ -23,26 +23,49 @@ class UserKernelsTest {
                 String what = kern.name() + " n " + n + " k " + k + " m " + m;
                 // NN: c (n x m) += a (n x k) b (k x m)
                 float[] a = gaussian(rnd, off + n * k, 1), b = gaussian(rnd, off + k * m, 1), c = gaussian(rnd, off + n * m, 1);
-                double[] exp = new double[n * m];
+                double[] exp = new double[n * m], mag = new double[n * m];
                 for (int r = 0; r < n; r++) for (int j = 0; j < m; j++) {
-                    double s = c[off + r * m + j];
-                    for (int i = 0; i < k; i++) s += (double) a[off + r * k + i] * b[off + i * m + j];
+                    double s = c[off + r * m + j], sa = Math.abs(s);
+                    for (int i = 0; i < k; i++) {
+                        double t = (double) a[off + r * k + i] * b[off + i * m + j];
+                        s += t;
+                        sa += Math.abs(t);
+                    }
                     exp[r * m + j] = s;
+                    mag[r * m + j] = sa;
                 }
                 kern.gemmNN(a, off, b, off, c, off, k, m, 0, n);
-                assertClose(exp, UserOpsFixtures.slice(c, off, n * m), 1e-5, "NN " + what);
+                assertWithinRounding(exp, mag, c, off, k, "NN " + what);
                 // TN: c (k x m) += a^T (a is n x k) b (n x m)
                 b = gaussian(rnd, off + n * m, 1);
                 c = gaussian(rnd, off + k * m, 1);
-                double[] expT = new double[k * m];
+                double[] expT = new double[k * m], magT = new double[k * m];
                 for (int i = 0; i < k; i++) for (int j = 0; j < m; j++) {
-                    double s = c[off + i * m + j];
-                    for (int r = 0; r < n; r++) s += (double) a[off + r * k + i] * b[off + r * m + j];
+                    double s = c[off + i * m + j], sa = Math.abs(s);
+                    for (int r = 0; r < n; r++) {
+                        double t = (double) a[off + r * k + i] * b[off + r * m + j];
+                        s += t;
+                        sa += Math.abs(t);
+                    }
                     expT[i * m + j] = s;
+                    magT[i * m + j] = sa;
                 }
                 kern.gemmTN(a, off, b, off, c, off, n, k, m, 0, k);
-                assertClose(expT, UserOpsFixtures.slice(c, off, k * m), 1e-5, "TN " + what);
+                assertWithinRounding(expT, magT, c, off, n, "TN " + what);
             }
+        }
+    }
+
+    /**
+     * Each element within the worst-case rounding bound of a float sum of len + 1 terms, (len + 1) u sum|terms|
+     * (u = 2^-24), plus one rounding of the result: cancellation cannot make it flaky, a wrong term always fails.
+     */
+    private static void assertWithinRounding(double[] exp, double[] mag, float[] c, int off, int len, String what) {
+        double u = 0x1p-24;
+        for (int i = 0; i < exp.length; i++) {
+            double bound = (len + 2) * u * mag[i];
+            double err = Math.abs(c[off + i] - exp[i]);
+            org.junit.jupiter.api.Assertions.assertTrue(err <= bound, what + ": element " + i + " off by " + err + " > " + bound);
         }
     }
 

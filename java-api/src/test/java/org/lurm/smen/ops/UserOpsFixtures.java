@@ -13,6 +13,12 @@ import org.lurm.smen.SmenLayout;
 
 /** Random configurations, batches and parameters for the per-user op tests, plus error measures and finite differences. */
 final class UserOpsFixtures {
+    /**
+     * Scale of what the gradient arrays hold before a backward pass (which must add to it): small, so that adding
+     * a small gradient to it in float does not round away the digits the checks compare.
+     */
+    static final double ACC0 = 0.01;
+
     private UserOpsFixtures() {
     }
 
@@ -138,11 +144,12 @@ final class UserOpsFixtures {
     }
 
     /**
-     * Normalised error at most tol. Below a norm of 1e-3 the error is taken relative to 1e-3: an exactly-zero
-     * derivative (e.g. of p = y/|y| when H2 = 1) computed in float leaves rounding residue of about 1e-8.
+     * Normalised error at most tol. Below a norm of 1e-2 the error is taken relative to 1e-2: a derivative that is
+     * exactly zero because O(1) terms cancel (softmax Jacobians summed over one bucket or one scale) comes out of
+     * float arithmetic as rounding residue of about 1e-7 per term. The gradients checked here are O(0.01..10).
      */
     static void assertClose(double[] expected, double[] actual, double tol, String what) {
-        double e = nerr(expected, actual, 1e-3);
+        double e = nerr(expected, actual, 1e-2);
         for (double a : actual) assertTrue(Double.isFinite(a), what + ": non-finite value");
         assertTrue(e <= tol, what + ": normalised error " + e + " > " + tol + " (|expected| = " + norm(expected) + ")");
     }
