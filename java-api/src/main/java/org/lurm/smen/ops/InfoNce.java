@@ -21,8 +21,8 @@ import org.lurm.backend.cpu.Parallel;
  * bit-identical results for any {@link Parallel} (or none). The products run on {@link UserKernels#best()}.
  *
  * <p><b>Thread-safety and memory.</b> Immutable: any number of threads may call it on distinct output arrays.
- * Heap arrays only; each call allocates its temporaries (S, dS and one exponential table, B x B each; pB
- * transposed).
+ * Heap arrays only; each call allocates its temporaries (S, and for the gradient dS and one exponential table,
+ * B x B each; pB transposed).
  */
 public final class InfoNce {
     /** Rows (or columns) per work chunk. */
@@ -91,15 +91,16 @@ public final class InfoNce {
      */
     public double lossFromSimilarities(float[] s, int users, float scale, float[] dS, Parallel par) {
         check(users, 1);
-        long n2 = (long) users * users;
+        int n2 = Math.multiplyExact(users, users);
         UserArgs.length(OP, "S", s, n2);
         if (dS != null) UserArgs.length(OP, "dS", dS, n2);
         final float invTau = 1f / tau;
         final int b = users;
         double[] rowMax = new double[b], rowSum = new double[b], colMax = new double[b], colSum = new double[b];
-        // exp(x - rowMax) lands in dS (or a scratch table), exp(x - colMax) in its own table; dS then needs no exp.
-        float[] rowExp = dS != null ? dS : new float[(int) n2];
-        float[] colExp = new float[(int) n2];
+        // With a gradient wanted, exp(x - rowMax) lands in dS and exp(x - colMax) in a table of its own, so that dS
+        // needs no further exp; for the loss alone only the sums are kept.
+        float[] rowExp = dS;
+        float[] colExp = dS != null ? new float[n2] : null;
         UserChunks.run(par, b, ROWS_PER_CHUNK, (chunk, lo, hi) -> {
             for (int i = (int) lo; i < hi; i++) {
                 int base = i * b;
@@ -108,7 +109,7 @@ public final class InfoNce {
                 double sum = 0;
                 for (int j = 0; j < b; j++) {
                     float e = (float) Math.exp(s[base + j] * invTau - max);
-                    rowExp[base + j] = e;
+                    if (rowExp != null) rowExp[base + j] = e;
                     sum += e;
                 }
                 rowMax[i] = max;
@@ -129,7 +130,7 @@ public final class InfoNce {
                 int base = i * b + j0;
                 for (int j = 0; j < max.length; j++) {
                     float e = (float) Math.exp(s[base + j] * invTau - max[j]);
-                    colExp[base + j] = e;
+                    if (colExp != null) colExp[base + j] = e;
                     sum[j] += e;
                 }
             }
