@@ -57,7 +57,8 @@ class AnchorAttentionTest {
         float[] attn = new float[b.nnz() * nm];
         op.forward(p, b, out, attn, par);
         double[] pd = toDouble(p);
-        assertTrue(relErr(out, RowTestCases.refAttend(pd, layout, b)) < 1e-5, what + ": r vs float64 reference " + relErr(out, RowTestCases.refAttend(pd, layout, b)));
+        double errR = relErr(out, RowTestCases.refAttend(pd, layout, b));
+        assertTrue(errR < 1e-5, what + ": r vs float64 reference " + errR);
         assertTrue(relErr(attn, RowTestCases.refAttention(pd, layout, b)) < 1e-5, what + ": attention vs float64 reference");
 
         float[] dr = RowTestCases.randomFloats(r, out.length);
@@ -74,7 +75,7 @@ class AnchorAttentionTest {
         int vOff = layout.offset("V"), aOff = layout.offset("A");
         double[] drd = toDouble(dr);
         // Every V coordinate (touched rows and the rest) and every A coordinate.
-        double[] fdV = new double[c(layout.numInterests() * h)], anV = new double[fdV.length];
+        double[] fdV = new double[layout.numInterests() * h], anV = new double[fdV.length];
         for (int x = 0; x < fdV.length; x++) {
             fdV[x] = fd(pd, vOff + x, layout, b, drd);
             anV[x] = g[vOff + x];
@@ -92,10 +93,6 @@ class AnchorAttentionTest {
             for (int i = 0; i < h; i++) assertEquals(grad0[vOff + k * h + i], grad[vOff + k * h + i], what + ": untouched V row " + k + " changed");
         }
         for (int x = aOff + nm * h; x < p.length; x++) assertEquals(grad0[x], grad[x], what + ": gradient outside V and A changed at " + x);
-    }
-
-    private static int c(int x) {
-        return x;
     }
 
     /** Central difference of f = sum dr * r(params) at coordinate x, in float64. */
