@@ -173,4 +173,17 @@ class BackendOpsTest {
             }
         }
     }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void dotGivesTheSameBitsBeforeAndAfterJitCompilation(String name) {
+        SplittableRandom r = new SplittableRandom(TestData.seed("dot-bits-" + name));
+        try (Backend be = open(name); MemoryScope s = MemoryScope.root("t")) {
+            F32Array a = s.copyOf(rand(r, 64)), b = s.copyOf(rand(r, 64));
+            float first = be.dot(a, 0, b, 0, 64);
+            float last = first;
+            for (int i = 0; i < 300_000; i++) last = be.dot(a, 0, b, 0, 64);
+            assertEquals(Float.floatToIntBits(first), Float.floatToIntBits(last), "interpreted vs compiled: " + first + " vs " + last);
+        }
+    }
 }

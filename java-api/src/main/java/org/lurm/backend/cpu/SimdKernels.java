@@ -6,6 +6,7 @@ import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 import org.lurm.memory.F32Array;
 import org.lurm.memory.I32Array;
@@ -28,6 +29,27 @@ public final class SimdKernels implements VectorKernels {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    /** Rotations by L/2, L/4, ..., 1 lanes for {@link #hsum}. */
+    private static final VectorShuffle<Float>[] ROTATIONS = rotations();
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] rotations() {
+        int n = Integer.numberOfTrailingZeros(L);
+        VectorShuffle<Float>[] r = new VectorShuffle[n];
+        for (int i = 0, shift = L / 2; shift >= 1; shift /= 2, i++) r[i] = VectorShuffle.iota(S, shift, 1, true);
+        return r;
+    }
+
+    /**
+     * Sum of the lanes in a fixed pairwise order. reduceLanes(ADD) may sum in a different order once C2
+     * compiles it than when interpreted, so the same call could return different bits early and late in a run;
+     * explicit lane-wise adds of rotations keep every result reproducible.
+     */
+    static float hsum(FloatVector v) {
+        for (VectorShuffle<Float> r : ROTATIONS) v = v.add(v.rearrange(r));
+        return v.lane(0);
+    }
 
     @Override
     public String name() {
@@ -54,7 +76,7 @@ public final class SimdKernels implements VectorKernels {
                 long o = (long) i * 4;
                 acc1 = FloatVector.fromMemorySegment(S, a, ab + o, LE).fma(FloatVector.fromMemorySegment(S, b, bb + o, LE), acc1);
             }
-            res = acc1.add(acc2).add(acc3.add(acc4)).reduceLanes(VectorOperators.ADD);
+            res = hsum(acc1.add(acc2).add(acc3.add(acc4)));
         }
         for (; i < n; i++) res += a.getAtIndex(org.lurm.memory.F32Array.LAYOUT, aOff + i) * b.getAtIndex(org.lurm.memory.F32Array.LAYOUT, bOff + i);
         return res;
@@ -94,10 +116,10 @@ public final class SimdKernels implements VectorKernels {
                 a2 = vx.fma(FloatVector.fromMemorySegment(S, m, b2 + o, LE), a2);
                 a3 = vx.fma(FloatVector.fromMemorySegment(S, m, b3 + o, LE), a3);
             }
-            r0 = a0.reduceLanes(VectorOperators.ADD);
-            r1 = a1.reduceLanes(VectorOperators.ADD);
-            r2 = a2.reduceLanes(VectorOperators.ADD);
-            r3 = a3.reduceLanes(VectorOperators.ADD);
+            r0 = hsum(a0);
+            r1 = hsum(a1);
+            r2 = hsum(a2);
+            r3 = hsum(a3);
         }
         for (; i < n; i++) {
             float xv = x.getAtIndex(org.lurm.memory.F32Array.LAYOUT, xOff + i);
