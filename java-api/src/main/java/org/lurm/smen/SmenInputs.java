@@ -32,18 +32,37 @@ public final class SmenInputs {
     }
 
     private SmenInputs(BoiSet boi, int recencyBuckets, long[] reference) {
+        this(boi, recencyBuckets, idfOf(boi), reference);
+    }
+
+    /**
+     * Inputs weighted with a given IDF and recency reference, e.g. those of the training data when encoding
+     * users the model never saw (inductive encoding must weigh interests as training did).
+     */
+    public SmenInputs(BoiSet boi, int recencyBuckets, float[] idf, long[] reference) {
         if (recencyBuckets < 2) throw new IllegalArgumentException("recencyBuckets must be >= 2");
+        if (idf.length != boi.numInterests()) throw new IllegalArgumentException("idf has " + idf.length + " entries, the BoI set has K = " + boi.numInterests());
+        if (reference.length != boi.config().scales().size()) throw new IllegalArgumentException("need one reference period per scale");
         this.boi = boi;
         this.recencyBuckets = recencyBuckets;
         this.reference = reference.clone();
-        this.idf = new float[boi.numInterests()];
-        for (int k = 0; k < idf.length; k++) idf[k] = boi.idf(k);
+        this.idf = idf.clone();
+    }
+
+    private static float[] idfOf(BoiSet boi) {
+        float[] f = new float[boi.numInterests()];
+        for (int k = 0; k < f.length; k++) f[k] = boi.idf(k);
+        return f;
+    }
+
+    /** The IDF used for weighting (a copy). */
+    public float[] idf() {
+        return idf.clone();
     }
 
     /** The same inputs with the recency reference set per scale (one period index per scale). */
     public SmenInputs withReferencePeriods(long[] periods) {
-        if (periods.length != boi.config().scales().size()) throw new IllegalArgumentException("need one reference period per scale");
-        return new SmenInputs(boi, recencyBuckets, periods);
+        return new SmenInputs(boi, recencyBuckets, idf, periods);
     }
 
     private static long[] newestPeriods(BoiSet boi) {
@@ -138,7 +157,7 @@ public final class SmenInputs {
                         if (share > 0) {
                             int k = boi.col(j);
                             cols.add(k);
-                            vals.add((float) Math.log1p(share) * idf[k]);
+                            vals.add((float) StrictMath.log1p(share) * idf[k]);
                         }
                     }
                     if (cols.size() > before) {

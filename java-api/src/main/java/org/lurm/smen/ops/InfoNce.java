@@ -108,7 +108,7 @@ public final class InfoNce {
                 for (int j = 0; j < b; j++) max = Math.max(max, s[base + j] * invTau);
                 double sum = 0;
                 for (int j = 0; j < b; j++) {
-                    float e = (float) Math.exp(s[base + j] * invTau - max);
+                    float e = (float) StrictMath.exp(s[base + j] * invTau - max);
                     if (rowExp != null) rowExp[base + j] = e;
                     sum += e;
                 }
@@ -129,7 +129,7 @@ public final class InfoNce {
             for (int i = 0; i < b; i++) {
                 int base = i * b + j0;
                 for (int j = 0; j < max.length; j++) {
-                    float e = (float) Math.exp(s[base + j] * invTau - max[j]);
+                    float e = (float) StrictMath.exp(s[base + j] * invTau - max[j]);
                     if (colExp != null) colExp[base + j] = e;
                     sum[j] += e;
                 }
@@ -142,7 +142,7 @@ public final class InfoNce {
         double total = 0;
         for (int i = 0; i < b; i++) {
             double diag = (double) (s[i * b + i] * invTau);
-            total += (rowMax[i] + Math.log(rowSum[i]) - diag) + (colMax[i] + Math.log(colSum[i]) - diag);
+            total += (rowMax[i] + StrictMath.log(rowSum[i]) - diag) + (colMax[i] + StrictMath.log(colSum[i]) - diag);
         }
         double loss = total / (2.0 * b);
         if (dS != null) {

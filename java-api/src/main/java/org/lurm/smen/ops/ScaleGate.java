@@ -111,7 +111,7 @@ public final class ScaleGate {
             float sum = 0f;
             for (int s = 0; s < scales; s++) {
                 if (!present(batch, b, s)) continue;
-                float x = (float) Math.exp(gate[cBase + s] - max);
+                float x = (float) StrictMath.exp(gate[cBase + s] - max);
                 gate[cBase + s] = x;
                 sum += x;
             }

@@ -108,7 +108,7 @@ public final class TimeAttention {
             // Shift by the maximum so that exp never overflows.
             float sum = 0f;
             for (int t = t0; t < t1; t++) {
-                float x = (float) Math.exp(w[t * anchors + m] - max);
+                float x = (float) StrictMath.exp(w[t * anchors + m] - max);
                 w[t * anchors + m] = x;
                 sum += x;
             }

@@ -1,0 +1,136 @@
+package org.lurm.smen;
+
+import java.util.Objects;
+import org.lurm.backend.cpu.Parallel;
+import org.lurm.boi.BoiSet;
+import org.lurm.memory.F32Array;
+import org.lurm.memory.MemoryScope;
+
+/**
+ * A trained SMEN encoder (MODEL.md, Stage 2): the parameters, the IDF and recency reference the model was
+ * trained with, and the encoder that turns any user's BoI rows into M vectors of d' floats.
+ *
+ * <pre>{@code
+ * Smen smen = Smen.train(boi, interests.centroids(), embeddingDim, SmenConfig.defaults(), par, listener, null, 0);
+ * F32Array z = smen.encode(boi, par, scope);     // users x (M * d'), off-heap, owned by scope
+ * }</pre>
+ *
+ * <p>Encoding is inductive: users the model never saw are encoded from their BoI rows alone, weighted with the
+ * training IDF. Immutable and thread-safe: {@link #encode} may run from several threads at once.
+ */
+public final class Smen {
+    private final SmenLayout layout;
+    private final float[] params;
+    private final float[] idf;
+    private final long[] reference;
+    private final SmenTrainer.Result training;
+
+    public Smen(SmenLayout layout, float[] params, float[] idf, long[] reference, SmenTrainer.Result training) {
+        this.layout = Objects.requireNonNull(layout);
+        if (params.length != layout.total()) throw new IllegalArgumentException("parameters do not match the layout");
+        if (idf.length != layout.numInterests()) throw new IllegalArgumentException("idf must have K entries");
+        if (reference.length != layout.scales()) throw new IllegalArgumentException("need one reference period per scale");
+        this.params = params;
+        this.idf = idf;
+        this.reference = reference;
+        this.training = training;
+    }
+
+    /**
+     * Initialises SMEN from the interest centroids (MODEL.md: V from the k-means centroids by PCA) and trains it
+     * on the users of {@code boi}.
+     *
+     * @param centroids K x centroidDim, the interest model's centroids
+     * @param store     checkpoints (null: none); training resumes from its latest checkpoint
+     */
+    public static Smen train(BoiSet boi, F32Array centroids, int centroidDim, SmenConfig config, Parallel par,
+                             SmenTrainer.Listener listener, SmenTrainer.CheckpointStore store, int checkpointEvery) {
+        SmenLayout layout = new SmenLayout(config, boi.numInterests(), boi.config().scales().size());
+        float[] init = SmenInit.initialize(layout, centroids, centroidDim, SmenInit.Options.defaults(config.seed()), par).parameters();
+        return train(boi, layout, init, par, listener, store, checkpointEvery);
+    }
+
+    /** Trains from given initial parameters (e.g. for a random-init comparison). */
+    public static Smen train(BoiSet boi, SmenLayout layout, float[] init, Parallel par, SmenTrainer.Listener listener,
+                             SmenTrainer.CheckpointStore store, int checkpointEvery) {
+        SmenInputs inputs = new SmenInputs(boi, layout.config().recencyBuckets());
+        SmenTrainer.Result r = new SmenTrainer(layout, new SmenModel(layout, par), inputs, init, listener, store, checkpointEvery).train();
+        return new Smen(layout, r.params(), inputs.idf(), inputs.referencePeriods(), r);
+    }
+
+    /** An untrained encoder over given parameters (the random-init baseline, or a loaded model). */
+    public static Smen of(SmenLayout layout, float[] params, BoiSet weightingFrom) {
+        SmenInputs in = new SmenInputs(weightingFrom, layout.config().recencyBuckets());
+        return new Smen(layout, params, in.idf(), in.referencePeriods(), null);
+    }
+
+    public SmenLayout layout() {
+        return layout;
+    }
+
+    public SmenConfig config() {
+        return layout.config();
+    }
+
+    /** The parameters (a copy). */
+    public float[] parameters() {
+        return params.clone();
+    }
+
+    float[] parametersShared() {
+        return params;
+    }
+
+    public float[] idf() {
+        return idf.clone();
+    }
+
+    public long[] referencePeriods() {
+        return reference.clone();
+    }
+
+    /** How training went, or null for a loaded or untrained model. */
+    public SmenTrainer.Result training() {
+        return training;
+    }
+
+    /** Width of one user's representation: M * d'. */
+    public int width() {
+        return layout.config().outputWidth();
+    }
+
+    /** The inputs view of a BoI set, weighted as this model was trained. */
+    public SmenInputs inputs(BoiSet boi) {
+        if (boi.numInterests() != layout.numInterests()) {
+            throw new IllegalArgumentException("the BoI set has K = " + boi.numInterests() + " interests, the model " + layout.numInterests());
+        }
+        if (boi.config().scales().size() != layout.scales()) {
+            throw new IllegalArgumentException("the BoI set has " + boi.config().scales().size() + " scales, the model " + layout.scales());
+        }
+        return new SmenInputs(boi, layout.config().recencyBuckets(), idf, reference);
+    }
+
+    /**
+     * Encodes every user of {@code boi} into an off-heap float32 matrix (users x M*d', row u = user u) owned by
+     * {@code scope}. Users without rows get zeros.
+     */
+    public F32Array encode(BoiSet boi, Parallel par, MemoryScope scope) {
+        int n = boi.numUsers();
+        F32Array out = scope.allocateF32((long) n * width());
+        SmenInputs in = inputs(boi);
+        SmenModel model = new SmenModel(layout, par);
+        int batch = 1024;
+        for (int b0 = 0; b0 < n; b0 += batch) {
+            int[] users = new int[Math.min(batch, n - b0)];
+            for (int i = 0; i < users.length; i++) users[i] = b0 + i;
+            float[] z = model.encode(params, in.full(users), false).z();
+            out.copyFrom(z, 0, (long) b0 * width(), z.length);
+        }
+        return out;
+    }
+
+    /** z of the given users (heap array, users.length x M*d'). */
+    public float[] encode(BoiSet boi, int[] users, Parallel par) {
+        return new SmenModel(layout, par).encode(params, inputs(boi).full(users), false).z();
+    }
+}

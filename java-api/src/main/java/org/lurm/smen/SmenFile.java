@@ -1,0 +1,108 @@
+package org.lurm.smen;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.lurm.memory.MemoryScope;
+import org.lurm.model.Json;
+import org.lurm.model.ModelFile;
+import org.lurm.model.ModelFormatException;
+import org.lurm.model.TensorSource;
+
+/**
+ * Saves and loads a trained {@link Smen} in the project's model file container ({@link ModelFile}: versioned,
+ * checksummed, 64-byte aligned tensors after a JSON header, written atomically). The header holds the format
+ * name and version, the config, the sizes, and the training metrics; the tensors are {@code params} (the flat
+ * {@link SmenLayout} array), {@code idf} (K) and {@code reference} (one period per scale).
+ *
+ * <p>Loading copies the parameters to the heap (the CPU ops work on heap arrays); the file is unmapped when
+ * the scope given to {@link #load} closes. Thread-safe (stateless).
+ */
+public final class SmenFile {
+    public static final String FORMAT = "lurm-smen";
+    public static final int VERSION = 1;
+
+    private SmenFile() {
+    }
+
+    public static void save(Path path, Smen smen) {
+        SmenConfig c = smen.config();
+        Map<String, Object> cfg = new LinkedHashMap<>();
+        cfg.put("h", c.h());
+        cfg.put("anchors", c.anchors());
+        cfg.put("anchorDim", c.anchorDim());
+        cfg.put("recencyBuckets", c.recencyBuckets());
+        cfg.put("headHidden", c.headHidden());
+        cfg.put("headOut", c.headOut());
+        cfg.put("tau", (double) c.tau());
+        cfg.put("diversityWeight", (double) c.diversityWeight());
+        cfg.put("learningRate", (double) c.learningRate());
+        cfg.put("beta1", (double) c.beta1());
+        cfg.put("beta2", (double) c.beta2());
+        cfg.put("eps", (double) c.eps());
+        cfg.put("warmupSteps", c.warmupSteps());
+        cfg.put("maxSteps", c.maxSteps());
+        cfg.put("maxEpochs", c.maxEpochs());
+        cfg.put("clipNorm", (double) c.clipNorm());
+        cfg.put("batchUsers", c.batchUsers());
+        cfg.put("heldOutFraction", c.heldOutFraction());
+        cfg.put("patience", c.patience());
+        cfg.put("evalEvery", c.evalEvery());
+        cfg.put("periodCrop", c.periodCrop());
+        cfg.put("seed", c.seed());
+        Map<String, Object> header = new LinkedHashMap<>();
+        header.put("format", FORMAT);
+        header.put("version", VERSION);
+        header.put("config", cfg);
+        header.put("numInterests", smen.layout().numInterests());
+        header.put("scales", smen.layout().scales());
+        SmenTrainer.Result t = smen.training();
+        if (t != null) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("steps", t.steps());
+            m.put("stoppedEarly", t.stoppedEarly());
+            m.put("trainUsers", t.trainUsers());
+            m.put("heldOutUsers", t.heldOutUsers());
+            if (Double.isFinite(t.bestHeldOutLoss())) m.put("bestHeldOutLoss", t.bestHeldOutLoss());
+            List<Object> curve = new ArrayList<>();
+            for (double x : t.lossCurve()) curve.add(x);
+            m.put("lossCurve", curve);
+            header.put("training", m);
+        }
+        ModelFile.write(path, Json.write(header), List.of(
+                TensorSource.of("params", smen.parametersShared(), smen.layout().total()),
+                TensorSource.of("idf", smen.idf(), smen.layout().numInterests()),
+                TensorSource.of("reference", smen.referencePeriods(), smen.layout().scales())));
+    }
+
+    public static Smen load(Path path, MemoryScope scope) {
+        ModelFile f = ModelFile.open(path, scope);
+        Map<String, Object> h = Json.parseObject(f.header());
+        String format = Json.asString(h.get("format"), "format");
+        if (!FORMAT.equals(format)) throw new ModelFormatException(path, "not a SMEN model (format '" + format + "', expected '" + FORMAT + "')");
+        int version = Json.asInt(h.get("version"), "version");
+        if (version != VERSION) throw new ModelFormatException(path, "SMEN model version " + version + "; this library reads version " + VERSION);
+        Map<String, Object> c = Json.asObject(h.get("config"), "config");
+        SmenConfig cfg = new SmenConfig(i(c, "h"), i(c, "anchors"), i(c, "anchorDim"), i(c, "recencyBuckets"), i(c, "headHidden"), i(c, "headOut"),
+                f(c, "tau"), f(c, "diversityWeight"), f(c, "learningRate"), f(c, "beta1"), f(c, "beta2"), f(c, "eps"), i(c, "warmupSteps"),
+                i(c, "maxSteps"), i(c, "maxEpochs"), f(c, "clipNorm"), i(c, "batchUsers"), Json.asDouble(c.get("heldOutFraction"), "heldOutFraction"),
+                i(c, "patience"), i(c, "evalEvery"), Json.asDouble(c.get("periodCrop"), "periodCrop"), Json.asLong(c.get("seed"), "seed"));
+        SmenLayout layout = new SmenLayout(cfg, Json.asInt(h.get("numInterests"), "numInterests"), Json.asInt(h.get("scales"), "scales"));
+        float[] params = f.f32("params").toArray();
+        float[] idf = f.f32("idf").toArray();
+        long[] ref = f.i64("reference").toArray();
+        if (params.length != layout.total()) throw new ModelFormatException(path, "params has " + params.length + " floats, the config needs " + layout.total());
+        if (idf.length != layout.numInterests() || ref.length != layout.scales()) throw new ModelFormatException(path, "idf/reference sizes do not match the header");
+        return new Smen(layout, params, idf, ref, null);
+    }
+
+    private static int i(Map<String, Object> m, String k) {
+        return Json.asInt(m.get(k), "config." + k);
+    }
+
+    private static float f(Map<String, Object> m, String k) {
+        return (float) Json.asDouble(m.get(k), "config." + k);
+    }
+}
