@@ -15,13 +15,15 @@ import org.lurm.smen.SmenLayout;
  * With all anchors at zero, a[m,j] = w_j / sum w, so r is the weight-averaged interest embedding.
  *
  * <p><b>Forward</b> is fused: one pass over each row's non-zeros with an online softmax (a running max and
- * rescaled accumulators per anchor); each V row is read once for all M anchors and no T x nnz x M score matrix
- * exists. <b>Backward</b>, given dr, adds dA and dV into a gradient array laid out like the parameters and
- * returns the distinct interests it touched (for row-sparse Adam). It runs in two passes: per row, the score
- * gradients ds[m,j] = a[m,j] (dr[t,m] . V[k_j] - dr[t,m] . r[t,m]) and the row's dA term; then, per distinct
- * interest, dV[k] = sum over its occurrences of a[m,j] dr[t,m] + ds[m,j] A_m / sqrt(h), summed in a fixed
- * occurrence order by one thread per interest. dA is summed from per-chunk partials in chunk order over a fixed
- * number of chunks, so every result is bit-identical for any thread count.
+ * rescaled accumulators per anchor; the Vector API kernels update them per tile of non-zeros); each V row is read
+ * from memory once for all M anchors and no T x nnz x M score matrix exists, only the nnz x M attention when
+ * asked for. <b>Backward</b>, given dr, adds dA and dV into a gradient array laid out like the parameters and
+ * returns the distinct interests it touched (for row-sparse Adam). It runs in two passes. First, parallel over
+ * rows: the score gradients ds[m,j] = a[m,j] (dr[t,m] . V[k_j] - dr[t,m] . r[t,m]) and the rows' dA terms, into
+ * per-chunk partials summed in chunk order over a fixed number of chunks. Second, parallel over ranges of
+ * interest ids of equal work: each thread scans the rows in order and adds a[m,j] dr[t,m] + ds[m,j] A_m / sqrt(h)
+ * into the V rows it owns. Each V row is thus summed by one thread in row order whatever the split, so every
+ * result is bit-identical for any thread count.
  *
  * <p><b>Layouts</b> (heap float arrays, row-major): parameters and gradients as {@link SmenLayout} (V at
  * {@code offset("V")}, A at {@code offset("A")}); r and dr are [t][m][i] (T * M * h floats, row t anchor m at
@@ -42,7 +44,8 @@ public final class AnchorAttention {
     /** Fixed number of dA partials: the sum order does not depend on the thread count. */
     static final int PARTIAL_CHUNKS = 64;
     private static final int MIN_ROWS_PER_CHUNK = 8;
-    private static final int MIN_INTERESTS_PER_CHUNK = 16;
+    /** Below this many non-zeros per thread, the second pass's redundant scan of the batch costs more than it saves. */
+    private static final int MIN_NNZ_PER_PART = 4096;
 
     private final SmenLayout layout;
     private final RowKernels kernels;
@@ -143,8 +146,12 @@ public final class AnchorAttention {
             int aOff = layout.offset("A");
             for (int x = 0; x < dA.length; x++) grad[aOff + x] += dA[x];
         }
-        // Each interest's V row is owned by one chunk: any split gives the same sums.
-        par.forRange(idx.count(), MIN_INTERESTS_PER_CHUNK, (chunk, lo, hi) -> kernels.interestGrads(c, idx, (int) lo, (int) hi, attn, ds, dr, grad));
+        // Each thread owns a range of interest ids and scans all rows in order: every V row is summed by one thread
+        // in row order, whatever the split, and dr is streamed instead of gathered per occurrence.
+        int parts = (int) Math.max(1, Math.min(par.threads(), (long) nnz / MIN_NNZ_PER_PART));
+        int[] bounds = idx.split(parts);
+        par.forRange(bounds.length - 1, bounds.length - 1, 1,
+                (chunk, lo, hi) -> kernels.interestGrads(c, rows, bounds[(int) lo], bounds[(int) hi], attn, ds, dr, grad));
         return idx.interests();
     }
 

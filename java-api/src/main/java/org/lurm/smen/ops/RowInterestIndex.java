@@ -4,30 +4,25 @@ import java.util.Arrays;
 import org.lurm.smen.SmenBatch;
 
 /**
- * The non-zeros of a batch grouped by interest: the sorted distinct interests the batch touches (the rows of V
- * that get a gradient, for row-sparse Adam) and, for each, its occurrences in ascending non-zero order. The
- * anchor-attention backward sums the V gradient of one interest over this fixed order, so each interest row is
- * owned by one thread and the result never depends on the thread count.
+ * The distinct interests a batch touches, ascending, with how many non-zeros each has: the rows of V that get a
+ * gradient (for row-sparse Adam), and the weights the anchor-attention backward uses to split the interest ids
+ * into ranges of equal work, one range owned by each thread.
  *
- * <p>Built once per batch in O(nnz + K) (counting sort) when K is at most a few times nnz, else by sorting packed
- * (interest, position) keys in O(nnz log nnz), so a small batch over a huge interest table does not pay for K.
- * Both give the same index.
+ * <p>Built in O(nnz + K) by counting when K is at most a few times nnz, else by sorting a copy of the interest
+ * column in O(nnz log nnz), so a small batch over a huge interest table does not pay for K. Both give the same
+ * index.
  *
- * <p>Immutable after construction and thread-safe to read. Heap arrays, owned by this object; the accessors
- * return them without copying, so callers must not modify them ({@link #interests()} excepted when the index is
- * no longer used, as {@link AnchorAttention#backward} does when it hands that array to its caller).
+ * <p>Immutable after construction and thread-safe to read. Heap arrays owned by this object; {@link #interests()}
+ * returns its array without copying (callers must not modify it while the index is in use; the backward hands
+ * it to its caller once it is done with the index).
  */
 public final class RowInterestIndex {
     private final int[] interests;
     private final int[] start;
-    private final int[] occurrences;
-    private final int[] rowOf;
 
-    private RowInterestIndex(int[] interests, int[] start, int[] occurrences, int[] rowOf) {
+    private RowInterestIndex(int[] interests, int[] start) {
         this.interests = interests;
         this.start = start;
-        this.occurrences = occurrences;
-        this.rowOf = rowOf;
     }
 
     /**
@@ -41,64 +36,49 @@ public final class RowInterestIndex {
     }
 
     static RowInterestIndex counting(SmenBatch batch, int numInterests) {
+        check(batch, numInterests);
         int nnz = batch.nnz();
         int[] cols = batch.cols();
-        int[] rowOf = rows(batch, numInterests);
-        int[] cursor = new int[numInterests];
-        for (int j = 0; j < nnz; j++) cursor[cols[j]]++;
+        int[] count = new int[numInterests];
+        for (int j = 0; j < nnz; j++) count[cols[j]]++;
         int n = 0;
-        for (int k = 0; k < numInterests; k++) if (cursor[k] != 0) n++;
+        for (int k = 0; k < numInterests; k++) if (count[k] != 0) n++;
         int[] interests = new int[n];
         int[] start = new int[n + 1];
-        int u = 0, at = 0;
+        int u = 0;
         for (int k = 0; k < numInterests; k++) {
-            int c = cursor[k];
-            if (c == 0) continue;
+            if (count[k] == 0) continue;
             interests[u] = k;
-            start[u++] = at;
-            cursor[k] = at;
-            at += c;
+            start[u + 1] = start[u] + count[k];
+            u++;
         }
-        start[n] = nnz;
-        int[] occ = new int[nnz];
-        // Positions in ascending j within each interest: the stable order the backward sums in.
-        for (int j = 0; j < nnz; j++) occ[cursor[cols[j]]++] = j;
-        return new RowInterestIndex(interests, start, occ, rowOf);
+        return new RowInterestIndex(interests, start);
     }
 
     static RowInterestIndex sorted(SmenBatch batch, int numInterests) {
+        check(batch, numInterests);
         int nnz = batch.nnz();
-        int[] cols = batch.cols();
-        int[] rowOf = rows(batch, numInterests);
-        long[] keys = new long[nnz];
-        for (int j = 0; j < nnz; j++) keys[j] = ((long) cols[j] << 32) | j;
+        int[] keys = Arrays.copyOf(batch.cols(), nnz);
         Arrays.sort(keys);
-        int[] occ = new int[nnz];
         int n = 0;
-        for (int q = 0; q < nnz; q++) {
-            occ[q] = (int) keys[q];
-            if (q == 0 || (keys[q] >>> 32) != (keys[q - 1] >>> 32)) n++;
-        }
+        for (int q = 0; q < nnz; q++) if (q == 0 || keys[q] != keys[q - 1]) n++;
         int[] interests = new int[n];
         int[] start = new int[n + 1];
         int u = 0;
         for (int q = 0; q < nnz; q++) {
-            int k = (int) (keys[q] >>> 32);
-            if (q == 0 || k != interests[u - 1]) {
-                interests[u] = k;
+            if (q == 0 || keys[q] != keys[q - 1]) {
+                interests[u] = keys[q];
                 start[u++] = q;
             }
         }
         start[n] = nnz;
-        return new RowInterestIndex(interests, start, occ, rowOf);
+        return new RowInterestIndex(interests, start);
     }
 
-    /** Row of every non-zero; checks the offsets and the interest range on the way. */
-    private static int[] rows(SmenBatch batch, int numInterests) {
+    private static void check(SmenBatch batch, int numInterests) {
         if (numInterests < 1) throw new IllegalArgumentException("numInterests must be >= 1, got " + numInterests);
         int[] rowPtr = batch.rowPtr(), cols = batch.cols();
         if (rowPtr[0] != 0) throw new IllegalArgumentException("batch rowPtr[0] must be 0, got " + rowPtr[0]);
-        int[] rowOf = new int[batch.nnz()];
         for (int t = 0; t < batch.rows(); t++) {
             int from = rowPtr[t], to = rowPtr[t + 1];
             if (to < from) throw new IllegalArgumentException("batch rowPtr decreases at row " + t + ": " + from + " > " + to);
@@ -107,10 +87,8 @@ public final class RowInterestIndex {
                 if (k < 0 || k >= numInterests) {
                     throw new IllegalArgumentException("batch row " + t + ", non-zero " + j + ": interest " + k + " outside [0, " + numInterests + ")");
                 }
-                rowOf[j] = t;
             }
         }
-        return rowOf;
     }
 
     /** Number of distinct interests the batch touches. */
@@ -123,18 +101,29 @@ public final class RowInterestIndex {
         return interests;
     }
 
-    /** Occurrences of distinct interest u are {@code occurrences()[start()[u] .. start()[u+1])} (not copied). */
-    public int[] start() {
-        return start;
+    /** Non-zeros of the batch whose interest is {@code interests()[u]}. */
+    public int occurrences(int u) {
+        return start[u + 1] - start[u];
     }
 
-    /** Non-zero positions grouped by interest, ascending within each interest (not copied). */
-    public int[] occurrences() {
-        return occurrences;
-    }
-
-    /** Batch row of every non-zero position (not copied). */
-    public int[] rowOf() {
-        return rowOf;
+    /**
+     * Splits the interest ids into at most {@code parts} contiguous ranges with about equal numbers of non-zeros
+     * (an interest is never split): range p is [bounds[p], bounds[p+1]), the first starts at 0 and the last ends
+     * at Integer.MAX_VALUE.
+     */
+    public int[] split(int parts) {
+        if (parts < 1) throw new IllegalArgumentException("parts must be >= 1, got " + parts);
+        int n = interests.length, total = start[n];
+        int[] bounds = new int[Math.max(1, Math.min(parts, n)) + 1];
+        int p = 1, u = 0;
+        for (; p < bounds.length - 1; p++) {
+            long goal = (long) total * p / (bounds.length - 1);
+            while (u < n && start[u] < goal) u++;
+            bounds[p] = u < n ? interests[u] : Integer.MAX_VALUE;
+        }
+        bounds[bounds.length - 1] = Integer.MAX_VALUE;
+        // Equal bounds (one huge interest) leave empty ranges; harmless.
+        for (int q = 1; q < bounds.length; q++) bounds[q] = Math.max(bounds[q], bounds[q - 1]);
+        return bounds;
     }
 }

@@ -33,10 +33,11 @@ interface RowKernels {
     void attendRowsBackward(RowAttentionCall c, int rowFrom, int rowTo, float[] attn, float[] dr, float[] ds, float[] dA);
 
     /**
-     * Second backward pass over distinct interests [from, to) of {@code idx}: for each, sums in occurrence order
-     * a[m,j] dr[t_j, m] + ds[m,j] A_m / sqrt(h) over its occurrences and adds the total into grad's V row.
+     * Second backward pass for the interests in [kLo, kHi): scans rows [0, rows) in order and, for every non-zero j
+     * of row t with such an interest k, adds sum_m a[m,j] dr[t,m] + ds[m,j] A_m / sqrt(h) into grad's V row k.
+     * The caller gives each thread its own interest range, so each V row is written by one thread, in row order.
      */
-    void interestGrads(RowAttentionCall c, RowInterestIndex idx, int from, int to, float[] attn, float[] ds, float[] dr, float[] grad);
+    void interestGrads(RowAttentionCall c, int rows, int kLo, int kHi, float[] attn, float[] ds, float[] dr, float[] grad);
 
     /** o[t,m] = W_m^T r[t,m] + b_m for rows [rowFrom, rowTo). */
     void projectRows(RowProjectionCall c, int rowFrom, int rowTo, float[] r, float[] o);

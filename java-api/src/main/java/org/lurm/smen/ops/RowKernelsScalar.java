@@ -104,33 +104,25 @@ final class RowKernelsScalar implements RowKernels {
     }
 
     @Override
-    public void interestGrads(RowAttentionCall c, RowInterestIndex idx, int from, int to, float[] attn, float[] ds, float[] dr, float[] grad) {
+    public void interestGrads(RowAttentionCall c, int rows, int kLo, int kHi, float[] attn, float[] ds, float[] dr, float[] grad) {
         final int h = c.h(), nm = c.anchors(), vOff = c.vOff(), aOff = c.aOff();
         final float inv = c.invSqrtH();
         final float[] p = c.params();
-        final int[] interests = idx.interests(), start = idx.start(), occ = idx.occurrences(), rowOf = idx.rowOf();
-        float[] local = new float[h];
-        float[] cA = new float[nm];
-        for (int u = from; u < to; u++) {
-            Arrays.fill(local, 0f);
-            Arrays.fill(cA, 0f);
-            for (int q = start[u]; q < start[u + 1]; q++) {
-                int j = occ[q], t = rowOf[j];
+        final int[] rowPtr = c.rowPtr(), cols = c.cols();
+        float[] g = new float[h];
+        for (int t = 0; t < rows; t++) {
+            for (int j = rowPtr[t]; j < rowPtr[t + 1]; j++) {
+                int k = cols[j];
+                if (k < kLo || k >= kHi) continue;
+                Arrays.fill(g, 0f);
                 for (int m = 0; m < nm; m++) {
-                    float a = attn[j * nm + m];
-                    int d = (t * nm + m) * h;
-                    for (int i = 0; i < h; i++) local[i] += a * dr[d + i];
-                    cA[m] += ds[j * nm + m];
+                    float a = attn[j * nm + m], cs = ds[j * nm + m] * inv;
+                    int d = (t * nm + m) * h, ao = aOff + m * h;
+                    for (int i = 0; i < h; i++) g[i] += a * dr[d + i] + cs * p[ao + i];
                 }
+                int go = vOff + k * h;
+                for (int i = 0; i < h; i++) grad[go + i] += g[i];
             }
-            // The score term of all occurrences at once: sum_m (sum_j ds[m,j]) A_m / sqrt(h).
-            for (int m = 0; m < nm; m++) {
-                float cs = cA[m] * inv;
-                int ao = aOff + m * h;
-                for (int i = 0; i < h; i++) local[i] += cs * p[ao + i];
-            }
-            int go = vOff + interests[u] * h;
-            for (int i = 0; i < h; i++) grad[go + i] += local[i];
         }
     }
 

@@ -10,12 +10,23 @@ import jdk.incubator.vector.VectorSpecies;
  * Vector API row kernels. Loaded by name from {@link RowKernels} only when {@code jdk.incubator.vector} is
  * readable. Stateless and thread-safe; scratch arrays are allocated per call (per chunk), never shared.
  *
+ * <p>Forward of one row: its V rows are first copied into a row-local buffer (independent copies, so the cache
+ * misses of the scattered rows overlap instead of being paid one row at a time; every later step reads L1). Then
+ * one pass over the row in tiles of {@value #TILE} non-zeros with an online softmax, as FlashAttention does it:
+ * scores of the tile for all anchors, one running-max update and at most one rescale of the accumulators per
+ * tile, and the tile's weighted sum as a small (M x n) x (n x h) product with 4 anchors x 2 vectors of
+ * accumulators held in registers. Rows of typical length (30) are one tile.
+ *
  * <p>Two vector directions. Along the interest width h (weighted sums, gradients of V) the preferred species is
- * used. Across the anchors, the M scores of one non-zero are computed as one vector: the anchors are transposed
- * into an h x M' panel (M' = M rounded up to the anchor species' width), so broadcasting one V coordinate against
- * one panel row adds to all M scores at once and no horizontal sum is needed; the online-softmax update (running
- * max, rescale factor, new weight) is then one vector step with a vectorised exp. The anchor species is 256 bits
- * where the hardware has them, since M = 8 is the default and a 512-bit vector would be half padding.
+ * used. Across the anchors, the M scores of one non-zero are one vector: the anchors are transposed into an h x M'
+ * panel (M' = M rounded up to the anchor species' width), so broadcasting one V coordinate against one panel row
+ * adds to all M scores at once and no horizontal sum is needed; the softmax steps (max, exp, sums) are then
+ * vector steps with a vectorised exp. The anchor species is 256 bits where the hardware has them, since M = 8 is
+ * the default and a 512-bit vector would be half padding.
+ *
+ * <p>Backward: the per-row pass reuses the same pieces (dr[t] transposed like the anchors gives dr . V for all
+ * anchors at once; dA is the same weighted-rows product with ds as weights); the per-interest pass streams the
+ * rows and keeps the h-wide sum of each occurrence in registers.
  *
  * <p>Several independent accumulators in the dot-product loops hide FMA latency (we don't know how many FMAs the
  * CPU issues at once); scalar tails handle widths that are not a multiple of the vector length.
@@ -25,6 +36,9 @@ final class RowKernelsSimd implements RowKernels {
     private static final int L = S.length();
     private static final VectorSpecies<Float> SM = S.vectorBitSize() >= 256 ? FloatVector.SPECIES_256 : S;
     private static final int LM = SM.length();
+
+    /** Non-zeros per online-softmax tile: rows of typical length are one tile; the tile scratch stays in L1. */
+    static final int TILE = 32;
 
     public RowKernelsSimd() {
     }
@@ -40,41 +54,47 @@ final class RowKernelsSimd implements RowKernels {
 
     @Override
     public void attendRows(RowAttentionCall c, int rowFrom, int rowTo, float[] r, float[] attn) {
-        final int h = c.h(), nm = c.anchors(), vOff = c.vOff(), mp = padAnchors(nm);
-        final float[] p = c.params();
-        final int[] rowPtr = c.rowPtr(), cols = c.cols();
-        final float[] vals = c.vals();
-        // Anchor panel with 1/sqrt(h) folded in; padding lanes stay 0 and are never read back.
-        float[] at = new float[h * mp];
-        for (int m = 0; m < nm; m++) for (int i = 0; i < h; i++) at[i * mp + m] = p[c.aOff() + m * h + i] * c.invSqrtH();
+        final int h = c.h(), nm = c.anchors(), mp = padAnchors(nm);
+        final int[] rowPtr = c.rowPtr();
+        float[] at = anchorPanel(c, mp);
         float[] acc = new float[nm * h];
-        float[] mx = new float[mp], l = new float[mp], sc = new float[mp], pe = new float[mp];
+        float[] mx = new float[mp], l = new float[mp], sc = new float[mp];
+        int cap = maxRow(rowPtr, rowFrom, rowTo);
+        float[] vrow = new float[cap * h], lw = new float[cap];
+        float[] tile = new float[TILE * mp];
         for (int t = rowFrom; t < rowTo; t++) {
             Arrays.fill(acc, 0f);
             Arrays.fill(mx, Float.NEGATIVE_INFINITY);
             Arrays.fill(l, 0f);
             int from = rowPtr[t], to = rowPtr[t + 1];
-            for (int j = from; j < to; j++) {
-                int vo = vOff + cols[j] * h;
-                float lw = (float) Math.log(vals[j]);
+            gather(c, from, to, vrow, lw);
+            // Online softmax over tiles of non-zeros: per tile one max update and one rescale of the accumulators.
+            for (int j0 = from; j0 < to; j0 += TILE) {
+                int n = Math.min(TILE, to - j0), v0 = (j0 - from) * h;
+                scores(at, mp, vrow, v0, lw, j0 - from, n, h, tile);
+                if (attn != null) for (int jj = 0; jj < n; jj++) System.arraycopy(tile, jj * mp, attn, (j0 + jj) * nm, nm);
+                boolean moved = false;
                 for (int mb = 0; mb < mp; mb += LM) {
-                    FloatVector s = panelDot(at, mp, mb, p, vo, h).add(lw);
-                    if (attn != null) storeAnchors(s, attn, j * nm + mb, nm - mb);
+                    FloatVector tm = FloatVector.fromArray(SM, tile, mb);
+                    for (int jj = 1; jj < n; jj++) tm = tm.max(FloatVector.fromArray(SM, tile, jj * mp + mb));
                     FloatVector mo = FloatVector.fromArray(SM, mx, mb);
-                    FloatVector mn = mo.max(s);
-                    // exp(-inf) = 0 rescales the empty accumulators away at the first non-zero.
+                    FloatVector mn = mo.max(tm);
+                    // exp(-inf) = 0 rescales the empty accumulators away at the first tile.
                     FloatVector scv = mo.sub(mn).lanewise(VectorOperators.EXP);
-                    FloatVector pv = s.sub(mn).lanewise(VectorOperators.EXP);
-                    FloatVector.fromArray(SM, l, mb).fma(scv, pv).intoArray(l, mb);
+                    FloatVector sum = FloatVector.zero(SM);
+                    for (int jj = 0; jj < n; jj++) {
+                        FloatVector pv = FloatVector.fromArray(SM, tile, jj * mp + mb).sub(mn).lanewise(VectorOperators.EXP);
+                        pv.intoArray(tile, jj * mp + mb);
+                        sum = sum.add(pv);
+                    }
+                    FloatVector.fromArray(SM, l, mb).fma(scv, sum).intoArray(l, mb);
                     mn.intoArray(mx, mb);
                     scv.intoArray(sc, mb);
-                    pv.intoArray(pe, mb);
+                    moved |= mn.compare(VectorOperators.NE, mo).anyTrue();
                 }
-                for (int m = 0; m < nm; m++) {
-                    // The running max rarely moves (O(log n) times per row): skip the rescale when it did not.
-                    if (sc[m] == 1f) axpy(pe[m], p, vo, acc, m * h, h);
-                    else scaleAxpy(sc[m], pe[m], p, vo, acc, m * h, h);
-                }
+                // The running max moves O(log n) times per row: most tiles after the first rescale nothing.
+                if (moved) for (int m = 0; m < nm; m++) if (sc[m] != 1f) scale(sc[m], acc, m * h, h);
+                weightedRows(tile, mp, vrow, v0, n, h, nm, acc, 0);
             }
             for (int m = 0; m < nm; m++) scaleInto(1f / l[m], acc, m * h, r, (t * nm + m) * h, h);
             if (attn != null) {
@@ -86,6 +106,82 @@ final class RowKernelsSimd implements RowKernels {
                         storeAnchors(s.sub(mv).lanewise(VectorOperators.EXP).mul(il), attn, j * nm + mb, nm - mb);
                     }
                 }
+            }
+        }
+    }
+
+    /** The anchors as an h x M' panel with 1/sqrt(h) folded in; padding lanes are 0 and never read back. */
+    private static float[] anchorPanel(RowAttentionCall c, int mp) {
+        int h = c.h();
+        float[] at = new float[h * mp];
+        for (int m = 0; m < c.anchors(); m++) for (int i = 0; i < h; i++) at[i * mp + m] = c.params()[c.aOff() + m * h + i] * c.invSqrtH();
+        return at;
+    }
+
+    private static int maxRow(int[] rowPtr, int rowFrom, int rowTo) {
+        int cap = 0;
+        for (int t = rowFrom; t < rowTo; t++) cap = Math.max(cap, rowPtr[t + 1] - rowPtr[t]);
+        return cap;
+    }
+
+    /**
+     * Copies the V rows of non-zeros [from, to) into {@code vrow} (row jj at jj*h) and, when {@code lw} is not
+     * null, their log weights. The copies are independent, so the CPU has the cache misses of many scattered V
+     * rows in flight at once instead of one row's at a time; every later pass reads the row from L1.
+     */
+    private static void gather(RowAttentionCall c, int from, int to, float[] vrow, float[] lw) {
+        final int h = c.h(), vOff = c.vOff();
+        final float[] p = c.params(), vals = c.vals();
+        final int[] cols = c.cols();
+        for (int j = from; j < to; j++) System.arraycopy(p, vOff + cols[j] * h, vrow, (j - from) * h, h);
+        if (lw == null) return;
+        int j = from;
+        for (; j + LM <= to; j += LM) FloatVector.fromArray(SM, vals, j).lanewise(VectorOperators.LOG).intoArray(lw, j - from);
+        for (; j < to; j++) lw[j - from] = (float) Math.log(vals[j]);
+    }
+
+    /**
+     * out[jj*M' + m] = panel^T x_jj (+ bias[b0 + jj] when bias is not null) for the n rows x_jj = x[x0 + jj*h ..]:
+     * all anchors of two rows per pass, so each panel load serves two rows and eight FMA chains run at once.
+     */
+    private static void scores(float[] panel, int mp, float[] x, int x0, float[] bias, int b0, int n, int h, float[] out) {
+        for (int mb = 0; mb < mp; mb += LM) {
+            int jj = 0;
+            for (; jj + 2 <= n; jj += 2) {
+                int xa = x0 + jj * h, xb = xa + h;
+                FloatVector a0 = FloatVector.zero(SM), a1 = FloatVector.zero(SM), a2 = FloatVector.zero(SM), a3 = FloatVector.zero(SM);
+                FloatVector c0 = FloatVector.zero(SM), c1 = FloatVector.zero(SM), c2 = FloatVector.zero(SM), c3 = FloatVector.zero(SM);
+                int i = 0;
+                for (; i + 4 <= h; i += 4) {
+                    int q = i * mp + mb;
+                    FloatVector p0 = FloatVector.fromArray(SM, panel, q), p1 = FloatVector.fromArray(SM, panel, q + mp);
+                    FloatVector p2 = FloatVector.fromArray(SM, panel, q + 2 * mp), p3 = FloatVector.fromArray(SM, panel, q + 3 * mp);
+                    a0 = p0.fma(FloatVector.broadcast(SM, x[xa + i]), a0);
+                    c0 = p0.fma(FloatVector.broadcast(SM, x[xb + i]), c0);
+                    a1 = p1.fma(FloatVector.broadcast(SM, x[xa + i + 1]), a1);
+                    c1 = p1.fma(FloatVector.broadcast(SM, x[xb + i + 1]), c1);
+                    a2 = p2.fma(FloatVector.broadcast(SM, x[xa + i + 2]), a2);
+                    c2 = p2.fma(FloatVector.broadcast(SM, x[xb + i + 2]), c2);
+                    a3 = p3.fma(FloatVector.broadcast(SM, x[xa + i + 3]), a3);
+                    c3 = p3.fma(FloatVector.broadcast(SM, x[xb + i + 3]), c3);
+                }
+                for (; i < h; i++) {
+                    FloatVector p0 = FloatVector.fromArray(SM, panel, i * mp + mb);
+                    a0 = p0.fma(FloatVector.broadcast(SM, x[xa + i]), a0);
+                    c0 = p0.fma(FloatVector.broadcast(SM, x[xb + i]), c0);
+                }
+                FloatVector sa = a0.add(a1).add(a2.add(a3)), sb = c0.add(c1).add(c2.add(c3));
+                if (bias != null) {
+                    sa = sa.add(bias[b0 + jj]);
+                    sb = sb.add(bias[b0 + jj + 1]);
+                }
+                sa.intoArray(out, jj * mp + mb);
+                sb.intoArray(out, (jj + 1) * mp + mb);
+            }
+            if (jj < n) {
+                FloatVector sa = panelDot(panel, mp, mb, x, x0 + jj * h, h);
+                if (bias != null) sa = sa.add(bias[b0 + jj]);
+                sa.intoArray(out, jj * mp + mb);
             }
         }
     }
@@ -105,6 +201,86 @@ final class RowKernelsSimd implements RowKernels {
         return s0.add(s1).add(s2.add(s3));
     }
 
+    /**
+     * acc[a0 + m*h + i] += sum_jj w[jj*M' + m] * x[x0 + jj*h + i] for the n rows of x and all M anchors: a small
+     * (M x n) x (n x h) product with 4 anchors x 2 vectors of h held in registers while the rows stream past, so
+     * acc is loaded and stored once per call instead of once per row.
+     */
+    private static void weightedRows(float[] w, int mp, float[] x, int x0, int n, int h, int nm, float[] acc, int a0) {
+        int m = 0;
+        for (; m + 4 <= nm; m += 4) {
+            int o0 = a0 + m * h, o1 = o0 + h, o2 = o1 + h, o3 = o2 + h;
+            int i = 0;
+            for (; i + 2 * L <= h; i += 2 * L) {
+                FloatVector c00 = FloatVector.fromArray(S, acc, o0 + i), c01 = FloatVector.fromArray(S, acc, o0 + i + L);
+                FloatVector c10 = FloatVector.fromArray(S, acc, o1 + i), c11 = FloatVector.fromArray(S, acc, o1 + i + L);
+                FloatVector c20 = FloatVector.fromArray(S, acc, o2 + i), c21 = FloatVector.fromArray(S, acc, o2 + i + L);
+                FloatVector c30 = FloatVector.fromArray(S, acc, o3 + i), c31 = FloatVector.fromArray(S, acc, o3 + i + L);
+                for (int jj = 0; jj < n; jj++) {
+                    int xo = x0 + jj * h + i, wo = jj * mp + m;
+                    FloatVector v0 = FloatVector.fromArray(S, x, xo), v1 = FloatVector.fromArray(S, x, xo + L);
+                    FloatVector b = FloatVector.broadcast(S, w[wo]);
+                    c00 = v0.fma(b, c00);
+                    c01 = v1.fma(b, c01);
+                    b = FloatVector.broadcast(S, w[wo + 1]);
+                    c10 = v0.fma(b, c10);
+                    c11 = v1.fma(b, c11);
+                    b = FloatVector.broadcast(S, w[wo + 2]);
+                    c20 = v0.fma(b, c20);
+                    c21 = v1.fma(b, c21);
+                    b = FloatVector.broadcast(S, w[wo + 3]);
+                    c30 = v0.fma(b, c30);
+                    c31 = v1.fma(b, c31);
+                }
+                c00.intoArray(acc, o0 + i);
+                c01.intoArray(acc, o0 + i + L);
+                c10.intoArray(acc, o1 + i);
+                c11.intoArray(acc, o1 + i + L);
+                c20.intoArray(acc, o2 + i);
+                c21.intoArray(acc, o2 + i + L);
+                c30.intoArray(acc, o3 + i);
+                c31.intoArray(acc, o3 + i + L);
+            }
+            for (; i + L <= h; i += L) {
+                FloatVector c0 = FloatVector.fromArray(S, acc, o0 + i), c1 = FloatVector.fromArray(S, acc, o1 + i);
+                FloatVector c2 = FloatVector.fromArray(S, acc, o2 + i), c3 = FloatVector.fromArray(S, acc, o3 + i);
+                for (int jj = 0; jj < n; jj++) {
+                    FloatVector v = FloatVector.fromArray(S, x, x0 + jj * h + i);
+                    int wo = jj * mp + m;
+                    c0 = v.fma(FloatVector.broadcast(S, w[wo]), c0);
+                    c1 = v.fma(FloatVector.broadcast(S, w[wo + 1]), c1);
+                    c2 = v.fma(FloatVector.broadcast(S, w[wo + 2]), c2);
+                    c3 = v.fma(FloatVector.broadcast(S, w[wo + 3]), c3);
+                }
+                c0.intoArray(acc, o0 + i);
+                c1.intoArray(acc, o1 + i);
+                c2.intoArray(acc, o2 + i);
+                c3.intoArray(acc, o3 + i);
+            }
+            for (; i < h; i++) {
+                for (int q = 0; q < 4; q++) {
+                    float sum = acc[o0 + q * h + i];
+                    for (int jj = 0; jj < n; jj++) sum += w[jj * mp + m + q] * x[x0 + jj * h + i];
+                    acc[o0 + q * h + i] = sum;
+                }
+            }
+        }
+        for (; m < nm; m++) {
+            int o0 = a0 + m * h;
+            int i = 0;
+            for (; i + L <= h; i += L) {
+                FloatVector c0 = FloatVector.fromArray(S, acc, o0 + i);
+                for (int jj = 0; jj < n; jj++) c0 = FloatVector.fromArray(S, x, x0 + jj * h + i).fma(FloatVector.broadcast(S, w[jj * mp + m]), c0);
+                c0.intoArray(acc, o0 + i);
+            }
+            for (; i < h; i++) {
+                float sum = acc[o0 + i];
+                for (int jj = 0; jj < n; jj++) sum += w[jj * mp + m] * x[x0 + jj * h + i];
+                acc[o0 + i] = sum;
+            }
+        }
+    }
+
     /** Stores the first min(n, LM) lanes at arr[off..]; full stores when a whole vector of anchors is real. */
     private static void storeAnchors(FloatVector v, float[] arr, int off, int n) {
         if (n >= LM) v.intoArray(arr, off);
@@ -119,112 +295,86 @@ final class RowKernelsSimd implements RowKernels {
 
     @Override
     public void attendRowsBackward(RowAttentionCall c, int rowFrom, int rowTo, float[] attn, float[] dr, float[] ds, float[] dA) {
-        final int h = c.h(), nm = c.anchors(), vOff = c.vOff(), mp = padAnchors(nm);
-        final float[] p = c.params();
-        final int[] rowPtr = c.rowPtr(), cols = c.cols();
+        final int h = c.h(), nm = c.anchors(), mp = padAnchors(nm);
+        final int[] rowPtr = c.rowPtr();
+        final float inv = c.invSqrtH();
         float[] drT = new float[h * mp];
-        float[] dAT = new float[h * mp];
-        float[] rdot = new float[mp];
-        int cap = 0;
-        for (int t = rowFrom; t < rowTo; t++) cap = Math.max(cap, rowPtr[t + 1] - rowPtr[t]);
+        int cap = maxRow(rowPtr, rowFrom, rowTo);
+        float[] vrow = new float[cap * h];
         // Row-local copies with padded anchor lanes (zero), so every anchor vector load is a full one.
         float[] aRow = new float[cap * mp], dsRow = new float[cap * mp];
+        float[] dAl = new float[nm * h];
         for (int t = rowFrom; t < rowTo; t++) {
-            int from = rowPtr[t], to = rowPtr[t + 1];
-            // dr[t] transposed like the anchors: da[., j] = dr[t] . V[k_j] for all anchors is then one panel dot.
+            int from = rowPtr[t], to = rowPtr[t + 1], n = to - from;
+            gather(c, from, to, vrow, null);
+            // dr[t] transposed like the anchors: da[., j] = dr[t] . V[k_j] for all anchors is then a panel product.
             for (int m = 0; m < nm; m++) {
                 int d = (t * nm + m) * h;
                 for (int i = 0; i < h; i++) drT[i * mp + m] = dr[d + i];
             }
-            Arrays.fill(rdot, 0f);
-            for (int j = from; j < to; j++) {
-                int jj = (j - from) * mp, vo = vOff + cols[j] * h;
-                System.arraycopy(attn, j * nm, aRow, jj, nm);
-                for (int mb = 0; mb < mp; mb += LM) {
-                    FloatVector da = panelDot(drT, mp, mb, p, vo, h);
-                    da.intoArray(dsRow, jj + mb);
-                    FloatVector.fromArray(SM, aRow, jj + mb).fma(da, FloatVector.fromArray(SM, rdot, mb)).intoArray(rdot, mb);
+            for (int jj = 0; jj < n; jj++) System.arraycopy(attn, (from + jj) * nm, aRow, jj * mp, nm);
+            scores(drT, mp, vrow, 0, null, 0, n, h, dsRow);
+            for (int mb = 0; mb < mp; mb += LM) {
+                // sum_j a da = dr . r: the mean the softmax Jacobian subtracts.
+                FloatVector rd = FloatVector.zero(SM);
+                for (int jj = 0; jj < n; jj++) rd = FloatVector.fromArray(SM, aRow, jj * mp + mb).fma(FloatVector.fromArray(SM, dsRow, jj * mp + mb), rd);
+                for (int jj = 0; jj < n; jj++) {
+                    int q = jj * mp + mb;
+                    FloatVector.fromArray(SM, aRow, q).mul(FloatVector.fromArray(SM, dsRow, q).sub(rd)).intoArray(dsRow, q);
                 }
             }
-            for (int j = from; j < to; j++) {
-                int jj = (j - from) * mp, vo = vOff + cols[j] * h;
-                for (int mb = 0; mb < mp; mb += LM) {
-                    FloatVector a = FloatVector.fromArray(SM, aRow, jj + mb);
-                    FloatVector g = a.mul(FloatVector.fromArray(SM, dsRow, jj + mb).sub(FloatVector.fromArray(SM, rdot, mb)));
-                    g.intoArray(dsRow, jj + mb);
-                    // dA^T[i, .] += ds[., j] * V[k_j][i]: all anchors per coordinate, transposed back per chunk.
-                    for (int i = 0; i < h; i++) {
-                        int b = i * mp + mb;
-                        g.fma(FloatVector.broadcast(SM, p[vo + i]), FloatVector.fromArray(SM, dAT, b)).intoArray(dAT, b);
-                    }
-                }
-                System.arraycopy(dsRow, jj, ds, j * nm, nm);
-            }
+            for (int jj = 0; jj < n; jj++) System.arraycopy(dsRow, jj * mp, ds, (from + jj) * nm, nm);
+            // dA[m] += sum_j ds[m,j] V[k_j], with 1/sqrt(h) applied once per chunk.
+            weightedRows(dsRow, mp, vrow, 0, n, h, nm, dAl, 0);
         }
-        float inv = c.invSqrtH();
-        for (int m = 0; m < nm; m++) for (int i = 0; i < h; i++) dA[m * h + i] += dAT[i * mp + m] * inv;
+        for (int x = 0; x < nm * h; x++) dA[x] += dAl[x] * inv;
     }
 
     @Override
-    public void interestGrads(RowAttentionCall c, RowInterestIndex idx, int from, int to, float[] attn, float[] ds, float[] dr, float[] grad) {
-        final int h = c.h(), nm = c.anchors(), vOff = c.vOff(), aOff = c.aOff(), rowW = nm * h;
-        final float inv = c.invSqrtH();
-        final float[] p = c.params();
-        final int[] interests = idx.interests(), start = idx.start(), occ = idx.occurrences(), rowOf = idx.rowOf();
-        float[] cA = new float[nm];
-        for (int u = from; u < to; u++) {
-            int q0 = start[u], q1 = start[u + 1];
-            Arrays.fill(cA, 0f);
-            for (int q = q0; q < q1; q++) {
-                int j = occ[q];
-                for (int m = 0; m < nm; m++) cA[m] += ds[j * nm + m];
-            }
-            for (int m = 0; m < nm; m++) cA[m] *= inv;
-            int go = vOff + interests[u] * h;
-            int i = 0;
-            // Blocks of 4 vectors over h: four accumulators, one pass over the occurrences per block.
-            for (; i + 4 * L <= h; i += 4 * L) {
-                FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S), a2 = FloatVector.zero(S), a3 = FloatVector.zero(S);
-                for (int q = q0; q < q1; q++) {
-                    int j = occ[q], d = rowOf[j] * rowW + i;
-                    for (int m = 0; m < nm; m++, d += h) {
-                        FloatVector w = FloatVector.broadcast(S, attn[j * nm + m]);
-                        a0 = FloatVector.fromArray(S, dr, d).fma(w, a0);
-                        a1 = FloatVector.fromArray(S, dr, d + L).fma(w, a1);
-                        a2 = FloatVector.fromArray(S, dr, d + 2 * L).fma(w, a2);
-                        a3 = FloatVector.fromArray(S, dr, d + 3 * L).fma(w, a3);
+    public void interestGrads(RowAttentionCall c, int rows, int kLo, int kHi, float[] attn, float[] ds, float[] dr, float[] grad) {
+        final int h = c.h(), nm = c.anchors(), vOff = c.vOff(), rowW = nm * h;
+        final int[] rowPtr = c.rowPtr(), cols = c.cols();
+        // A / sqrt(h), so that ds multiplies it directly.
+        float[] as = new float[nm * h];
+        for (int x = 0; x < as.length; x++) as[x] = c.params()[c.aOff() + x] * c.invSqrtH();
+        for (int t = 0; t < rows; t++) {
+            // Rows stream in order: dr[t] (M*h floats, contiguous) is prefetched and reused by the row's interests.
+            for (int j = rowPtr[t]; j < rowPtr[t + 1]; j++) {
+                int k = cols[j];
+                if (k < kLo || k >= kHi) continue;
+                int go = vOff + k * h, d0 = t * rowW, w0 = j * nm;
+                int i = 0;
+                for (; i + 4 * L <= h; i += 4 * L) {
+                    FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S), a2 = FloatVector.zero(S), a3 = FloatVector.zero(S);
+                    for (int m = 0, d = d0 + i, q = i; m < nm; m++, d += h, q += h) {
+                        FloatVector wa = FloatVector.broadcast(S, attn[w0 + m]), wd = FloatVector.broadcast(S, ds[w0 + m]);
+                        a0 = FloatVector.fromArray(S, dr, d).fma(wa, a0);
+                        a1 = FloatVector.fromArray(S, dr, d + L).fma(wa, a1);
+                        a2 = FloatVector.fromArray(S, dr, d + 2 * L).fma(wa, a2);
+                        a3 = FloatVector.fromArray(S, dr, d + 3 * L).fma(wa, a3);
+                        a0 = FloatVector.fromArray(S, as, q).fma(wd, a0);
+                        a1 = FloatVector.fromArray(S, as, q + L).fma(wd, a1);
+                        a2 = FloatVector.fromArray(S, as, q + 2 * L).fma(wd, a2);
+                        a3 = FloatVector.fromArray(S, as, q + 3 * L).fma(wd, a3);
                     }
+                    FloatVector.fromArray(S, grad, go + i).add(a0).intoArray(grad, go + i);
+                    FloatVector.fromArray(S, grad, go + i + L).add(a1).intoArray(grad, go + i + L);
+                    FloatVector.fromArray(S, grad, go + i + 2 * L).add(a2).intoArray(grad, go + i + 2 * L);
+                    FloatVector.fromArray(S, grad, go + i + 3 * L).add(a3).intoArray(grad, go + i + 3 * L);
                 }
-                for (int m = 0; m < nm; m++) {
-                    FloatVector w = FloatVector.broadcast(S, cA[m]);
-                    int b = aOff + m * h + i;
-                    a0 = FloatVector.fromArray(S, p, b).fma(w, a0);
-                    a1 = FloatVector.fromArray(S, p, b + L).fma(w, a1);
-                    a2 = FloatVector.fromArray(S, p, b + 2 * L).fma(w, a2);
-                    a3 = FloatVector.fromArray(S, p, b + 3 * L).fma(w, a3);
+                for (; i + L <= h; i += L) {
+                    FloatVector a0 = FloatVector.zero(S);
+                    for (int m = 0; m < nm; m++) {
+                        a0 = FloatVector.fromArray(S, dr, d0 + m * h + i).fma(FloatVector.broadcast(S, attn[w0 + m]), a0);
+                        a0 = FloatVector.fromArray(S, as, m * h + i).fma(FloatVector.broadcast(S, ds[w0 + m]), a0);
+                    }
+                    FloatVector.fromArray(S, grad, go + i).add(a0).intoArray(grad, go + i);
                 }
-                FloatVector.fromArray(S, grad, go + i).add(a0).intoArray(grad, go + i);
-                FloatVector.fromArray(S, grad, go + i + L).add(a1).intoArray(grad, go + i + L);
-                FloatVector.fromArray(S, grad, go + i + 2 * L).add(a2).intoArray(grad, go + i + 2 * L);
-                FloatVector.fromArray(S, grad, go + i + 3 * L).add(a3).intoArray(grad, go + i + 3 * L);
-            }
-            for (; i + L <= h; i += L) {
-                FloatVector a0 = FloatVector.zero(S);
-                for (int q = q0; q < q1; q++) {
-                    int j = occ[q], d = rowOf[j] * rowW + i;
-                    for (int m = 0; m < nm; m++, d += h) a0 = FloatVector.fromArray(S, dr, d).fma(FloatVector.broadcast(S, attn[j * nm + m]), a0);
+                for (; i < h; i++) {
+                    float sum = 0f;
+                    for (int m = 0; m < nm; m++) sum += attn[w0 + m] * dr[d0 + m * h + i] + ds[w0 + m] * as[m * h + i];
+                    grad[go + i] += sum;
                 }
-                for (int m = 0; m < nm; m++) a0 = FloatVector.fromArray(S, p, aOff + m * h + i).fma(FloatVector.broadcast(S, cA[m]), a0);
-                FloatVector.fromArray(S, grad, go + i).add(a0).intoArray(grad, go + i);
-            }
-            for (; i < h; i++) {
-                float s = 0f;
-                for (int q = q0; q < q1; q++) {
-                    int j = occ[q], d = rowOf[j] * rowW + i;
-                    for (int m = 0; m < nm; m++, d += h) s += attn[j * nm + m] * dr[d];
-                }
-                for (int m = 0; m < nm; m++) s += cA[m] * p[aOff + m * h + i];
-                grad[go + i] += s;
             }
         }
     }
@@ -321,19 +471,12 @@ final class RowKernelsSimd implements RowKernels {
         }
     }
 
-    private static void axpy(float a, float[] x, int xo, float[] y, int yo, int n) {
+    /** y *= a. */
+    private static void scale(float a, float[] y, int yo, int n) {
         int i = 0;
         FloatVector va = FloatVector.broadcast(S, a);
-        for (; i + L <= n; i += L) FloatVector.fromArray(S, x, xo + i).fma(va, FloatVector.fromArray(S, y, yo + i)).intoArray(y, yo + i);
-        for (; i < n; i++) y[yo + i] += a * x[xo + i];
-    }
-
-    /** y = y * sc + a * x. */
-    private static void scaleAxpy(float sc, float a, float[] x, int xo, float[] y, int yo, int n) {
-        int i = 0;
-        FloatVector vs = FloatVector.broadcast(S, sc), va = FloatVector.broadcast(S, a);
-        for (; i + L <= n; i += L) FloatVector.fromArray(S, x, xo + i).fma(va, FloatVector.fromArray(S, y, yo + i).mul(vs)).intoArray(y, yo + i);
-        for (; i < n; i++) y[yo + i] = y[yo + i] * sc + a * x[xo + i];
+        for (; i + L <= n; i += L) FloatVector.fromArray(S, y, yo + i).mul(va).intoArray(y, yo + i);
+        for (; i < n; i++) y[yo + i] *= a;
     }
 
     /** y = a * x. */

@@ -30,7 +30,8 @@ class AnchorAttentionTest {
             new Case(3, 2, 12, 13, 3, 6, false),    // widths that are no multiple of any vector length
             new Case(4, 2, 10, 16, 8, 5, true),     // an interest repeated inside a row
             new Case(3, 1, 40, 64, 8, 12, false),   // MODEL.md's h and M
-            new Case(2, 2, 9, 37, 11, 5, false));   // more anchors than one anchor vector holds
+            new Case(2, 2, 9, 37, 11, 5, false),    // more anchors than one anchor vector holds
+            new Case(2, 1, 120, 6, 2, 3 * RowKernelsSimd.TILE, false)); // rows over several online-softmax tiles
 
     static AnchorAttention op(String kernels, SmenLayout layout) {
         if (kernels.equals(RowKernels.VECTOR)) assumeTrue(AnchorAttention.vectorAvailable(), RowKernels.FLAG_HINT);
