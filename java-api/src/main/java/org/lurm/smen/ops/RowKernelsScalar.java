@@ -35,7 +35,7 @@ final class RowKernelsScalar implements RowKernels {
             int from = rowPtr[t], to = rowPtr[t + 1];
             for (int j = from; j < to; j++) {
                 int vo = vOff + cols[j] * h;
-                float lw = (float) Math.log(vals[j]);
+                float lw = (float) StrictMath.log(vals[j]);
                 for (int m = 0; m < nm; m++) {
                     int ao = aOff + m * h;
                     float s = 0f;
@@ -45,12 +45,12 @@ final class RowKernelsScalar implements RowKernels {
                     int ac = m * h;
                     if (s > mx[m]) {
                         // New running max: rescale what was summed under the old one (exp(-inf) = 0 at the first).
-                        float sc = (float) Math.exp(mx[m] - s);
+                        float sc = (float) StrictMath.exp(mx[m] - s);
                         l[m] = l[m] * sc + 1f;
                         for (int i = 0; i < h; i++) acc[ac + i] = acc[ac + i] * sc + p[vo + i];
                         mx[m] = s;
                     } else {
-                        float e = (float) Math.exp(s - mx[m]);
+                        float e = (float) StrictMath.exp(s - mx[m]);
                         l[m] += e;
                         for (int i = 0; i < h; i++) acc[ac + i] += e * p[vo + i];
                     }
@@ -63,7 +63,7 @@ final class RowKernelsScalar implements RowKernels {
             }
             if (attn != null) {
                 for (int j = from; j < to; j++) {
-                    for (int m = 0; m < nm; m++) attn[j * nm + m] = (float) Math.exp(attn[j * nm + m] - mx[m]) / l[m];
+                    for (int m = 0; m < nm; m++) attn[j * nm + m] = (float) StrictMath.exp(attn[j * nm + m] - mx[m]) / l[m];
                 }
             }
         }

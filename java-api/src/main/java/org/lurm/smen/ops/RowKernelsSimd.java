@@ -80,10 +80,10 @@ final class RowKernelsSimd implements RowKernels {
                     FloatVector mo = FloatVector.fromArray(SM, mx, mb);
                     FloatVector mn = mo.max(tm);
                     // exp(-inf) = 0 rescales the empty accumulators away at the first tile.
-                    FloatVector scv = mo.sub(mn).lanewise(VectorOperators.EXP);
+                    FloatVector scv = RowVectorMath.exp(mo.sub(mn));
                     FloatVector sum = FloatVector.zero(SM);
                     for (int jj = 0; jj < n; jj++) {
-                        FloatVector pv = FloatVector.fromArray(SM, tile, jj * mp + mb).sub(mn).lanewise(VectorOperators.EXP);
+                        FloatVector pv = RowVectorMath.exp(FloatVector.fromArray(SM, tile, jj * mp + mb).sub(mn));
                         pv.intoArray(tile, jj * mp + mb);
                         sum = sum.add(pv);
                     }
@@ -103,7 +103,7 @@ final class RowKernelsSimd implements RowKernels {
                     FloatVector il = FloatVector.broadcast(SM, 1f).div(FloatVector.fromArray(SM, l, mb));
                     for (int j = from; j < to; j++) {
                         FloatVector s = loadAnchors(attn, j * nm + mb, nm - mb);
-                        storeAnchors(s.sub(mv).lanewise(VectorOperators.EXP).mul(il), attn, j * nm + mb, nm - mb);
+                        storeAnchors(RowVectorMath.exp(s.sub(mv)).mul(il), attn, j * nm + mb, nm - mb);
                     }
                 }
             }
@@ -135,9 +135,8 @@ final class RowKernelsSimd implements RowKernels {
         final int[] cols = c.cols();
         for (int j = from; j < to; j++) System.arraycopy(p, vOff + cols[j] * h, vrow, (j - from) * h, h);
         if (lw == null) return;
-        int j = from;
-        for (; j + LM <= to; j += LM) FloatVector.fromArray(SM, vals, j).lanewise(VectorOperators.LOG).intoArray(lw, j - from);
-        for (; j < to; j++) lw[j - from] = (float) Math.log(vals[j]);
+        // StrictMath, not lanewise(LOG): the same bits interpreted and compiled (see RowVectorMath).
+        for (int j = from; j < to; j++) lw[j - from] = (float) StrictMath.log(vals[j]);
     }
 
     /**
