@@ -158,4 +158,31 @@ class SmenTrainerTest {
             assertEquals(evals.stream().mapToDouble(Double::doubleValue).min().orElseThrow(), res.bestHeldOutLoss(), 0.0);
         }
     }
+
+    @Test
+    void fileCheckpointsResumeExactly(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        SplittableRandom r = new SplittableRandom(TestData.seed("file-ckpt"));
+        try (MemoryScope scope = MemoryScope.root("t")) {
+            BoiSet boi = SmenInputsTest.randomBoi(scope, r, 50, 20);
+            SmenConfig c = cfg(30, 0.2, 100);
+            SmenLayout l = new SmenLayout(c, 20, 2);
+            SmenInputs in = new SmenInputs(boi, c.recencyBuckets());
+            float[] init = new float[(int) l.total()];
+            for (int i = 0; i < init.length; i++) init[i] = (float) r.nextGaussian() * 0.1f;
+            SmenTrainer.Result whole = new SmenTrainer(l, new Quadratic(l), in, init, null, null, 0).train();
+            FileCheckpointStore store = new FileCheckpointStore(dir);
+            // Crash after the checkpoint at step 10 (the listener throws once it has been written).
+            SmenTrainer.Listener crash = new SmenTrainer.Listener() {
+                @Override
+                public void onCheckpoint(long step) {
+                    if (step == 10) throw new IllegalStateException("simulated crash");
+                }
+            };
+            assertThrows(IllegalStateException.class, () -> new SmenTrainer(l, new Quadratic(l), in, init, crash, store, 10).train());
+            assertEquals(10, store.latest().orElseThrow().step());
+            SmenTrainer.Result resumed = new SmenTrainer(l, new Quadratic(l), in, init, null, store, 10).train();
+            assertArrayEquals(whole.params(), resumed.params());
+            assertArrayEquals(whole.lossCurve(), resumed.lossCurve(), 0.0);
+        }
+    }
 }
