@@ -104,10 +104,61 @@ final class DemoCommand implements Callable<Integer> {
                     + "  a random assignment would give about %.3f)%n", im.numInterests(), purity, randomPurity(im, data.truth()));
             out.println("Largest interests and their most typical items:");
             for (String line : boi.describeInterests(data.events().items(), data.catalog(), 5, 4)) out.println("  " + line);
-            out.printf(Locale.ROOT, "%nDone in %.1f s. SMEN training, encoding and the evaluation report come with the next stages.%n",
+            smen(out, data, boi, rows, nThreads);
+            out.printf(Locale.ROOT, "%nDone in %.1f s. The evaluation report (probes, baselines) comes with the next stage.%n",
                     (System.nanoTime() - start) / 1e9);
         }
         return 0;
+    }
+
+    @Option(names = "--smen-steps", description = "SMEN training steps (default: ${DEFAULT-VALUE}; --quick uses 40).", defaultValue = "200")
+    int smenSteps;
+
+    /** Stage 2: trains SMEN on the BoI rows, encodes every user, and explains one user's anchors. */
+    private void smen(PrintStream out, SyntheticData data, BagOfInterests boi, BoiSet rows, int nThreads) {
+        int steps = quick ? Math.min(smenSteps, 40) : smenSteps;
+        org.lurm.smen.SmenConfig d = org.lurm.smen.SmenConfig.defaults();
+        org.lurm.smen.SmenConfig cfg = new org.lurm.smen.SmenConfig(d.h(), d.anchors(), d.anchorDim(), d.recencyBuckets(), d.headHidden(), d.headOut(),
+                d.tau(), d.diversityWeight(), d.learningRate(), d.beta1(), d.beta2(), d.eps(), Math.min(d.warmupSteps(), steps / 5), steps, 0,
+                d.clipNorm(), Math.min(d.batchUsers(), Math.max(2, rows.numUsers() / 4)), d.heldOutFraction(), d.patience(), Math.max(10, steps / 8),
+                d.periodCrop(), seed);
+        out.println();
+        out.printf(Locale.ROOT, "SMEN: M = %d anchors x d' = %d (a user is %d floats), h = %d, batch %d users, %d steps%n",
+                cfg.anchors(), cfg.anchorDim(), cfg.outputWidth(), cfg.h(), cfg.batchUsers(), steps);
+        double[] firstLast = {Double.NaN, Double.NaN};
+        org.lurm.smen.SmenTrainer.Listener l = new org.lurm.smen.SmenTrainer.Listener() {
+            @Override
+            public void onStep(org.lurm.smen.SmenTrainer.StepInfo s) {
+                if (Double.isNaN(firstLast[0])) firstLast[0] = s.loss().total();
+                firstLast[1] = s.loss().total();
+                if (s.step() % Math.max(1, steps / 10) == 0 || s.step() == s.totalSteps()) {
+                    System.err.printf(Locale.ROOT, "\r  training  step %d/%d  loss %.3f  %.0f users/s  eta %.0f s   ", s.step(), s.totalSteps(),
+                            s.loss().total(), s.usersPerSecond(), s.etaSeconds());
+                }
+            }
+        };
+        try (org.lurm.backend.cpu.Parallel par = new org.lurm.backend.cpu.Parallel(nThreads); MemoryScope scope = MemoryScope.root("demo-smen")) {
+            long t0 = System.nanoTime();
+            org.lurm.smen.Smen smen = org.lurm.smen.Smen.train(rows, boi.interests().centroids(), boi.embeddings().dim(), cfg, par, l, null, 0);
+            long t1 = System.nanoTime();
+            System.err.println();
+            var tr = smen.training();
+            out.printf(Locale.ROOT, "  train     %8.2f s  %d steps, contrastive loss %.3f -> %.3f, best held-out loss %.3f (%d training, %d held-out users)%n",
+                    (t1 - t0) / 1e9, tr.steps(), firstLast[0], firstLast[1], tr.bestHeldOutLoss(), tr.trainUsers(), tr.heldOutUsers());
+            long t2 = System.nanoTime();
+            org.lurm.memory.F32Array z = smen.encode(rows, par, scope);
+            long t3 = System.nanoTime();
+            out.printf(Locale.ROOT, "  encode    %8.2f s  %,d users x %d floats (%,.0f users/s)%n", (t3 - t2) / 1e9, z.length() / smen.width(), smen.width(),
+                    (z.length() / smen.width()) / ((t3 - t2) / 1e9));
+            int user = 0;
+            for (int u = 0; u < rows.numUsers(); u++) if (rows.userRowStart(u + 1) - rows.userRowStart(u) > rows.userRowStart(user + 1) - rows.userRowStart(user)) user = u;
+            out.printf("  what the anchors of user %s picked (interest: weight):%n", data.events().users().id(user));
+            for (var pick : org.lurm.smen.SmenExplanation.explain(smen, rows, user, 3, par)) {
+                StringBuilder sb = new StringBuilder();
+                for (int i = 0; i < pick.interests().length; i++) sb.append(String.format(Locale.ROOT, " %d: %.2f", pick.interests()[i], pick.weights()[i]));
+                out.printf("    anchor %d:%s%n", pick.anchor(), sb);
+            }
+        }
     }
 
     /** Share of present items whose interest's majority planted topic is their own topic. */
