@@ -47,6 +47,17 @@ class BagOfInterestsTest {
             EventTable events = b.build(scope);
             BagOfInterests boi = BagOfInterests.fit(events, null, BagOfInterests.Config.defaults(), backend, scope, null);
             BoiSet rows = boi.aggregate(events, backend, scope);
+            try (org.lurm.backend.cpu.Parallel par = new org.lurm.backend.cpu.Parallel(2)) {
+                org.lurm.smen.SmenConfig d = org.lurm.smen.SmenConfig.defaults();
+                org.lurm.smen.SmenConfig quick = new org.lurm.smen.SmenConfig(d.h(), d.anchors(), d.anchorDim(), d.recencyBuckets(), d.headHidden(),
+                        d.headOut(), d.tau(), d.diversityWeight(), d.learningRate(), d.beta1(), d.beta2(), d.eps(), 2, 10, 0, d.clipNorm(), 32,
+                        d.heldOutFraction(), d.patience(), d.evalEvery(), d.periodCrop(), d.seed());
+                org.lurm.smen.Smen smen = org.lurm.smen.Smen.train(rows, boi.interests().centroids(), boi.embeddings().dim(), quick, par, null, null, 0);
+                org.lurm.memory.F32Array z = smen.encode(rows, par, scope);
+                org.lurm.smen.SmenFile.save(dir.resolve("model.lurm"), smen);
+                assertEquals(80L * 128, z.length());
+                assertTrue(Files.size(dir.resolve("model.lurm")) > 0);
+            }
             assertEquals(2400, events.size());
             assertEquals(50, boi.numInterests(), "default K = max(16, I/2) for 100 items");
             int[] map = boi.interests().itemInterest().toArray();
