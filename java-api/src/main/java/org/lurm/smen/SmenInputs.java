@@ -84,8 +84,13 @@ public final class SmenInputs {
     /** Recency bucket of a row. */
     public int bucket(long row) {
         if (boi.isHistory(row)) return recencyBuckets - 1;
-        long delta = Math.max(0, reference[boi.rowScale(row)] - boi.rowPeriod(row));
-        int b = 63 - Long.numberOfLeadingZeros(delta + 1); // floor(log2(1 + delta))
+        return bucketOf(reference[boi.rowScale(row)] - boi.rowPeriod(row), recencyBuckets);
+    }
+
+    /** Bucket of a (non-history) row of age delta periods: min(R - 2, floor(log2(1 + max(0, delta)))). */
+    public static int bucketOf(long delta, int recencyBuckets) {
+        long d = Math.max(0, delta);
+        int b = 63 - Long.numberOfLeadingZeros(d + 1); // floor(log2(1 + delta))
         return Math.min(recencyBuckets - 2, b);
     }
 
