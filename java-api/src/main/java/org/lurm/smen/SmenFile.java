@@ -28,30 +28,7 @@ public final class SmenFile {
     }
 
     public static void save(Path path, Smen smen) {
-        SmenConfig c = smen.config();
-        Map<String, Object> cfg = new LinkedHashMap<>();
-        cfg.put("h", c.h());
-        cfg.put("anchors", c.anchors());
-        cfg.put("anchorDim", c.anchorDim());
-        cfg.put("recencyBuckets", c.recencyBuckets());
-        cfg.put("headHidden", c.headHidden());
-        cfg.put("headOut", c.headOut());
-        cfg.put("tau", (double) c.tau());
-        cfg.put("diversityWeight", (double) c.diversityWeight());
-        cfg.put("learningRate", (double) c.learningRate());
-        cfg.put("beta1", (double) c.beta1());
-        cfg.put("beta2", (double) c.beta2());
-        cfg.put("eps", (double) c.eps());
-        cfg.put("warmupSteps", c.warmupSteps());
-        cfg.put("maxSteps", c.maxSteps());
-        cfg.put("maxEpochs", c.maxEpochs());
-        cfg.put("clipNorm", (double) c.clipNorm());
-        cfg.put("batchUsers", c.batchUsers());
-        cfg.put("heldOutFraction", c.heldOutFraction());
-        cfg.put("patience", c.patience());
-        cfg.put("evalEvery", c.evalEvery());
-        cfg.put("periodCrop", c.periodCrop());
-        cfg.put("seed", c.seed());
+        Map<String, Object> cfg = configJson(smen.config());
         Map<String, Object> header = new LinkedHashMap<>();
         header.put("format", FORMAT);
         header.put("version", VERSION);
@@ -77,6 +54,42 @@ public final class SmenFile {
                 TensorSource.of("reference", smen.referencePeriods(), smen.layout().scales())));
     }
 
+    /** The config as a JSON object (for model headers). */
+    public static Map<String, Object> configJson(SmenConfig c) {
+        Map<String, Object> cfg = new LinkedHashMap<>();
+        cfg.put("h", c.h());
+        cfg.put("anchors", c.anchors());
+        cfg.put("anchorDim", c.anchorDim());
+        cfg.put("recencyBuckets", c.recencyBuckets());
+        cfg.put("headHidden", c.headHidden());
+        cfg.put("headOut", c.headOut());
+        cfg.put("tau", (double) c.tau());
+        cfg.put("diversityWeight", (double) c.diversityWeight());
+        cfg.put("learningRate", (double) c.learningRate());
+        cfg.put("beta1", (double) c.beta1());
+        cfg.put("beta2", (double) c.beta2());
+        cfg.put("eps", (double) c.eps());
+        cfg.put("warmupSteps", c.warmupSteps());
+        cfg.put("maxSteps", c.maxSteps());
+        cfg.put("maxEpochs", c.maxEpochs());
+        cfg.put("clipNorm", (double) c.clipNorm());
+        cfg.put("batchUsers", c.batchUsers());
+        cfg.put("heldOutFraction", c.heldOutFraction());
+        cfg.put("patience", c.patience());
+        cfg.put("evalEvery", c.evalEvery());
+        cfg.put("periodCrop", c.periodCrop());
+        cfg.put("seed", c.seed());
+        return cfg;
+    }
+
+    /** The config from its JSON object; errors name the missing or bad field. */
+    public static SmenConfig configFrom(Map<String, Object> c) {
+        return new SmenConfig(i(c, "h"), i(c, "anchors"), i(c, "anchorDim"), i(c, "recencyBuckets"), i(c, "headHidden"), i(c, "headOut"),
+                f(c, "tau"), f(c, "diversityWeight"), f(c, "learningRate"), f(c, "beta1"), f(c, "beta2"), f(c, "eps"), i(c, "warmupSteps"),
+                i(c, "maxSteps"), i(c, "maxEpochs"), f(c, "clipNorm"), i(c, "batchUsers"), Json.asDouble(c.get("heldOutFraction"), "heldOutFraction"),
+                i(c, "patience"), i(c, "evalEvery"), Json.asDouble(c.get("periodCrop"), "periodCrop"), Json.asLong(c.get("seed"), "seed"));
+    }
+
     public static Smen load(Path path, MemoryScope scope) {
         ModelFile f = ModelFile.open(path, scope);
         Map<String, Object> h = Json.parseObject(f.header());
@@ -85,10 +98,7 @@ public final class SmenFile {
         int version = Json.asInt(h.get("version"), "version");
         if (version != VERSION) throw new ModelFormatException(path, "SMEN model version " + version + "; this library reads version " + VERSION);
         Map<String, Object> c = Json.asObject(h.get("config"), "config");
-        SmenConfig cfg = new SmenConfig(i(c, "h"), i(c, "anchors"), i(c, "anchorDim"), i(c, "recencyBuckets"), i(c, "headHidden"), i(c, "headOut"),
-                f(c, "tau"), f(c, "diversityWeight"), f(c, "learningRate"), f(c, "beta1"), f(c, "beta2"), f(c, "eps"), i(c, "warmupSteps"),
-                i(c, "maxSteps"), i(c, "maxEpochs"), f(c, "clipNorm"), i(c, "batchUsers"), Json.asDouble(c.get("heldOutFraction"), "heldOutFraction"),
-                i(c, "patience"), i(c, "evalEvery"), Json.asDouble(c.get("periodCrop"), "periodCrop"), Json.asLong(c.get("seed"), "seed"));
+        SmenConfig cfg = configFrom(c);
         SmenLayout layout = new SmenLayout(cfg, Json.asInt(h.get("numInterests"), "numInterests"), Json.asInt(h.get("scales"), "scales"));
         float[] params = f.f32("params").toArray();
         float[] idf = f.f32("idf").toArray();

@@ -1,0 +1,169 @@
+package org.lurm;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.lurm.backend.Backend;
+import org.lurm.backend.cpu.Parallel;
+import org.lurm.boi.BoiConfig;
+import org.lurm.boi.BoiSet;
+import org.lurm.boi.Scale;
+import org.lurm.events.EventTable;
+import org.lurm.events.IdDictionary;
+import org.lurm.memory.F32Array;
+import org.lurm.memory.I32Array;
+import org.lurm.memory.MemoryScope;
+import org.lurm.model.Json;
+import org.lurm.model.ModelFile;
+import org.lurm.model.ModelFormatException;
+import org.lurm.model.TensorSource;
+import org.lurm.smen.Smen;
+import org.lurm.smen.SmenFile;
+import org.lurm.smen.SmenLayout;
+
+/**
+ * Everything needed to turn raw events into user representations, in one model file: the item ids and their
+ * interests, the interest centroids (so unseen items with an embedding can be assigned later), the BoI
+ * configuration, and the trained SMEN. {@link #encodeEvents} maps a table's items to interests by id (its item
+ * dictionary need not be the training one), aggregates the BoI rows and encodes every user.
+ *
+ * <p><b>Ownership.</b> The arrays of a loaded model belong to the scope given to {@link #load}. Immutable and
+ * thread-safe.
+ */
+public final class LurmModel {
+    public static final String FORMAT = "lurm-model";
+    public static final int VERSION = 1;
+
+    private final IdDictionary items;
+    private final I32Array itemInterest;
+    private final F32Array centroids;
+    private final int centroidDim;
+    private final BoiConfig boi;
+    private final Smen smen;
+
+    public LurmModel(IdDictionary items, I32Array itemInterest, F32Array centroids, int centroidDim, BoiConfig boi, Smen smen) {
+        this.items = Objects.requireNonNull(items);
+        this.itemInterest = Objects.requireNonNull(itemInterest);
+        this.centroids = Objects.requireNonNull(centroids);
+        this.centroidDim = centroidDim;
+        this.boi = Objects.requireNonNull(boi);
+        this.smen = Objects.requireNonNull(smen);
+        if (itemInterest.length() != items.size()) throw new IllegalArgumentException("one interest per item id is needed");
+        if (centroids.length() != (long) smen.layout().numInterests() * centroidDim) throw new IllegalArgumentException("centroids must be K x dim");
+        if (boi.scales().size() != smen.layout().scales()) throw new IllegalArgumentException("BoI scales and SMEN scales differ");
+    }
+
+    /** The model of a fitted Stage 1 and a SMEN trained on its BoI rows. */
+    public static LurmModel of(BagOfInterests stage1, IdDictionary items, Smen smen) {
+        return new LurmModel(items, stage1.interests().itemInterest(), stage1.interests().centroids(), stage1.embeddings().dim(), stage1.config().boi(), smen);
+    }
+
+    public Smen smen() {
+        return smen;
+    }
+
+    public BoiConfig boiConfig() {
+        return boi;
+    }
+
+    public IdDictionary items() {
+        return items;
+    }
+
+    /**
+     * BoI rows of any events: items are matched by id; items the model does not know have no interest (an error
+     * naming the item, or skipped and counted when {@code lenient}).
+     */
+    public BoiSet aggregate(EventTable events, boolean lenient, Backend backend, MemoryScope scope) {
+        try (MemoryScope tmp = scope.child("item-map")) {
+            I32Array map = tmp.allocateI32(events.numItems());
+            for (int i = 0; i < events.numItems(); i++) {
+                int known = items.indexOf(events.items().id(i));
+                map.set(i, known < 0 ? -1 : itemInterest.get(known));
+            }
+            return backend.aggregate(events, map, smen.layout().numInterests(), boi.withLenient(lenient), scope);
+        }
+    }
+
+    /** Representations (users x M*d', row = the events' user index), off-heap in {@code scope}. */
+    public F32Array encodeEvents(EventTable events, boolean lenient, Backend backend, Parallel par, MemoryScope scope) {
+        return smen.encode(aggregate(events, lenient, backend, scope), par, scope);
+    }
+
+    public void save(Path path) {
+        Map<String, Object> h = new LinkedHashMap<>();
+        h.put("format", FORMAT);
+        h.put("version", VERSION);
+        List<Object> scales = new ArrayList<>();
+        for (Scale s : boi.scales()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("name", s.name());
+            m.put("periodSeconds", s.periodSeconds());
+            m.put("tMax", s.tMax());
+            scales.add(m);
+        }
+        Map<String, Object> b = new LinkedHashMap<>();
+        b.put("scales", scales);
+        b.put("origin", boi.origin());
+        if (boi.typeWeights() != null) {
+            List<Object> tw = new ArrayList<>();
+            for (float w : boi.typeWeights()) tw.add((double) w);
+            b.put("typeWeights", tw);
+        }
+        h.put("boi", b);
+        h.put("numInterests", smen.layout().numInterests());
+        h.put("centroidDim", centroidDim);
+        h.put("smen", SmenFile.configJson(smen.config()));
+        h.put("items", new ArrayList<Object>(items.ids()));
+        ModelFile.write(path, Json.write(h), List.of(
+                TensorSource.of("itemInterest", itemInterest, itemInterest.length()),
+                TensorSource.of("centroids", centroids, smen.layout().numInterests(), centroidDim),
+                TensorSource.of("smen.params", smen.parameters(), smen.layout().total()),
+                TensorSource.of("smen.idf", smen.idf(), smen.layout().numInterests()),
+                TensorSource.of("smen.reference", smen.referencePeriods(), smen.layout().scales())));
+    }
+
+    /** Loads and validates a model file; tensors are views of the mapped file, owned by {@code scope}. */
+    public static LurmModel load(Path path, MemoryScope scope) {
+        ModelFile f = ModelFile.open(path, scope);
+        Map<String, Object> h = Json.parseObject(f.header());
+        if (!FORMAT.equals(h.get("format"))) throw new ModelFormatException(path, "not a lurm model (format '" + h.get("format") + "', expected '" + FORMAT + "')");
+        int version = Json.asInt(h.get("version"), "version");
+        if (version != VERSION) throw new ModelFormatException(path, "lurm model version " + version + "; this library reads version " + VERSION);
+        Map<String, Object> b = Json.asObject(h.get("boi"), "boi");
+        List<Scale> scales = new ArrayList<>();
+        for (Object o : Json.asArray(b.get("scales"), "boi.scales")) {
+            Map<String, Object> s = Json.asObject(o, "boi.scales[]");
+            scales.add(new Scale(Json.asString(s.get("name"), "scale name"), Json.asLong(s.get("periodSeconds"), "periodSeconds"), Json.asInt(s.get("tMax"), "tMax")));
+        }
+        float[] tw = null;
+        if (b.containsKey("typeWeights")) {
+            List<Object> l = Json.asArray(b.get("typeWeights"), "boi.typeWeights");
+            tw = new float[l.size()];
+            for (int i = 0; i < tw.length; i++) tw[i] = (float) Json.asDouble(l.get(i), "typeWeights[" + i + "]");
+        }
+        BoiConfig boi = new BoiConfig(scales, Json.asLong(b.get("origin"), "boi.origin"), tw, false);
+        int k = Json.asInt(h.get("numInterests"), "numInterests");
+        int dim = Json.asInt(h.get("centroidDim"), "centroidDim");
+        SmenLayout layout = new SmenLayout(SmenFile.configFrom(Json.asObject(h.get("smen"), "smen")), k, scales.size());
+        IdDictionary items = new IdDictionary();
+        for (Object o : Json.asArray(h.get("items"), "items")) items.add(Json.asString(o, "item id"));
+        I32Array map = f.i32("itemInterest");
+        if (map.length() != items.size()) throw new ModelFormatException(path, "itemInterest has " + map.length() + " entries for " + items.size() + " items");
+        for (long i = 0; i < map.length(); i++) {
+            int v = map.get(i);
+            if (v < -1 || v >= k) throw new ModelFormatException(path, "item " + items.id((int) i) + " maps to interest " + v + " outside [-1, " + k + ")");
+        }
+        float[] params = f.f32("smen.params").toArray();
+        if (params.length != layout.total()) throw new ModelFormatException(path, "smen.params has " + params.length + " floats, the config needs " + layout.total());
+        float[] idf = f.f32("smen.idf").toArray();
+        long[] ref = f.i64("smen.reference").toArray();
+        if (idf.length != k || ref.length != scales.size()) throw new ModelFormatException(path, "smen.idf / smen.reference do not match K and the scales");
+        F32Array centroids = f.f32("centroids");
+        if (centroids.length() != (long) k * dim) throw new ModelFormatException(path, "centroids are not K x centroidDim");
+        return new LurmModel(items, map, centroids, dim, boi, new Smen(layout, params, idf, ref, null));
+    }
+}
