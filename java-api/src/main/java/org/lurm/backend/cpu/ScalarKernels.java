@@ -49,14 +49,22 @@ public final class ScalarKernels implements VectorKernels {
     @Override
     public void nearest(PackedCentroids centroids, MemorySegment points, long pointOff, int count,
                         MemorySegment outIndex, MemorySegment outScore, long outOff) {
-        RowMajor c = (RowMajor) centroids;
+        nearestRows(this, (RowMajor) centroids, points, pointOff, count, outIndex, outScore, outOff);
+    }
+
+    /**
+     * Exhaustive nearest centroid over row-major centroids with {@code k}'s dot product (ties to the lower
+     * index); shared by the scalar kernels and the Vector API kernels' small-K path.
+     */
+    static void nearestRows(VectorKernels k, RowMajor c, MemorySegment points, long pointOff, int count,
+                            MemorySegment outIndex, MemorySegment outScore, long outOff) {
         int dim = c.dim();
         for (int i = 0; i < count; i++) {
             long po = pointOff + (long) i * dim;
             int best = 0;
             float bestS = Float.NEGATIVE_INFINITY;
             for (int j = 0; j < c.count(); j++) {
-                float s = dot(points, po, c.segment(), c.offset() + (long) j * dim, dim);
+                float s = k.dot(points, po, c.segment(), c.offset() + (long) j * dim, dim);
                 if (s > bestS) {
                     bestS = s;
                     best = j;

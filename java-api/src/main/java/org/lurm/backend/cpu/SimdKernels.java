@@ -183,21 +183,7 @@ public final class SimdKernels implements VectorKernels {
 
     private void nearestRows(ScalarKernels.RowMajor c, MemorySegment points, long pointOff, int count,
                              MemorySegment outIndex, MemorySegment outScore, long outOff) {
-        int dim = c.dim();
-        for (int i = 0; i < count; i++) {
-            long po = pointOff + (long) i * dim;
-            int best = 0;
-            float bestS = Float.NEGATIVE_INFINITY;
-            for (int j = 0; j < c.count(); j++) {
-                float s = dot(points, po, c.segment(), c.offset() + (long) j * dim, dim);
-                if (s > bestS) {
-                    bestS = s;
-                    best = j;
-                }
-            }
-            outIndex.setAtIndex(I32Array.LAYOUT, outOff + i, best);
-            outScore.setAtIndex(F32Array.LAYOUT, outOff + i, bestS);
-        }
+        ScalarKernels.nearestRows(this, c, points, pointOff, count, outIndex, outScore, outOff);
     }
 
     private static void nearestPanels(Panels pc, MemorySegment points, long pointOff, int count,
