@@ -56,6 +56,14 @@ public interface Backend extends AutoCloseable {
      */
     BoiSet aggregate(EventTable events, I32Array itemInterest, int numInterests, BoiConfig config, MemoryScope scope);
 
+    /**
+     * The SMEN ops (MODEL.md, Stage 2) of this backend for a model layout, or an
+     * {@link UnsupportedOperationException} naming the backend when it has none yet.
+     */
+    default org.lurm.smen.SmenOps smenOps(org.lurm.smen.SmenLayout layout) {
+        throw new UnsupportedOperationException("backend '" + name() + "' has no SMEN ops yet");
+    }
+
     /** Idempotent. */
     @Override
     void close();

@@ -2,13 +2,6 @@ package org.lurm.smen;
 
 import java.util.Objects;
 import org.lurm.backend.cpu.Parallel;
-import org.lurm.smen.ops.AnchorAttention;
-import org.lurm.smen.ops.AnchorDiversity;
-import org.lurm.smen.ops.AnchorProjection;
-import org.lurm.smen.ops.InfoNce;
-import org.lurm.smen.ops.ProjectionHead;
-import org.lurm.smen.ops.ScaleGate;
-import org.lurm.smen.ops.TimeAttention;
 
 /**
  * SMEN's forward and backward passes (MODEL.md, Stage 2) composed from the ops in {@code org.lurm.smen.ops}:
@@ -21,26 +14,18 @@ import org.lurm.smen.ops.TimeAttention;
 public final class SmenModel implements SmenObjective {
     private final SmenLayout layout;
     private final SmenConfig cfg;
-    private final Parallel par;
-    private final AnchorAttention attention;
-    private final AnchorProjection projection;
-    private final TimeAttention time;
-    private final ScaleGate gate;
-    private final ProjectionHead head;
-    private final InfoNce nce;
-    private final AnchorDiversity diversity;
+    private final SmenOps ops;
 
+    /** On the CPU ops (Vector API kernels where the module is present) over {@code par}'s threads. */
     public SmenModel(SmenLayout layout, Parallel par) {
-        this.layout = Objects.requireNonNull(layout);
+        this(CpuSmenOps.best(Objects.requireNonNull(layout), Objects.requireNonNull(par)));
+    }
+
+    /** On a backend's ops ({@link org.lurm.backend.Backend#smenOps}). */
+    public SmenModel(SmenOps ops) {
+        this.ops = Objects.requireNonNull(ops);
+        this.layout = ops.layout();
         this.cfg = layout.config();
-        this.par = Objects.requireNonNull(par);
-        this.attention = AnchorAttention.create(layout);
-        this.projection = AnchorProjection.create(layout);
-        this.time = new TimeAttention(layout);
-        this.gate = new ScaleGate(layout);
-        this.head = new ProjectionHead(layout);
-        this.nce = new InfoNce(cfg.tau());
-        this.diversity = new AnchorDiversity(layout);
     }
 
     public SmenLayout layout() {
@@ -58,7 +43,7 @@ public final class SmenModel implements SmenObjective {
         final float[] z;
         final float[] gateWeights;
         final boolean[] noRows;
-        ProjectionHead.Activations head;
+        SmenOps.HeadState head;
 
         Forward(SmenBatch batch, float[] r, float[] attn, float[] o, float[] u, float[] timeWeights, float[] z, float[] gateWeights, boolean[] noRows) {
             this.batch = batch;
@@ -107,22 +92,22 @@ public final class SmenModel implements SmenObjective {
         int m = cfg.anchors(), h = cfg.h(), d = cfg.anchorDim();
         float[] r = new float[Math.multiplyExact(batch.rows(), m * h)];
         float[] attn = keepAttention ? new float[Math.multiplyExact(batch.nnz(), m)] : null;
-        attention.forward(params, batch, r, attn, par);
+        ops.attentionForward(params, batch, r, attn);
         float[] o = new float[Math.multiplyExact(batch.rows(), m * d)];
-        projection.forward(params, batch.rows(), r, o, par);
-        float[] u = new float[time.outputSize(batch)];
-        float[] tw = new float[time.weightsSize(batch)];
-        time.forward(params, batch, o, u, tw, par);
-        float[] z = new float[gate.outputSize(batch.users())];
-        float[] gw = new float[gate.gateSize(batch.users())];
+        ops.projectionForward(params, batch.rows(), r, o);
+        int s = layout.scales();
+        float[] u = new float[Math.multiplyExact(batch.users() * s, m * d)];
+        float[] tw = new float[Math.multiplyExact(batch.rows(), m)];
+        ops.timeForward(params, batch, o, u, tw);
+        float[] z = new float[Math.multiplyExact(batch.users(), m * d)];
+        float[] gw = new float[Math.multiplyExact(batch.users(), m * s)];
         boolean[] none = new boolean[batch.users()];
-        gate.forward(params, batch, u, z, gw, none, par);
+        ops.gateForward(params, batch, u, z, gw, none);
         return new Forward(batch, r, attn, o, u, tw, z, gw, none);
     }
 
     private float[] project(float[] params, Forward f) {
-        f.head = head.newActivations(Math.max(1, f.batch.users()));
-        head.forward(params, f.z, f.batch.users(), f.head, par);
+        f.head = ops.headForward(params, f.z, f.batch.users());
         return f.head.p();
     }
 
@@ -131,8 +116,8 @@ public final class SmenModel implements SmenObjective {
         checkViews(viewA, viewB);
         Forward a = encode(params, viewA, false), b = encode(params, viewB, false);
         float[] pA = project(params, a), pB = project(params, b);
-        double l = nce.loss(pA, pB, viewA.users(), head.outputWidth(), par);
-        double dv = diversity.loss(params);
+        double l = ops.infoNce(pA, pB, viewA.users(), 1f, null, null);
+        double dv = ops.diversity(params, 0f, null);
         return new Loss(l + cfg.diversityWeight() * dv, l, dv);
     }
 
@@ -142,10 +127,10 @@ public final class SmenModel implements SmenObjective {
         if (grad.length != params.length) throw new IllegalArgumentException("gradient array does not match the parameters");
         Forward a = encode(params, viewA, true), b = encode(params, viewB, true);
         float[] pA = project(params, a), pB = project(params, b);
-        int users = viewA.users(), width = head.outputWidth();
+        int users = viewA.users(), width = cfg.headOut();
         float[] dpA = new float[users * width], dpB = new float[users * width];
-        double l = nce.forwardBackward(pA, pB, users, width, 1f, dpA, dpB, par);
-        double dv = diversity.forwardBackward(params, cfg.diversityWeight(), grad);
+        double l = ops.infoNce(pA, pB, users, 1f, dpA, dpB);
+        double dv = ops.diversity(params, cfg.diversityWeight(), grad);
         backward(params, a, dpA, grad, touched);
         backward(params, b, dpB, grad, touched);
         return new Loss(l + cfg.diversityWeight() * dv, l, dv);
@@ -154,14 +139,14 @@ public final class SmenModel implements SmenObjective {
     private void backward(float[] params, Forward f, float[] dp, float[] grad, TouchedRows touched) {
         SmenBatch batch = f.batch;
         float[] dz = new float[f.z.length];
-        head.backward(params, f.z, f.head, dp, dz, grad, par);
+        ops.headBackward(params, f.z, f.head, dp, dz, grad);
         float[] du = new float[f.u.length];
-        gate.backward(params, batch, f.u, f.gateWeights, dz, du, grad, par);
+        ops.gateBackward(params, batch, f.u, f.gateWeights, dz, du, grad);
         float[] dO = new float[f.o.length];
-        time.backward(params, batch, f.o, f.timeWeights, du, dO, grad, par);
+        ops.timeBackward(params, batch, f.o, f.timeWeights, du, dO, grad);
         float[] dr = new float[f.r.length];
-        projection.backward(params, batch.rows(), f.r, dO, dr, grad, par);
-        int[] rows = attention.backward(params, batch, f.attn, dr, grad, par);
+        ops.projectionBackward(params, batch.rows(), f.r, dO, dr, grad);
+        int[] rows = ops.attentionBackward(params, batch, f.attn, dr, grad);
         if (touched != null) for (int k : rows) touched.add(k);
     }
 

@@ -41,17 +41,20 @@ class SmenParityTest {
             dirs.add(sc.write(dir.resolve("case" + c)));
         }
         List<SmenCase.Result> ref = SmenCase.runReference(dirs, true);
-        for (int threads : new int[] {1, 2}) {
-            try (Parallel par = new Parallel(threads)) {
+        // Every CPU backend through the SPI (Backend.smenOps), the Vector API one on 1 and 2 threads.
+        String[][] runs = {{"cpu", "1"}, {"cpu", "2"}, {"cpu-scalar", "2"}};
+        for (String[] run : runs) {
+            int threads = Integer.parseInt(run[1]);
+            try (org.lurm.backend.Backend backend = org.lurm.backend.Backends.select(run[0]).create(threads)) {
                 for (int c = 0; c < cases.size(); c++) {
                     SmenCase sc = cases.get(c);
                     SmenCase.Result r = ref.get(c);
                     SmenLayout layout = new SmenLayout(sc.config(), sc.numInterests(), sc.scales());
-                    SmenModel model = new SmenModel(layout, par);
+                    SmenModel model = new SmenModel(backend.smenOps(layout));
                     float[] grad = new float[sc.params().length];
                     TouchedRows touched = new TouchedRows(sc.numInterests());
                     SmenObjective.Loss loss = model.lossAndGradient(sc.params(), sc.viewA(), sc.viewB(), grad, touched);
-                    String where = "case " + c + " (" + sc.viewA().users() + " users, S=" + sc.scales() + ", K=" + sc.numInterests() + "), threads " + threads;
+                    String where = "case " + c + " (" + sc.viewA().users() + " users, S=" + sc.scales() + ", K=" + sc.numInterests() + "), backend " + run[0] + ", threads " + threads;
                     assertEquals(r.loss(), loss.total(), 1e-4 * Math.max(1, Math.abs(r.loss())), where + ": loss");
                     assertEquals(r.nce(), loss.nce(), 1e-4 * Math.max(1, Math.abs(r.nce())), where + ": nce");
                     assertEquals(r.div(), loss.div(), 1e-4 * Math.max(1, Math.abs(r.div())), where + ": div");

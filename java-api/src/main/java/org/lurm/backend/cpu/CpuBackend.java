@@ -180,6 +180,12 @@ public final class CpuBackend implements Backend {
         return BoiAggregator.aggregate(events, itemInterest, numInterests, config, scope, par);
     }
 
+    /** SMEN ops on this backend's threads: Vector API row kernels for "cpu", the scalar reference for "cpu-scalar". */
+    @Override
+    public org.lurm.smen.SmenOps smenOps(org.lurm.smen.SmenLayout layout) {
+        return new org.lurm.smen.CpuSmenOps(layout, par, !(k instanceof ScalarKernels));
+    }
+
     private static void checkRange(String what, F32Array a, long off, long n) {
         if (off < 0 || n < 0 || off + n > a.length()) throw new IndexOutOfBoundsException(what + ": [" + off + ", " + (off + n) + ") outside array of " + a.length());
     }
