@@ -93,6 +93,10 @@ public final class LurmModel {
         return smen.encode(aggregate(events, lenient, backend, scope), par, scope);
     }
 
+    /**
+     * Writes the model atomically: a JSON header (format, version, BoI config, sizes, SMEN config, provenance,
+     * training metrics, item ids) and the tensors itemInterest, centroids, smen.params, smen.idf, smen.reference.
+     */
     public void save(Path path) {
         Map<String, Object> h = new LinkedHashMap<>();
         h.put("format", FORMAT);
@@ -117,6 +121,25 @@ public final class LurmModel {
         h.put("numInterests", smen.layout().numInterests());
         h.put("centroidDim", centroidDim);
         h.put("smen", SmenFile.configJson(smen.config()));
+        Map<String, Object> prov = new LinkedHashMap<>();
+        prov.put("library", "lurm 0.1.0-SNAPSHOT");
+        prov.put("createdUtc", java.time.Instant.now().toString());
+        prov.put("java", System.getProperty("java.version"));
+        h.put("provenance", prov);
+        var t = smen.training();
+        if (t != null) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("steps", t.steps());
+            m.put("stoppedEarly", t.stoppedEarly());
+            m.put("trainUsers", t.trainUsers());
+            m.put("heldOutUsers", t.heldOutUsers());
+            if (Double.isFinite(t.bestHeldOutLoss())) m.put("bestHeldOutLoss", t.bestHeldOutLoss());
+            if (t.lossCurve().length > 0) {
+                m.put("firstLoss", t.lossCurve()[0]);
+                m.put("lastLoss", t.lossCurve()[t.lossCurve().length - 1]);
+            }
+            h.put("training", m);
+        }
         h.put("items", new ArrayList<Object>(items.ids()));
         ModelFile.write(path, Json.write(h), List.of(
                 TensorSource.of("itemInterest", itemInterest, itemInterest.length()),

@@ -44,6 +44,8 @@ class LurmModelTest {
             EventTableBuilder b = new EventTableBuilder();
             for (long i = ev.size() - 1; i >= 0; i--) b.add(ev.users().id(ev.user(i)), ev.items().id(ev.item(i)), ev.timestamp(i), ev.weight(i));
             try (MemoryScope s2 = MemoryScope.root("load")) {
+                String header = org.lurm.model.ModelFile.open(file, s2).header();
+                assertTrue(header.contains("\"provenance\"") && header.contains("\"training\"") && header.contains("\"lastLoss\""), header.substring(0, 300));
                 LurmModel m = LurmModel.load(file, s2);
                 EventTable fresh = b.build(s2);
                 F32Array z = m.encodeEvents(fresh, false, backend, par, s2);
