@@ -209,10 +209,13 @@ class ReferenceTest(unittest.TestCase):
                         active["beta"] |= len(set(bk[lo:hi])) >= 2
             for name, off, shape in cfg.layout():
                 part = g[off:off + math.prod(shape)]
-                if active.get(name, True):
+                if name not in active:
                     self.assertGreater(float(part.abs().max()), 0.0, f"gradient of {name} is zero")
-                else:
+                elif not active[name]:
                     self.assertLess(float(part.abs().max()), 1e-15, f"{name} cannot act on this batch")
+                # q, beta and g act only through the few users with several rows or scales: when those users'
+                # head units are all dead their gradient is legitimately zero, so only "cannot act => zero" is
+                # asserted for them (gradcheck above covers their values).
             # V: only rows the batch touched have a gradient (not necessarily all: a user whose head units are
             # all dead passes nothing back).
             V = g[:cfg.K * cfg.h].view(cfg.K, cfg.h)

@@ -208,8 +208,12 @@ class SmenCaseTest {
         for (SmenLayout.Tensor t : c.layout().tensors()) {
             double max = 0;
             for (long j = t.offset(); j < t.offset() + t.size(); j++) max = Math.max(max, Math.abs(g[(int) j]));
-            if (acts.getOrDefault(t.name(), true)) assertTrue(max > 0, label + ": gradient of " + t.name() + " is zero");
-            else assertTrue(max < 1e-15, label + ": " + t.name() + " cannot act on this batch, yet has gradient " + max);
+            // q, beta and g act only through the few users with several rows (or scales) in a group; when all of
+            // those users' head units are dead (relu < 0) their gradient is legitimately zero (seen with B = 3), so
+            // for them only "cannot act => zero" is asserted. The FD check above covers their values.
+            boolean sparse = acts.containsKey(t.name());
+            if (!sparse) assertTrue(max > 0, label + ": gradient of " + t.name() + " is zero");
+            else if (!acts.get(t.name())) assertTrue(max < 1e-15, label + ": " + t.name() + " cannot act on this batch, yet has gradient " + max);
         }
         // V: only the interests the batch touched (not all of those: a user whose head units are all dead,
         // relu < 0, passes no gradient back, so touched rows may stay zero).
