@@ -19,16 +19,6 @@ import org.lurm.testing.TestData;
  * (relative error under 1e-4). Skips where /usr/bin/python3 has no torch, except under CI=true.
  */
 class SmenParityTest {
-    static double relErr(double[] ref, float[] got, int from, int to) {
-        double num = 0, den = 0;
-        for (int i = from; i < to; i++) {
-            double d = ref[i] - got[i];
-            num += d * d;
-            den += ref[i] * ref[i];
-        }
-        return den == 0 ? Math.sqrt(num) : Math.sqrt(num / den);
-    }
-
     @Test
     void lossAndEveryGradientMatchPyTorch(@TempDir Path dir) throws Exception {
         SmenCase.assumeTorch();
@@ -41,6 +31,8 @@ class SmenParityTest {
             dirs.add(sc.write(dir.resolve("case" + c)));
         }
         List<SmenCase.Result> ref = SmenCase.runReference(dirs, true);
+        // The same cases computed by PyTorch in float32: how far float32 arithmetic itself lands from float64.
+        List<SmenCase.Result> ref32 = SmenCase.runReference(dirs, false);
         // Every CPU backend through the SPI (Backend.smenOps), the Vector API one on 1 and 2 threads.
         String[][] runs = {{"cpu", "1"}, {"cpu", "2"}, {"cpu-scalar", "2"}};
         for (String[] run : runs) {
@@ -49,6 +41,7 @@ class SmenParityTest {
                 for (int c = 0; c < cases.size(); c++) {
                     SmenCase sc = cases.get(c);
                     SmenCase.Result r = ref.get(c);
+                    float[] torch32 = ref32.get(c).grad();
                     SmenLayout layout = new SmenLayout(sc.config(), sc.numInterests(), sc.scales());
                     SmenModel model = new SmenModel(backend.smenOps(layout));
                     float[] grad = new float[sc.params().length];
@@ -58,10 +51,26 @@ class SmenParityTest {
                     assertEquals(r.loss(), loss.total(), 1e-4 * Math.max(1, Math.abs(r.loss())), where + ": loss");
                     assertEquals(r.nce(), loss.nce(), 1e-4 * Math.max(1, Math.abs(r.nce())), where + ": nce");
                     assertEquals(r.div(), loss.div(), 1e-4 * Math.max(1, Math.abs(r.div())), where + ": div");
+                    double global = 0;
+                    for (double x : r.grad64()) global += x * x;
+                    global = Math.sqrt(global);
+                    // Relative error under 1e-4 against the float64 reference; a tensor whose gradient nearly cancels
+                    // (seen: |dq| = 5e-6 next to |dV| = 0.09) keeps the float32 rounding of its larger terms, so there
+                    // Java may also be as far from float64 as PyTorch's own float32 result is (times 10, the summation
+                    // orders differ), or 1e-6 of the whole gradient's norm (far below anything training can notice).
                     for (SmenLayout.Tensor t : layout.tensors()) {
                         int from = (int) t.offset(), to = (int) (t.offset() + t.size());
-                        double e = relErr(r.grad64(), grad, from, to);
-                        assertTrue(e < 1e-4, where + ": gradient of " + t.name() + " relative error " + e);
+                        double num = 0, norm = 0, num32 = 0;
+                        for (int i = from; i < to; i++) {
+                            double d = r.grad64()[i] - grad[i], d32 = r.grad64()[i] - torch32[i];
+                            num += d * d;
+                            num32 += d32 * d32;
+                            norm += r.grad64()[i] * r.grad64()[i];
+                        }
+                        double err = Math.sqrt(num);
+                        double allowed = Math.max(Math.max(1e-4 * Math.sqrt(norm), 10 * Math.sqrt(num32)), 1e-6 * global);
+                        assertTrue(err <= allowed, where + ": gradient of " + t.name() + " error " + err + " vs norm " + Math.sqrt(norm)
+                                + " (PyTorch float32's own error " + Math.sqrt(num32) + ")");
                     }
                     // z of both views, and the users without rows.
                     float[] zA = model.encode(sc.params(), sc.viewA(), false).z();
