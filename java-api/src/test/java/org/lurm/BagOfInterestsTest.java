@@ -54,7 +54,7 @@ class BagOfInterestsTest {
                         d.heldOutFraction(), d.patience(), d.evalEvery(), d.periodCrop(), d.seed());
                 org.lurm.smen.Smen smen = org.lurm.smen.Smen.train(rows, boi.interests().centroids(), boi.embeddings().dim(), quick, par, null, null, 0);
                 org.lurm.memory.F32Array z = smen.encode(rows, par, scope);
-                org.lurm.smen.SmenFile.save(dir.resolve("model.lurm"), smen);
+                LurmModel.of(boi, events.items(), smen).save(dir.resolve("model.lurm"));
                 assertEquals(80L * 128, z.length());
                 assertTrue(Files.size(dir.resolve("model.lurm")) > 0);
             }
