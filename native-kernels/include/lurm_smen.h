@@ -139,9 +139,10 @@ int lurm_smen_adam(float *params, float *grad, float *m, float *v, long long fro
 /* dst[i] = src[i] for n floats, float4-wide: the device-to-device bandwidth the kernels are compared with. */
 int lurm_smen_copy(const float *src, float *dst, long long n, void *stream);
 
-/* A synthetic encoding batch on the device: users x scales groups of `periods` rows each, every row `nnz`
- * distinct-ish interests in [0, K) and weights in (0.1, 2], from a counter-based hash of (seed, position), so
- * the host can rebuild any user. rowPtr (rows+1), cols, vals (rows*nnz), rowBucket (rows), groupStart. */
+/* A synthetic encoding batch on the device: users x scales groups of `periods` rows each (oldest first, recency
+ * bucket min(age, R-2)), every row `nnz` interests in [0, K) (hashed: repeats are possible) and weights in
+ * (0.1, 2], from a counter-based hash of (seed, position), so the host can rebuild any user (SmenSynth.java).
+ * rowPtr (rows+1), cols, vals (rows*nnz), rowBucket (rows), groupStart (users*scales+1); rows*nnz < 2^31. */
 int lurm_smen_synth_batch(int users, int scales, int periods, int nnz, int K, int buckets, unsigned long long seed,
                           int *rowPtr, int *cols, float *vals, int *rowBucket, int *groupStart, void *stream);
 

@@ -15,7 +15,7 @@ __global__ void copyTail(const float *__restrict__ src, float *__restrict__ dst,
   if (i < n) dst[i] = src[i];
 }
 
-// splitmix64 of (seed, counter): the same function as SmenSynth.hash on the Java side.
+// splitmix64 finaliser; cols[x] = mix(seed ^ mix(x)) % K: the same function as SmenSynth on the Java side.
 __host__ __device__ __forceinline__ unsigned long long mix(unsigned long long x) {
   x += 0x9E3779B97F4A7C15ULL;
   x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
@@ -28,7 +28,8 @@ __global__ void synthRows(int rowsTotal, int periods, int nnz, int K, int bucket
   long long x = blockIdx.x * (long long)blockDim.x + threadIdx.x;
   long long n = (long long)rowsTotal * nnz;
   if (x < rowsTotal) {
-    rowBucket[x] = (int)(x % periods) < buckets - 1 ? (int)(periods - 1 - x % periods) % (buckets - 1) : buckets - 1;
+    int age = periods - 1 - (int)(x % periods);  // rows of a group oldest first
+    rowBucket[x] = age < buckets - 1 ? age : buckets - 2;
     rowPtr[x + 1] = (int)((x + 1) * nnz);
     if (x == 0) rowPtr[0] = 0;
   }
