@@ -2,7 +2,8 @@
  * lurm SMEN kernels (MODEL.md, Stage 2): the C ABI of the SMEN half of the CUDA backend.
  *
  * Conventions (the same as lurm_kernels.h):
- *  - every function returns a cudaError_t as int (0 = success): the launch error of its kernels; errors that
+ *  - every function returns a cudaError_t as int (0 = success): the launch error of its kernels (size queries
+ *    write their answer through a host pointer and touch no device); errors that
  *    happen while a kernel runs surface at the next synchronisation of the stream (the Java side syncs and checks);
  *  - every pointer argument is a DEVICE address unless its name ends in _host; `stream` is a cudaStream_t
  *    (NULL: the legacy default stream); nothing here synchronises, allocates or frees;
@@ -59,8 +60,8 @@ int lurm_smen_attention_backward(const float *V, const float *A, int h, int anch
                                  const int *segStart, const int *segInterest, int segments, float *scratch_da,
                                  float *scratch_c, float *scratch_dA, float *gradV, float *gradA, void *stream);
 
-/* Blocks (dA partials) the rows pass of lurm_smen_attention_backward uses for `rows` rows. */
-int lurm_smen_attention_backward_blocks(int rows);
+/* *blocks = the number of dA partials (blocks of the rows pass) lurm_smen_attention_backward uses for `rows` rows. */
+int lurm_smen_attention_backward_blocks(int rows, int *blocks);
 
 /* ---- per-anchor projection, time attention, scale gate (smen_ops.cu) ---- */
 
@@ -73,7 +74,7 @@ int lurm_smen_projection_forward(const float *W, const float *b, int h, int anch
 int lurm_smen_projection_backward(const float *W, int h, int anchors, int anchorDim, int rows, const float *r,
                                   const float *dout, float *dr, float *gradW, float *gradB, float *scratch,
                                   void *stream);
-long long lurm_smen_projection_backward_scratch(int h, int anchors, int anchorDim, int rows);
+int lurm_smen_projection_backward_scratch(int h, int anchors, int anchorDim, int rows, long long *floats);
 
 /* u (users x S x M x d', zero for empty groups) and weights (rows x M). */
 int lurm_smen_time_forward(const float *q, const float *beta, int anchors, int anchorDim, int scales, int buckets,
@@ -109,7 +110,7 @@ int lurm_smen_head_backward(const float *P1, const float *P2, int in, int h1, in
 
 /* Symmetric InfoNCE: loss (one double, overwritten) and, with dpA != NULL, scale * gradient added into dpA, dpB.
  * scratch: lurm_smen_infonce_scratch(users) floats (S, dS and per-row/column statistics in double). */
-long long lurm_smen_infonce_scratch(int users);
+int lurm_smen_infonce_scratch(int users, long long *floats);
 int lurm_smen_infonce(const float *pA, const float *pB, int users, int dim, float tau, float scale, double *loss,
                       float *dpA, float *dpB, float *scratch, void *stream);
 

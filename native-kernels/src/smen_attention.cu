@@ -353,8 +353,12 @@ extern "C" int lurm_smen_attention_forward(const float *V, const float *A, int h
 #undef SMEN_FWD
 }
 
-extern "C" int lurm_smen_attention_backward_blocks(int rows) {
-  return rows <= 0 ? 0 : smen::ceilDiv(rows, BWD_ROWS_PER_BLOCK);
+static int backwardBlocks(int rows) { return rows <= 0 ? 0 : smen::ceilDiv(rows, BWD_ROWS_PER_BLOCK); }
+
+extern "C" int lurm_smen_attention_backward_blocks(int rows, int *blocks) {
+  SMEN_REQUIRE(blocks != nullptr);
+  *blocks = backwardBlocks(rows);
+  return 0;
 }
 
 extern "C" int lurm_smen_attention_backward(const float *V, const float *A, int h, int anchors, int rows,
@@ -372,7 +376,7 @@ extern "C" int lurm_smen_attention_backward(const float *V, const float *A, int 
   else rc = hpl == 1 ? SMEN_BWD(1, 32) : hpl == 2 ? SMEN_BWD(2, 32) : SMEN_BWD(4, 32);
 #undef SMEN_BWD
   if (rc != 0) return rc;
-  rc = lurm_smen_colsum(scratch_dA, lurm_smen_attention_backward_blocks(rows), anchors * h, anchors * h, 1.f, gradA,
+  rc = lurm_smen_colsum(scratch_dA, backwardBlocks(rows), anchors * h, anchors * h, 1.f, gradA,
                         stream);
   if (rc != 0) return rc;
   if (segments == 0) return 0;

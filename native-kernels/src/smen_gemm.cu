@@ -20,7 +20,7 @@ __global__ void __launch_bounds__(256) gemmKernel(int transA, int transB, int m,
   A += sA * p;
   B += sB * p;
   C += sC * p;
-  const int row0 = blockIdx.y * TM, col0 = blockIdx.x * TN;
+  const int row0 = blockIdx.x * TM, col0 = blockIdx.y * TN;  // rows on x: up to 2^31 - 1 tiles
   const int tx = threadIdx.x & 15, ty = threadIdx.x >> 4;
   float acc[4][4] = {};
   for (int k0 = 0; k0 < k; k0 += TK) {
@@ -97,7 +97,7 @@ extern "C" int lurm_smen_gemm(int transA, int transB, int m, int n, int k, float
                               long long sC, int batch, void *stream) {
   SMEN_REQUIRE(m >= 0 && n >= 0 && k >= 0 && batch >= 0 && batch <= 65535);
   if (m == 0 || n == 0 || batch == 0) return 0;
-  dim3 grid(smen::ceilDiv(n, TN), smen::ceilDiv(m, TM), batch);
+  dim3 grid(smen::ceilDiv(m, TM), smen::ceilDiv(n, TN), batch);
   SMEN_REQUIRE(grid.y <= 65535);
   gemmKernel<<<grid, 256, 0, SMEN_STREAM(stream)>>>(transA, transB, m, n, k, alpha, A, lda, sA, B, ldb, sB, beta, C,
                                                     ldc, sC);

@@ -348,8 +348,10 @@ extern "C" int lurm_smen_projection_forward(const float *W, const float *b, int 
   SMEN_LAUNCHED();
 }
 
-extern "C" long long lurm_smen_projection_backward_scratch(int h, int anchors, int anchorDim, int rows) {
-  return (long long)smen::ceilDiv(rows, PROJ_CHUNK) * anchors * h * anchorDim;
+extern "C" int lurm_smen_projection_backward_scratch(int h, int anchors, int anchorDim, int rows, long long *floats) {
+  SMEN_REQUIRE(floats != nullptr && rows >= 0);
+  *floats = (long long)smen::ceilDiv(rows, PROJ_CHUNK) * anchors * h * anchorDim;
+  return 0;
 }
 
 extern "C" int lurm_smen_projection_backward(const float *W, int h, int anchors, int anchorDim, int rows,
@@ -480,8 +482,10 @@ extern "C" int lurm_smen_head_backward(const float *P1, const float *P2, int in,
   return lurm_smen_colsum(scratch_dy, users, h2, h2, 1.f, gradC2, stream);
 }
 
-extern "C" long long lurm_smen_infonce_scratch(int users) {
-  return 2LL * users * users + 2 + 12LL * users;
+extern "C" int lurm_smen_infonce_scratch(int users, long long *floats) {
+  SMEN_REQUIRE(floats != nullptr && users >= 0);
+  *floats = 2LL * users * users + 2 + 12LL * users;
+  return 0;
 }
 
 extern "C" int lurm_smen_infonce(const float *pA, const float *pB, int users, int dim, float tau, float scale,

@@ -372,6 +372,16 @@ public final class CudaBackend implements Backend {
         return c;
     }
 
+    /**
+     * The SMEN ops on the GPU ({@link org.lurm.cuda.smen.CudaSmenOps}: heap arrays staged through device buffers
+     * per op, on the calling thread's current device). For throughput keep everything on the device with
+     * {@link org.lurm.cuda.smen.CudaSmenTraining} and {@link org.lurm.cuda.smen.CudaSmenEncoder}.
+     */
+    @Override
+    public org.lurm.smen.SmenOps smenOps(org.lurm.smen.SmenLayout layout) {
+        return new org.lurm.cuda.smen.CudaSmenOps(layout);
+    }
+
     @Override
     public synchronized void close() {
         if (closed) return;

@@ -1,6 +1,6 @@
 package org.lurm.cuda.smen;
 
-import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.List;
@@ -58,15 +58,16 @@ public final class SmenNative {
     public static final CudaFn COPY = CudaFn.of("lurm_smen_copy", P, P, L, P);
     public static final CudaFn SYNTH_BATCH = CudaFn.of("lurm_smen_synth_batch", I, I, I, I, I, I, L, P, P, P, P, P, P);
 
-    /** Functions of lurm_smen.h that return a size rather than an error code (bound without the check). */
-    public static final List<String> SIZE_FUNCTIONS = List.of("lurm_smen_attention_backward_blocks",
-            "lurm_smen_projection_backward_scratch", "lurm_smen_infonce_scratch");
+    /** Size queries: the answer goes through the last (host) pointer; no device is touched. */
+    public static final CudaFn ATTENTION_BACKWARD_BLOCKS = CudaFn.of("lurm_smen_attention_backward_blocks", I, P);
+    public static final CudaFn PROJECTION_BACKWARD_SCRATCH = CudaFn.of("lurm_smen_projection_backward_scratch", I, I, I, I, P);
+    public static final CudaFn INFONCE_SCRATCH = CudaFn.of("lurm_smen_infonce_scratch", I, P);
 
     /** Every error-returning function declared here. */
     public static List<CudaFn> functions() {
-        return List.of(GEMM, COLSUM, ATTENTION_FORWARD, ATTENTION_BACKWARD, PROJECTION_FORWARD, PROJECTION_BACKWARD, TIME_FORWARD,
-                TIME_BACKWARD, GATE_FORWARD, GATE_BACKWARD, HEAD_FORWARD, HEAD_BACKWARD, INFONCE, DIVERSITY, GRAD_NORM, ADAM, COPY,
-                SYNTH_BATCH);
+        return List.of(GEMM, COLSUM, ATTENTION_FORWARD, ATTENTION_BACKWARD, ATTENTION_BACKWARD_BLOCKS, PROJECTION_FORWARD,
+                PROJECTION_BACKWARD, PROJECTION_BACKWARD_SCRATCH, TIME_FORWARD, TIME_BACKWARD, GATE_FORWARD, GATE_BACKWARD, HEAD_FORWARD,
+                HEAD_BACKWARD, INFONCE, INFONCE_SCRATCH, DIVERSITY, GRAD_NORM, ADAM, COPY, SYNTH_BATCH);
     }
 
     /** Blocks (dA partials, M*h floats each) of the attention backward for {@code rows} rows. */
@@ -86,21 +87,15 @@ public final class SmenNative {
 
     /**
      * The library's own answer for the three sizes above, to check that Java and C agree (a test does, without a
-     * GPU: these functions touch no device).
+     * GPU: the size queries touch no device).
      */
     public static long[] nativeSizes(NativeLibrary lib, int rows, int h, int anchors, int anchorDim, int users) {
-        try {
-            int blocks = (int) lib.downcall(SIZE_FUNCTIONS.get(0), FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT))
-                    .invokeExact(rows);
-            long proj = (long) lib.downcall(SIZE_FUNCTIONS.get(1), FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT,
-                    ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT)).invokeExact(h, anchors, anchorDim, rows);
-            long nce = (long) lib.downcall(SIZE_FUNCTIONS.get(2), FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT))
-                    .invokeExact(users);
-            return new long[] {blocks, proj, nce};
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException("native size query failed", t);
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment blocks = a.allocate(ValueLayout.JAVA_INT), proj = a.allocate(ValueLayout.JAVA_LONG), nce = a.allocate(ValueLayout.JAVA_LONG);
+            ATTENTION_BACKWARD_BLOCKS.call(lib, rows, blocks);
+            PROJECTION_BACKWARD_SCRATCH.call(lib, h, anchors, anchorDim, rows, proj);
+            INFONCE_SCRATCH.call(lib, users, nce);
+            return new long[] {blocks.get(ValueLayout.JAVA_INT, 0), proj.get(ValueLayout.JAVA_LONG, 0), nce.get(ValueLayout.JAVA_LONG, 0)};
         }
     }
 

@@ -8,8 +8,6 @@ import org.lurm.backend.Availability;
 import org.lurm.backend.Backend;
 import org.lurm.backend.BackendProvider;
 import org.lurm.backend.Backends;
-import org.lurm.cuda.CudaException;
-import org.lurm.cuda.NativeLibrary;
 import org.lurm.smen.SmenBatch;
 import org.lurm.smen.SmenCase;
 import org.lurm.smen.SmenConfig;
@@ -27,27 +25,13 @@ final class SmenBackends {
     /** Backends in test order: the CPU ones through the Backend SPI, then CUDA. */
     static final List<String> NAMES = List.of("cpu", "cpu-scalar", "cuda");
 
-    /** Null when the CUDA SMEN ops can run here, else why not (the cuda provider's words where it has them). */
+    /** Null when the CUDA SMEN ops can run here, else why not (the cuda provider's reasons). */
     static String cudaUnavailable() {
-        NativeLibrary lib;
-        try {
-            lib = NativeLibrary.load();
-        } catch (RuntimeException | LinkageError e) {
-            return "cuda: " + e.getMessage();
-        }
-        try {
-            if (lib.deviceCount() > 0) return null;
-        } catch (CudaException e) {
-            // fall through to the provider's explanation
-        }
-        String why = Backends.providers().stream().filter(p -> p.name().equals("cuda")).findFirst()
-                .map(p -> String.join("; ", p.availability().reasons())).orElse("no cuda provider registered");
-        return "cuda: " + why;
+        return unavailable("cuda");
     }
 
-    /** Null when backend {@code name} can run here, else the reason to skip. */
+    /** Null when backend {@code name} can run here, else the reason to skip (its provider's words). */
     static String unavailable(String name) {
-        if (name.equals("cuda")) return cudaUnavailable();
         BackendProvider p = Backends.providers().stream().filter(x -> x.name().equals(name)).findFirst().orElse(null);
         if (p == null) return name + ": no such provider";
         Availability a = p.availability();
@@ -63,7 +47,6 @@ final class SmenBackends {
     }
 
     static Ops open(String name, SmenLayout layout) {
-        if (name.equals("cuda")) return new Ops(new CudaSmenOps(layout), null);
         BackendProvider p = Backends.providers().stream().filter(x -> x.name().equals(name)).findFirst().orElseThrow();
         Backend b = p.create(2);
         try {
