@@ -78,6 +78,15 @@ public final class CudaSmenEncoder implements AutoCloseable {
         }
     }
 
+    /** The device parameters and the stream, for the kernel timings of {@link SmenGpuTimer}. */
+    org.lurm.cuda.DeviceBuffer parameterBuffer() {
+        return params;
+    }
+
+    CudaStream stream() {
+        return stream;
+    }
+
     /** Width of one user's z: M * d'. */
     public int width() {
         return width;
