@@ -4,6 +4,7 @@ import org.lurm.cuda.CudaStream;
 import org.lurm.cuda.DeviceBuffer;
 import org.lurm.memory.MemoryScope;
 import org.lurm.smen.SmenBatch;
+import org.lurm.smen.SmenInputs;
 import org.lurm.smen.SmenLayout;
 
 /**
@@ -168,6 +169,23 @@ public final class CudaSmenEncoder implements AutoCloseable {
         stream.synchronize();
         float[] out = new float[batch.users() * width];
         Dev.down(work.buffer(), work.offsetOf(v.z) / 4, out, 0, out.length);
+        return out;
+    }
+
+    /**
+     * z of every user of {@code inputs} ({@code Smen.inputs(boi)}: weighted as the model was trained), users x M d'
+     * with row u = user u, encoded in batches of {@code batchUsers} users (users without rows get zeros).
+     */
+    public float[] encodeAll(SmenInputs inputs, int batchUsers) {
+        if (batchUsers < 1) throw new IllegalArgumentException("batchUsers must be >= 1, got " + batchUsers);
+        int n = inputs.boi().numUsers();
+        float[] out = new float[Math.multiplyExact(n, width)];
+        for (int b0 = 0; b0 < n; b0 += batchUsers) {
+            int[] users = new int[Math.min(batchUsers, n - b0)];
+            for (int i = 0; i < users.length; i++) users[i] = b0 + i;
+            float[] z = encode(inputs.full(users));
+            System.arraycopy(z, 0, out, b0 * width, z.length);
+        }
         return out;
     }
 

@@ -167,6 +167,11 @@ class CudaSmenDeviceTest {
             SmenLayout layout = new SmenLayout(cfg, 30, boi.config().scales().size());
             float[] init = SmenBackends.gaussian(r, Math.toIntExact(layout.total()), 0.3);
             SmenInputs in = new SmenInputs(boi, cfg.recencyBuckets());
+            float[] zCpu = new SmenModel(new CpuSmenOps(layout, one, false)).encode(init, in.full(allUsers(boi.numUsers())), false).z();
+            try (CudaSmenEncoder enc = new CudaSmenEncoder(layout, init)) {
+                double ez = nmse(zCpu, enc.encodeAll(in, 7), zCpu.length);
+                assertTrue(ez < 1e-9, "encodeAll over a BoI set in batches of 7 users: NMSE " + ez);
+            }
             SmenTrainer.Result cpu = new SmenTrainer(layout, new SmenModel(new CpuSmenOps(layout, one, false)), in, init, null, null, 0).train();
             SmenTrainer.Result gpu = new SmenTrainer(layout, new SmenModel(new CudaSmenOps(layout)), in, init, null, null, 0).train();
             assertEquals(cpu.lossCurve().length, gpu.lossCurve().length);
@@ -176,6 +181,12 @@ class CudaSmenDeviceTest {
             double e = nmse(delta(cpu.params(), init), delta(gpu.params(), init), init.length);
             assertTrue(e < 1e-4, "updates: NMSE " + e);
         }
+    }
+
+    static int[] allUsers(int n) {
+        int[] u = new int[n];
+        for (int i = 0; i < n; i++) u[i] = i;
+        return u;
     }
 
     /** A random BoI set: users with 1..60 events over 3 years, K interests, scales of 30 days and one year. */
