@@ -44,10 +44,16 @@ int lurm_smen_colsum(const float *in, int rows, int cols, int ld, float scale, f
 /* Fused forward, one warp per batch row: gather of V rows, M scores (A_m . V[k_j]) / sqrt(h) + log w_j, online
  * softmax and weighted sum in one pass over the row's non-zeros. With W == NULL writes r (rows x M x h); with W
  * and b given, projects in the same kernel and writes o = W_m^T r_m + b_m (rows x M x d') instead (encoding:
- * r never reaches memory). attn (nnz x M) may be NULL. */
+ * r never reaches memory). attn (nnz x M) may be NULL. scores (K x M) may be NULL; when given it holds
+ * (A_m . V_k) / sqrt(h) for every interest (lurm_smen_interest_scores) and replaces the in-kernel dot products:
+ * worth it when the batch has many more non-zeros than K (encoding). */
 int lurm_smen_attention_forward(const float *V, const float *A, int h, int anchors, int rows, const int *rowPtr,
-                                const int *cols, const float *vals, float *attn, const float *W, const float *b,
-                                int anchorDim, float *out, void *stream);
+                                const int *cols, const float *vals, const float *scores, float *attn, const float *W,
+                                const float *b, int anchorDim, float *out, void *stream);
+
+/* scores[k][m] = (A_m . V_k) / sqrt(h) for all K interests (a K x M product of lurm_smen_gemm). */
+int lurm_smen_interest_scores(const float *V, const float *A, int numInterests, int h, int anchors, float *scores,
+                              void *stream);
 
 /* Backward, three kernels. Rows pass (one warp per row, fixed chunks of rows per block): score gradients, a
  * per-non-zero contribution c[j] = sum_m a[j,m] dr[t,m] + ds[j,m] A_m / sqrt(h) (scratch_c, nnz x h), and

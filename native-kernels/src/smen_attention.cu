@@ -29,8 +29,8 @@ template <int HPL, int MAXM, bool PROJ>
 __global__ void __launch_bounds__(WARPS * 32)
 attentionForward(const float *__restrict__ V, const float *__restrict__ A, int h, int M, int rows,
                  const int *__restrict__ rowPtr, const int *__restrict__ cols, const float *__restrict__ vals,
-                 float *__restrict__ attn, const float *__restrict__ W, const float *__restrict__ bias, int dp,
-                 float *__restrict__ out, float invSqrtH, int vec4) {
+                 const float *__restrict__ scores, float *__restrict__ attn, const float *__restrict__ W,
+                 const float *__restrict__ bias, int dp, float *__restrict__ out, float invSqrtH, int vec4) {
   extern __shared__ __align__(16) float sm[];
   float *As = sm;                                   // M*h
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
@@ -58,7 +58,13 @@ attentionForward(const float *__restrict__ V, const float *__restrict__ A, int h
     float s[MAXM];
 #pragma unroll
     for (int m = 0; m < MAXM; m++) s[m] = 0.f;
-    if (valid) {
+    if (valid && scores != nullptr) {
+      // Encoding: (A_m . V_k) / sqrt(h) precomputed once per model for every interest (K x M).
+      const float *sk = scores + (long long)k * M;
+#pragma unroll
+      for (int m = 0; m < MAXM; m++)
+        if (m < M) s[m] = sk[m];
+    } else if (valid) {
       const float *vr = V + (long long)k * h;
       if (vec4) {
         for (int i = 0; i < h; i += 4) {
@@ -80,11 +86,14 @@ attentionForward(const float *__restrict__ V, const float *__restrict__ A, int h
             if (m < M) s[m] = fmaf(As[m * h + i], v, s[m]);
         }
       }
+    }
+    if (valid) {
       const float lw = logf(vals[j]);
+      const float sc = scores != nullptr ? 1.f : invSqrtH;
 #pragma unroll
       for (int m = 0; m < MAXM; m++) {
         if (m < M) {
-          s[m] = s[m] * invSqrtH + lw;
+          s[m] = s[m] * sc + lw;
           if (attn != nullptr) attn[(long long)j * M + m] = s[m];  // raw score; normalised at the end of the row
         }
       }
@@ -302,8 +311,8 @@ __global__ void attentionBackwardInterests(int h, const int *__restrict__ perm, 
 
 template <int HPL, int MAXM>
 int launchForward(const float *V, const float *A, int h, int M, int rows, const int *rowPtr, const int *cols,
-                  const float *vals, float *attn, const float *W, const float *b, int dp, float *out,
-                  cudaStream_t st) {
+                  const float *vals, const float *scores, float *attn, const float *W, const float *b, int dp,
+                  float *out, cudaStream_t st) {
   size_t smem = sizeof(float) * ((size_t)M * h + WARPS * 32 * M + (W != nullptr ? (size_t)WARPS * M * h : 0));
   int vec4 = (h % 4 == 0) && (((unsigned long long)V & 15) == 0);
   float inv = 1.f / sqrtf((float)h);
@@ -311,11 +320,11 @@ int launchForward(const float *V, const float *A, int h, int M, int rows, const 
   if (W != nullptr) {
     auto k = attentionForward<HPL, MAXM, true>;
     if (smem > 48 * 1024) cudaFuncSetAttribute(k, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem);
-    k<<<grid, WARPS * 32, smem, st>>>(V, A, h, M, rows, rowPtr, cols, vals, attn, W, b, dp, out, inv, vec4);
+    k<<<grid, WARPS * 32, smem, st>>>(V, A, h, M, rows, rowPtr, cols, vals, scores, attn, W, b, dp, out, inv, vec4);
   } else {
     auto k = attentionForward<HPL, MAXM, false>;
     if (smem > 48 * 1024) cudaFuncSetAttribute(k, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem);
-    k<<<grid, WARPS * 32, smem, st>>>(V, A, h, M, rows, rowPtr, cols, vals, attn, W, b, dp, out, inv, vec4);
+    k<<<grid, WARPS * 32, smem, st>>>(V, A, h, M, rows, rowPtr, cols, vals, scores, attn, W, b, dp, out, inv, vec4);
   }
   return (int)cudaGetLastError();
 }
@@ -335,13 +344,14 @@ int launchBackwardRows(const float *V, const float *A, int h, int M, int rows, c
 }  // namespace
 
 extern "C" int lurm_smen_attention_forward(const float *V, const float *A, int h, int anchors, int rows,
-                                           const int *rowPtr, const int *cols, const float *vals, float *attn,
-                                           const float *W, const float *b, int anchorDim, float *out, void *stream) {
+                                           const int *rowPtr, const int *cols, const float *vals,
+                                           const float *scores, float *attn, const float *W, const float *b,
+                                           int anchorDim, float *out, void *stream) {
   SMEN_REQUIRE(smen::sizesOk(h, anchors, W != nullptr ? anchorDim : 1) && rows >= 0);
   SMEN_REQUIRE(W == nullptr || b != nullptr);
   if (rows == 0) return 0;
   cudaStream_t st = SMEN_STREAM(stream);
-#define SMEN_FWD(HPL, MAXM) launchForward<HPL, MAXM>(V, A, h, anchors, rows, rowPtr, cols, vals, attn, W, b, anchorDim, out, st)
+#define SMEN_FWD(HPL, MAXM) launchForward<HPL, MAXM>(V, A, h, anchors, rows, rowPtr, cols, vals, scores, attn, W, b, anchorDim, out, st)
   int hpl = (h + 31) / 32;
   if (anchors <= 8) {
     if (hpl == 1) return SMEN_FWD(1, 8);
@@ -360,6 +370,14 @@ extern "C" int lurm_smen_attention_backward_blocks(int rows, int *blocks) {
   SMEN_REQUIRE(blocks != nullptr);
   *blocks = backwardBlocks(rows);
   return 0;
+}
+
+extern "C" int lurm_smen_interest_scores(const float *V, const float *A, int numInterests, int h, int anchors,
+                                         float *scores, void *stream) {
+  SMEN_REQUIRE(smen::sizesOk(h, anchors, 1) && numInterests >= 0);
+  // scores (K x M) = V (K x h) . A^T / sqrt(h): the same sum as the kernel's, scaled once.
+  return lurm_smen_gemm(0, 1, numInterests, anchors, h, 1.f / sqrtf((float)h), V, h, 0, A, h, 0, 0.f, scores, anchors, 0,
+                        1, stream);
 }
 
 extern "C" int lurm_smen_attention_backward(const float *V, const float *A, int h, int anchors, int rows,

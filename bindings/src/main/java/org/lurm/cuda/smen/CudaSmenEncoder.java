@@ -11,8 +11,9 @@ import org.lurm.smen.SmenLayout;
  * SMEN encoding on the GPU (MODEL.md: z for any user from its BoI rows): the parameters are uploaded once; users
  * are encoded in large batches, either from heap {@link SmenBatch}es ({@link #encode(SmenBatch)}) or from
  * {@link Users} that stay on the device ({@link #upload}, {@link #synthetic}) so that repeated encodings pay no
- * transfer. The anchor attention runs fused with the per-anchor projection: r never reaches memory, only o
- * (M d' floats per row), then the time attention and the scale gate.
+ * transfer. The anchor scores (A_m . V_k) / sqrt(h) are computed once per encoder for all K interests and
+ * gathered per non-zero; the anchor attention runs fused with the per-anchor projection: r never reaches memory,
+ * only o (M d' floats per row); then the time attention and the scale gate.
  *
  * <p>Results match {@code SmenModel.encode} on the CPU within float32 rounding.
  *
@@ -25,6 +26,8 @@ public final class CudaSmenEncoder implements AutoCloseable {
     private final MemoryScope scope;
     private final CudaStream stream;
     private final DeviceBuffer params;
+    /** (A_m . V_k) / sqrt(h) for every interest, K x M: computed once, gathered per non-zero. */
+    private final DeviceBuffer scores;
     private final Workspace work;
     private final DeviceBatch staging;
     private final int width;
@@ -71,6 +74,8 @@ public final class CudaSmenEncoder implements AutoCloseable {
         try {
             stream = CudaStream.create(scope);
             params = Dev.up(scope, parameters);
+            scores = DeviceBuffer.allocateFloats(scope, (long) layout.numInterests() * layout.config().anchors());
+            model.interestScores(params.pointer(), scores.pointer(), stream);
             work = Workspace.on(scope);
             staging = new DeviceBatch(scope);
         } catch (RuntimeException | Error e) {
@@ -86,6 +91,10 @@ public final class CudaSmenEncoder implements AutoCloseable {
 
     CudaStream stream() {
         return stream;
+    }
+
+    DeviceBuffer scoreBuffer() {
+        return scores;
     }
 
     /** Width of one user's z: M * d'. */
@@ -148,7 +157,7 @@ public final class CudaSmenEncoder implements AutoCloseable {
         work.reset();
         DeviceModel.View v = model.carveEncoder(work, b.users, b.rows);
         v.z = users.z.pointer();
-        model.encode(params.pointer(), b, v, stream);
+        model.encode(params.pointer(), scores.pointer(), b, v, stream);
     }
 
     /** Waits for the enqueued encodings; reports their errors. */
@@ -165,7 +174,7 @@ public final class CudaSmenEncoder implements AutoCloseable {
         work.reset();
         DeviceModel.View v = model.carveEncoder(work, batch.users(), batch.rows());
         v.z = work.floats((long) batch.users() * width);
-        model.encode(params.pointer(), staging, v, stream);
+        model.encode(params.pointer(), scores.pointer(), staging, v, stream);
         stream.synchronize();
         float[] out = new float[batch.users() * width];
         Dev.down(work.buffer(), work.offsetOf(v.z) / 4, out, 0, out.length);

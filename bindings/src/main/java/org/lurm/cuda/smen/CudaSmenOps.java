@@ -102,7 +102,7 @@ public final class CudaSmenOps implements SmenOps {
             DeviceBuffer rowPtr = Dev.up(sc, batch.rowPtr(), rows + 1), cols = Dev.up(sc, batch.cols(), nnz), vals = Dev.up(sc, batch.vals(), 0, nnz);
             DeviceBuffer out = DeviceBuffer.allocateFloats(sc, (long) rows * m * h);
             DeviceBuffer a = attn == null ? null : DeviceBuffer.allocateFloats(sc, (long) nnz * m);
-            SmenNative.ATTENTION_FORWARD.call(t(p, "V"), t(p, "A"), h, m, rows, rowPtr.pointer(), cols.pointer(), vals.pointer(), ptr(a),
+            SmenNative.ATTENTION_FORWARD.call(t(p, "V"), t(p, "A"), h, m, rows, rowPtr.pointer(), cols.pointer(), vals.pointer(), MemorySegment.NULL, ptr(a),
                     MemorySegment.NULL, MemorySegment.NULL, 0, out.pointer(), MemorySegment.NULL);
             Dev.sync("lurm_smen_attention_forward");
             Dev.down(out, 0, rOut, 0, (long) rows * m * h);

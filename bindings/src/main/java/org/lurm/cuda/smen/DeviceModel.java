@@ -97,7 +97,7 @@ final class DeviceModel {
     void forward(MemorySegment params, DeviceBatch b, View v, boolean keepAttention, boolean head, CudaStream st) {
         MemorySegment sh = st.handle();
         if (b.rows > 0) {
-            SmenNative.ATTENTION_FORWARD.call(t(params, "V"), t(params, "A"), h, m, b.rows, b.rowPtr, b.cols, b.vals,
+            SmenNative.ATTENTION_FORWARD.call(t(params, "V"), t(params, "A"), h, m, b.rows, b.rowPtr, b.cols, b.vals, MemorySegment.NULL,
                     keepAttention ? v.attn : MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL, 0, v.r, sh);
             SmenNative.PROJECTION_FORWARD.call(t(params, "W"), t(params, "b"), h, m, dp, b.rows, v.r, v.o, sh);
         }
@@ -105,10 +105,18 @@ final class DeviceModel {
         if (head) headForward(params, v, b.users, st);
     }
 
-    /** Encoding without r in memory: attention fused with the projection writes o directly. */
-    void encode(MemorySegment params, DeviceBatch b, View v, CudaStream st) {
+    /** scores (K x M floats) = (A_m . V_k) / sqrt(h) for every interest, for {@link #encode}. */
+    void interestScores(MemorySegment params, MemorySegment scores, CudaStream st) {
+        SmenNative.INTEREST_SCORES.call(t(params, "V"), t(params, "A"), layout.numInterests(), h, m, scores, st.handle());
+    }
+
+    /**
+     * Encoding without r in memory: attention fused with the projection writes o directly; with {@code scores}
+     * ({@link #interestScores}, or NULL) the anchor scores are gathered instead of recomputed per non-zero.
+     */
+    void encode(MemorySegment params, MemorySegment scores, DeviceBatch b, View v, CudaStream st) {
         if (b.rows > 0) {
-            SmenNative.ATTENTION_FORWARD.call(t(params, "V"), t(params, "A"), h, m, b.rows, b.rowPtr, b.cols, b.vals, MemorySegment.NULL,
+            SmenNative.ATTENTION_FORWARD.call(t(params, "V"), t(params, "A"), h, m, b.rows, b.rowPtr, b.cols, b.vals, scores, MemorySegment.NULL,
                     t(params, "W"), t(params, "b"), dp, v.o, st.handle());
         }
         encodeTail(params, b, v, st);

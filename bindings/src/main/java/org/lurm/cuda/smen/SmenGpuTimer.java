@@ -49,9 +49,10 @@ public final class SmenGpuTimer {
 
     /**
      * The fused anchor attention forward over {@code users} synthetic users ({@link SmenSynth}: every (user, scale)
-     * {@code periods} rows of {@code nnz} interests): r (fused = false) or, fused with the per-anchor projection, o.
-     * Floor bytes: per non-zero the gathered V row, its interest and weight (4h + 8), per row rowPtr and the
-     * output (4 + 4 M h, or 4 + 4 M d' fused).
+     * {@code periods} rows of {@code nnz} interests): r with the scores computed per non-zero (fused = false: the
+     * training kernel) or, as the encoder runs it, o (fused with the per-anchor projection) from gathered
+     * precomputed scores. Floor bytes: per non-zero the gathered V row, its interest and weight (4h + 8; + 4M for the
+     * gathered scores), per row rowPtr and the output (4 + 4 M h, or 4 + 4 M d').
      */
     public static Attention attentionForward(SmenLayout layout, float[] params, int users, int periods, int nnz, long seed, boolean fused,
                                              int reps) {
@@ -69,12 +70,13 @@ public final class SmenGpuTimer {
                 st.synchronize();
                 long t0 = System.nanoTime();
                 SmenNative.ATTENTION_FORWARD.call(model.t(p, "V"), model.t(p, "A"), c.h(), c.anchors(), b.rows, b.rowPtr, b.cols, b.vals,
-                        MemorySegment.NULL, fused ? model.t(p, "W") : MemorySegment.NULL, fused ? model.t(p, "b") : MemorySegment.NULL,
+                        fused ? enc.scoreBuffer().pointer() : MemorySegment.NULL, MemorySegment.NULL, fused ? model.t(p, "W") : MemorySegment.NULL, fused ? model.t(p, "b") : MemorySegment.NULL,
                         c.anchorDim(), out.pointer(), st.handle());
                 st.synchronize();
                 if (i >= 0) t[i] = (System.nanoTime() - t0) / 1e9;
             }
-            long floor = (long) b.nnz * (4L * c.h() + 8) + (long) b.rows * (4 + 4L * width);
+            long perNz = 4L * c.h() + 8 + (fused ? 4L * c.anchors() : 0);
+            long floor = (long) b.nnz * perNz + (long) b.rows * (4 + 4L * width);
             return new Attention(b.rows, b.nnz, median(t), floor, fused);
         }
     }

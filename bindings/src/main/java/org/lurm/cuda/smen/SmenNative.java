@@ -39,7 +39,8 @@ public final class SmenNative {
 
     public static final CudaFn GEMM = CudaFn.of("lurm_smen_gemm", I, I, I, I, I, F, P, I, L, P, I, L, F, P, I, L, I, P);
     public static final CudaFn COLSUM = CudaFn.of("lurm_smen_colsum", P, I, I, I, F, P, P);
-    public static final CudaFn ATTENTION_FORWARD = CudaFn.of("lurm_smen_attention_forward", P, P, I, I, I, P, P, P, P, P, P, I, P, P);
+    public static final CudaFn ATTENTION_FORWARD = CudaFn.of("lurm_smen_attention_forward", P, P, I, I, I, P, P, P, P, P, P, P, I, P, P);
+    public static final CudaFn INTEREST_SCORES = CudaFn.of("lurm_smen_interest_scores", P, P, I, I, I, P, P);
     public static final CudaFn ATTENTION_BACKWARD = CudaFn.of("lurm_smen_attention_backward",
             P, P, I, I, I, P, P, P, P, P, P, P, I, P, P, P, P, P, P);
     public static final CudaFn PROJECTION_FORWARD = CudaFn.of("lurm_smen_projection_forward", P, P, I, I, I, I, P, P, P);
@@ -65,7 +66,7 @@ public final class SmenNative {
 
     /** Every error-returning function declared here. */
     public static List<CudaFn> functions() {
-        return List.of(GEMM, COLSUM, ATTENTION_FORWARD, ATTENTION_BACKWARD, ATTENTION_BACKWARD_BLOCKS, PROJECTION_FORWARD,
+        return List.of(GEMM, COLSUM, ATTENTION_FORWARD, INTEREST_SCORES, ATTENTION_BACKWARD, ATTENTION_BACKWARD_BLOCKS, PROJECTION_FORWARD,
                 PROJECTION_BACKWARD, PROJECTION_BACKWARD_SCRATCH, TIME_FORWARD, TIME_BACKWARD, GATE_FORWARD, GATE_BACKWARD, HEAD_FORWARD,
                 HEAD_BACKWARD, INFONCE, INFONCE_SCRATCH, DIVERSITY, GRAD_NORM, ADAM, COPY, SYNTH_BATCH);
     }

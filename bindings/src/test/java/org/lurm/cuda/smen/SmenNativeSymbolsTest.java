@@ -98,12 +98,12 @@ class SmenNativeSymbolsTest {
         NativeLibrary lib = NativeLibrary.load();
         MemorySegment n = MemorySegment.NULL;
         // h = 129 > LURM_SMEN_MAX_H: cudaErrorInvalidValue (1), with or without a device.
-        assertEquals(1, SmenNative.ATTENTION_FORWARD.callRaw(lib, n, n, 129, 8, 4, n, n, n, n, n, n, 0, n, n));
+        assertEquals(1, SmenNative.ATTENTION_FORWARD.callRaw(lib, n, n, 129, 8, 4, n, n, n, n, n, n, n, 0, n, n));
         assertEquals(1, SmenNative.TIME_FORWARD.callRaw(lib, n, n, 33, 16, 1, 4, 3, n, n, n, n, n, n));
         assertEquals(1, SmenNative.INFONCE.callRaw(lib, n, n, 1, 8, 0.1f, 1f, n, n, n, n, n), "InfoNCE needs two users");
         assertEquals(1, SmenNative.ADAM.callRaw(lib, n, n, n, n, 10L, 5L, n, 0, 4, 0L, n, 0.9f, 0.999f, 1e-8f, 1e-3f, 1f, n));
         // Empty work is a no-op that succeeds without touching CUDA.
-        assertEquals(0, SmenNative.ATTENTION_FORWARD.callRaw(lib, n, n, 64, 8, 0, n, n, n, n, n, n, 0, n, n));
+        assertEquals(0, SmenNative.ATTENTION_FORWARD.callRaw(lib, n, n, 64, 8, 0, n, n, n, n, n, n, n, 0, n, n));
         assertEquals(0, SmenNative.GEMM.callRaw(lib, 0, 0, 0, 4, 4, 1f, n, 4, 0L, n, 4, 0L, 0f, n, 4, 0L, 1, n));
     }
 }
