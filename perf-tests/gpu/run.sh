@@ -64,7 +64,7 @@ JOPTS=(--enable-native-access=ALL-UNNAMED --add-modules jdk.incubator.vector -Xm
 say "JUnit console: bindings tests"
 timeout 240 "$JAVA" "${JOPTS[@]}" -jar "$bundle/junit-platform-console-standalone.jar" execute \
   --class-path "$cp_jars$bundle/test-classes" --scan-class-path "$bundle/test-classes" \
-  --details=tree --disable-banner --reports-dir "$out/junit" >"$out/junit.log" 2>&1
+  --details=tree --disable-banner --disable-ansi-colors --reports-dir "$out/junit" >"$out/junit.log" 2>&1
 junit_rc=$?
 grep -E "tests (found|successful|failed|skipped|aborted)" "$out/junit.log" | sed 's/^/  /'
 grep -E "✘|\[X\]|MethodSource|AssertionFailedError|Exception:" "$out/junit.log" | head -20
