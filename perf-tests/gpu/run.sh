@@ -51,6 +51,21 @@ else
   say "GPU: $gpu"
 fi
 
+# The native test of the C ABI (hand-worked BoI case, GEMM, assignment, CSR, dot against host loops).
+native_rc="-"
+if [ "$gpu" != "none" ] && [ -f "$work/native-kernels/test/kernels_test.cu" ]; then
+  say "native kernels_test"
+  d="$work/native-kernels/target/native"
+  if timeout 120 nvcc -std=c++17 -I"$work/native-kernels/include" "$work/native-kernels/test/kernels_test.cu" -L"$d" -llurm_kernels \
+      -Xlinker -rpath="$d" -o "$d/kernels_test" >"$out/kernels_test.log" 2>&1; then
+    timeout 60 "$d/kernels_test" >>"$out/kernels_test.log" 2>&1
+    native_rc=$?
+  else
+    native_rc="build failed"
+  fi
+  tail -5 "$out/kernels_test.log"
+fi
+
 # cuBLAS for JavaCPP: the toolkit's and PyTorch's (pip nvidia-cublas) library folders.
 extra=""
 for d in /usr/local/cuda/lib64 /usr/local/cuda/targets/x86_64-linux/lib; do [ -d "$d" ] && extra="$extra:$d"; done
@@ -108,6 +123,7 @@ echo
 echo "==================== GPU check summary ($(($(date +%s) - t_start)) s) ===================="
 echo "GPU: $gpu"
 echo "kernels: $(tail -1 "$out/nvcc.log")"
+echo "native kernels_test: rc $native_rc ($(grep -c '^FAIL' "$out/kernels_test.log" 2>/dev/null || echo 0) FAIL lines)"
 echo "tests (rc $junit_rc):"; grep -E "tests (successful|failed|skipped|aborted)" "$out/junit.log" | sed 's/^/  /'
 echo "GpuBench (rc $bench_rc):"; sed -n '/^GPU kernels on/,$p' "$out/gpubench.log" | sed 's/^/  /'
 echo "PyTorch eager:   $py_eager"
