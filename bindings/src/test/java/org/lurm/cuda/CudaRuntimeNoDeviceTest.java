@@ -52,6 +52,8 @@ class CudaRuntimeNoDeviceTest {
             // Argument checks of the native side come back as cudaErrorInvalidValue (1), not as a crash.
             CudaException iv = assertThrows(CudaException.class, () -> Cuda.MALLOC.call(java.lang.foreign.MemorySegment.NULL, 16L));
             assertEquals(1, iv.code(), iv.getMessage());
+            // An int passed for a long long argument is widened, not a WrongMethodTypeException.
+            assertEquals(1, assertThrows(CudaException.class, () -> Cuda.MALLOC.call(java.lang.foreign.MemorySegment.NULL, 16)).code());
         }
     }
 
