@@ -37,6 +37,10 @@ const char *lurm_error_string(int code);
 /* Name and memory of device `device` into name (NUL-terminated, at most name_len bytes) and *total_bytes. */
 int lurm_device_info(int device, char *name, int name_len, long long *total_bytes, int *cc_major, int *cc_minor);
 
+/* 0 when this library's kernels can run on `device`; 209 (cudaErrorNoKernelImageForDevice) when it was built
+ * for other architectures; other codes for a device that cannot be used. */
+int lurm_check_kernel_image(int device);
+
 /* ---- runtime (runtime.cu) ---- */
 
 /* Makes `device` current for the calling host thread (cudaSetDevice). */

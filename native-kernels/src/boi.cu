@@ -39,8 +39,8 @@ enum Status : int { STATUS_OK = 0, STATUS_INPUT = 1, STATUS_KEY_RANGE = 2 };
 // Pass 1: interest look-up, weight, validity; records the first offending event in *bad.
 __global__ void gather_kernel(long long n, const int *user, const int *item, const int *type, const float *weight,
                               const int *itemInterest, int numItems, const float *typeWeights, int numTypeWeights,
-                              int numUsers, int K, int lenient, int *ek, float *ew, unsigned char *keep,
-                              unsigned long long *skipped, unsigned long long *bad) {
+                              int numUsers, int K, int lenient, const long long *time, long long origin, int *ek, float *ew,
+                              unsigned char *keep, unsigned long long *skipped, unsigned long long *bad) {
   for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) {
     int u = user[i], it = item[i], ty = type[i];
     bool ok = u >= 0 && u < numUsers && it >= 0 && it < numItems && ty >= 0;
@@ -55,6 +55,9 @@ __global__ void gather_kernel(long long n, const int *user, const int *item, con
       continue;
     }
     if (k >= K) { atomicMin(bad, (unsigned long long)i); continue; }
+    // The CPU checks t - origin for every event with an interest, zero-weight ones included.
+    long long t = time[i], d = (long long)((unsigned long long)t - (unsigned long long)origin);
+    if (((t ^ origin) & (t ^ d)) < 0) { atomicMin(bad, (unsigned long long)i); continue; }
     float tw = ty < numTypeWeights ? typeWeights[ty] : 1.f;
     float w = __fmul_rn(weight[i], tw);
     ew[i] = w;
@@ -543,7 +546,8 @@ extern "C" int lurm_boi_aggregate(long long n, const int *h_user, const int *h_i
   LURM_CK(cudaMemsetAsync(bad.p, 0xff, sizeof(unsigned long long), st));
   if (n > 0) {
     gather_kernel<<<blocks_for(n, TPB), TPB, 0, st>>>(n, user.p, item.p, type.p, weight.p, itemInterest.p, numItems, typeWeights.p,
-                                                      numTypeWeights, numUsers, K, lenient, ek.p, ew.p, keep.p, counters.p, bad.p);
+                                                      numTypeWeights, numUsers, K, lenient, time.p, origin, ek.p, ew.p, keep.p,
+                                                      counters.p, bad.p);
     LURM_LAUNCHED();
   }
   unsigned long long firstBad = 0, skipped = 0;

@@ -16,6 +16,7 @@ public final class Cuda {
     private Cuda() {
     }
 
+    public static final CudaFn CHECK_KERNEL_IMAGE = CudaFn.of("lurm_check_kernel_image", int.class);
     public static final CudaFn SET_DEVICE = CudaFn.of("lurm_set_device", int.class);
     public static final CudaFn MEM_INFO = CudaFn.of("lurm_mem_info", MemorySegment.class, MemorySegment.class);
     public static final CudaFn MALLOC = CudaFn.of("lurm_malloc", MemorySegment.class, long.class);

@@ -212,13 +212,16 @@ public final class CudaBackend implements Backend {
             DeviceBuffer dd = upload(tmp, dense.segment(), 0, 4L * nCols * r);
             DeviceBuffer dout = DeviceBuffer.allocate(tmp, 4L * nRows * r);
             DeviceBuffer bad = DeviceBuffer.allocate(tmp, 4);
-            bad.fill(0xff);
+            bad.fill(0xff, stream);
             CudaKernels.csrSpmm(nRows, nCols, dp, dc, dv, nnz, dd, r, dout, bad, stream);
             try (Arena ar = Arena.ofConfined()) {
                 MemorySegment flag = ar.allocate(4);
                 copyOut(bad, 0, flag, 0, 4);
                 int e = flag.get(ValueLayout.JAVA_INT_UNALIGNED, 0);
-                if (e != -1) checkCol(cols.get(e), nCols);
+                if (e != -1) {
+                    checkCol(cols.get(e), nCols);
+                    throw new IndexOutOfBoundsException("a CSR column lies outside [0, " + nCols + ")");
+                }
             }
             copyOut(dout, 0, out.segment(), 0, 4L * nRows * r);
         }

@@ -54,10 +54,16 @@ public final class CudaBackendProvider implements BackendProvider {
             return Availability.no("no usable CUDA driver: cudaGetDeviceCount returned " + e.code() + " (" + lib.errorText(e.code()) + ")");
         }
         if (n == 0) return Availability.no("no CUDA device: cudaGetDeviceCount found 0 devices");
+        String desc;
         try {
-            lib.deviceDescription(0);
+            desc = lib.deviceDescription(0);
         } catch (CudaException e) {
             return Availability.no("CUDA device 0 cannot be queried: " + e.getMessage());
+        }
+        int rc = Cuda.CHECK_KERNEL_IMAGE.callRaw(lib, 0);
+        if (rc != 0) {
+            return Availability.no("the kernels of " + lib.path() + " cannot run on " + desc + ": CUDA error " + rc + " (" + lib.errorText(rc)
+                    + "); rebuild native-kernels for this device with LURM_CUDA_ARCH");
         }
         return Availability.yes();
     }

@@ -81,8 +81,23 @@ public final class CudaFn {
     /** Calls the function and returns its cudaError_t without checking it. */
     public int callRaw(NativeLibrary lib, Object... args) {
         MethodHandle h = handle(lib);
+        if (args.length != descriptor.argumentLayouts().size()) {
+            throw new IllegalArgumentException(symbol + " takes " + descriptor.argumentLayouts().size() + " arguments, got " + args.length);
+        }
+        Object[] a = args.clone();
+        for (int i = 0; i < a.length; i++) {
+            // Widen boxed numbers to the declared C type (an int literal passed for a long long, say).
+            MemoryLayout l = descriptor.argumentLayouts().get(i);
+            if (a[i] instanceof Number num && !(a[i] instanceof Long && l == ValueLayout.JAVA_LONG)) {
+                if (l == ValueLayout.JAVA_LONG) a[i] = num.longValue();
+                else if (l == ValueLayout.JAVA_INT && (a[i] instanceof Integer || a[i] instanceof Short || a[i] instanceof Byte)) a[i] = num.intValue();
+                else if (l == ValueLayout.JAVA_FLOAT && !(a[i] instanceof Double)) a[i] = num.floatValue();
+                else if (l == ValueLayout.JAVA_DOUBLE) a[i] = num.doubleValue();
+            }
+            if (a[i] == null) throw new IllegalArgumentException(symbol + ": argument " + i + " is null (use MemorySegment.NULL for a null pointer)");
+        }
         try {
-            return (int) h.invokeWithArguments(args);
+            return (int) h.invokeWithArguments(a);
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {

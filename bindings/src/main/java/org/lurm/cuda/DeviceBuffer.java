@@ -12,7 +12,9 @@ import org.lurm.memory.MemoryScope;
  *
  * <p>Copies to and from host memory take any native {@link MemorySegment} (pinned memory from
  * {@link PinnedBuffer} for asynchronous copies that really overlap; pageable memory makes CUDA stage them).
- * Heap segments are rejected: the native side cannot see the Java heap.
+ * Heap segments are rejected: the native side cannot see the Java heap. The synchronous copies and
+ * {@link #fill(int)} run on the legacy default stream, which does not wait for work on a {@link CudaStream}
+ * (those are non-blocking): synchronise the stream first when it may still use the buffer.
  *
  * <p><b>Thread-safety.</b> Copies and kernels may use a buffer from several threads; closing it while another
  * thread still uses it is a caller error that surfaces as a {@link CudaException} or a wrong result in that
@@ -75,9 +77,15 @@ public final class DeviceBuffer implements AutoCloseable {
         return MemorySegment.ofAddress(pointer.address() + byteOffset);
     }
 
-    /** Sets every byte to {@code value}. */
+    /** Sets every byte to {@code value}; returns when done (synchronises the device). */
     public void fill(int value) {
         Cuda.MEMSET.call(pointer(), value, byteSize);
+        Cuda.deviceSynchronize();
+    }
+
+    /** Sets every byte to {@code value}, asynchronously on {@code stream}. */
+    public void fill(int value, CudaStream stream) {
+        Cuda.MEMSET_ASYNC.call(pointer(), value, byteSize, stream.handle());
     }
 
     /** Copies {@code src} (native host memory, all of it) to this buffer at {@code byteOffset}; synchronous. */

@@ -109,6 +109,11 @@ public final class NativeLibrary {
         return LOADED.computeIfAbsent(p, NativeLibrary::new);
     }
 
+    /** Opens the library at {@code path} (checking its ABI version) without caching it: for tests and tools. */
+    static NativeLibrary open(Path path) {
+        return new NativeLibrary(path.toAbsolutePath().normalize());
+    }
+
     /** The process-wide library ({@link #load()}). */
     public static NativeLibrary get() {
         return load();

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.lurm.memory.MemoryScope;
 
@@ -51,6 +52,8 @@ class CudaRuntimeNoDeviceTest {
             // Argument checks of the native side come back as cudaErrorInvalidValue (1), not as a crash.
             CudaException iv = assertThrows(CudaException.class, () -> Cuda.MALLOC.call(java.lang.foreign.MemorySegment.NULL, 16L));
             assertEquals(1, iv.code(), iv.getMessage());
+            // An int passed for a long long argument is widened, not a WrongMethodTypeException.
+            assertEquals(1, assertThrows(CudaException.class, () -> Cuda.MALLOC.call(java.lang.foreign.MemorySegment.NULL, 16)).code());
         }
     }
 
@@ -75,5 +78,19 @@ class CudaRuntimeNoDeviceTest {
         assertEquals(expected, NativeLibrary.locate().orElseThrow());
         assertEquals(expected, NativeLibrary.load().path());
         assertTrue(NativeLibrary.load() == NativeLibrary.get(), "loaded once per path");
+    }
+
+    /** A library of another ABI version is rejected on load with both versions named (a stub built with cc). */
+    @Test
+    void libraryOfAnotherAbiVersionIsRejected(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path cc = Stream.of("/usr/bin/cc", "/usr/bin/gcc").map(Path::of).filter(Files::isExecutable).findFirst().orElse(null);
+        assumeTrue(cc != null, "no C compiler here to build the stub library");
+        Path src = dir.resolve("stub.c"), lib = dir.resolve("libstub.so");
+        Files.writeString(src, "int lurm_abi_version(void) { return 1; }\n");
+        Process p = new ProcessBuilder(cc.toString(), "-shared", "-fPIC", "-o", lib.toString(), src.toString()).redirectErrorStream(true).start();
+        String log = new String(p.getInputStream().readAllBytes());
+        assumeTrue(p.waitFor() == 0, "stub library did not build: " + log);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> NativeLibrary.open(lib));
+        assertTrue(e.getMessage().contains("ABI version 1") && e.getMessage().contains("needs " + NativeLibrary.ABI_VERSION), e.getMessage());
     }
 }
