@@ -5,9 +5,6 @@ import static org.lurm.perf.gpu.SmenGpuBenchSupport.intArg;
 import static org.lurm.perf.gpu.SmenGpuBenchSupport.row;
 import static org.lurm.perf.gpu.SmenGpuBenchSupport.strArg;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,7 +28,10 @@ import org.lurm.smen.SmenLayout;
  * work a real step has (interest segments, staging, upload of both views).
  *
  * <p>Usage: {@code java ... org.lurm.perf.gpu.SmenStepBench [--users 256] [--scales 2] [--rows 20] [--nnz 20]
- * [--interests 20000] [--steps 30] [--python python3] [--reference perf-tests/python/smen_reference.py]}.
+ * [--interests 20000] [--steps 30] [--python python3] [--reference perf-tests/python/smen_reference.py]
+ * [--budget-s 110]}. The defaults are the reference bench's. The reference runs as a child process within the
+ * time budget (torch.compile's first compilation can take a minute), unless {@code LURM_TORCH_EAGER_JSON} /
+ * {@code LURM_TORCH_COMPILE_JSON} name files holding its JSON line from an earlier run on the same GPU.
  * Aim: at least 2x faster than PyTorch eager.
  */
 public final class SmenStepBench {
@@ -39,6 +39,7 @@ public final class SmenStepBench {
     }
 
     public static void main(String[] args) throws Exception {
+        long start = System.nanoTime();
         String card = SmenGpuBenchSupport.deviceOrSkip("training step");
         if (card == null) return;
         int users = intArg(args, "users", 256), scales = intArg(args, "scales", 2), rows = intArg(args, "rows", 20);
@@ -65,20 +66,36 @@ public final class SmenStepBench {
                 users, scales, k, a.rows(), b.rows(), a.nnz(), b.nnz(), first, last, ours * 1e3, t[0] * 1e3));
         String python = strArg(args, "python", System.getenv().getOrDefault("LURM_PYTHON", "python3"));
         String script = strArg(args, "reference", "perf-tests/python/smen_reference.py");
+        long deadline = start + 1_000_000_000L * intArg(args, "budget-s", 110);
         for (boolean compile : new boolean[] {false, true}) {
             String impl = compile ? "torch.compile" : "eager";
             String why = null;
             Double torchMs = null;
-            if (!Files.isRegularFile(Path.of(script))) {
+            // A reference line measured earlier on this GPU (e.g. by perf-tests/gpu/run.sh) is used as it is.
+            String given = System.getenv(compile ? "LURM_TORCH_COMPILE_JSON" : "LURM_TORCH_EAGER_JSON");
+            String json = null;
+            if (given != null && Files.isRegularFile(Path.of(given))) {
+                json = Files.readString(Path.of(given));
+            } else if (!Files.isRegularFile(Path.of(script))) {
                 why = "reference script not found at " + script;
             } else {
-                List<String> cmd = new ArrayList<>(List.of(python, script, "bench", "--device", "cuda", "--users", "" + users, "--scales", "" + scales,
-                        "--rows-per-user", "" + rows, "--nnz-per-row", "" + nnz, "--interests", "" + k, "--steps", "" + steps, "--warmup", "5"));
-                if (compile) cmd.add("--compile");
-                Result res = run(cmd);
-                Matcher m = Pattern.compile("\"ms_per_step\": ([0-9.eE+-]+)").matcher(res.out);
-                if (res.code == 0 && m.find()) torchMs = Double.parseDouble(m.group(1));
-                else why = "reference failed (exit " + res.code + "): " + tail(res.out);
+                long left = (deadline - System.nanoTime()) / 1_000_000_000L;
+                if (left < 20) {
+                    why = "not run: the time budget (--budget-s) is spent; run.sh's PyTorch lines have it";
+                } else {
+                    List<String> cmd = new ArrayList<>(List.of(python, script, "bench", "--device", "cuda", "--users", "" + users, "--scales",
+                            "" + scales, "--rows-per-user", "" + rows, "--nnz-per-row", "" + nnz, "--interests", "" + k, "--steps", "" + steps,
+                            "--warmup", "5"));
+                    if (compile) cmd.add("--compile");
+                    Result res = run(cmd, left);
+                    if (res.code == 0) json = res.out;
+                    else why = "reference failed (exit " + res.code + "): " + tail(res.out);
+                }
+            }
+            if (json != null) {
+                Matcher m = Pattern.compile("\"ms_per_step\": ([0-9.eE+-]+)").matcher(json);
+                if (m.find()) torchMs = Double.parseDouble(m.group(1));
+                else why = "no ms_per_step in the reference's output: " + tail(json);
             }
             if (torchMs == null) {
                 row("training step vs PyTorch " + impl + ", " + card, f("%.3f ms", ours * 1e3), why, "-", compile ? "-" : ">= 2x", "not compared");
@@ -93,23 +110,24 @@ public final class SmenStepBench {
     private record Result(int code, String out) {
     }
 
-    private static Result run(List<String> cmd) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        Process p;
+    /** Runs a child process with its output in a temporary file, so that the timeout holds even when it hangs. */
+    private static Result run(List<String> cmd, long timeoutSeconds) throws Exception {
+        Path log = Files.createTempFile("smen-reference", ".log");
         try {
-            p = pb.start();
-        } catch (java.io.IOException e) {
-            return new Result(-1, e.getMessage());
+            Process p;
+            try {
+                p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            } catch (java.io.IOException e) {
+                return new Result(-1, e.getMessage());
+            }
+            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                return new Result(-2, Files.readString(log) + " (timed out after " + timeoutSeconds + " s)");
+            }
+            return new Result(p.exitValue(), Files.readString(log));
+        } finally {
+            Files.deleteIfExists(log);
         }
-        StringBuilder sb = new StringBuilder();
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            for (String line; (line = in.readLine()) != null; ) sb.append(line).append('\n');
-        }
-        if (!p.waitFor(600, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            return new Result(-2, sb + " (timed out)");
-        }
-        return new Result(p.exitValue(), sb.toString());
     }
 
     private static String tail(String s) {
