@@ -131,7 +131,8 @@ __global__ void period_flag_kernel(long long D, const int *cU, const long long *
     newPeriod[c] = c == 0 || cU[c] != cU[c - 1] || cP[c] != cP[c - 1];
 }
 
-// Per user: first cell, first and last period id (periodId = exclusive scan of newPeriod).
+// Per user: first cell, first and last period id (periodId = inclusive scan of newPeriod, so the cells of one
+// (user, period) share it and a user's periods are firstPeriod .. lastPeriod).
 __global__ void user_span_kernel(long long D, const int *cU, const int *periodId, long long *userFirstCell, int *userFirstPeriod,
                                  int *userPeriods) {
   for (long long c = blockIdx.x * (long long)blockDim.x + threadIdx.x; c < D; c += (long long)gridDim.x * blockDim.x) {
@@ -321,6 +322,16 @@ cudaError_t exclusive_sum(Temp &tmp, const T *in, T *out, long long n, cudaStrea
   return cub::DeviceScan::ExclusiveSum(tmp.buf.p, bytes, in, out, n, st);
 }
 
+template <typename T>
+cudaError_t inclusive_sum(Temp &tmp, const T *in, T *out, long long n, cudaStream_t st) {
+  if (n == 0) return cudaSuccess;
+  size_t bytes = 0;
+  cudaError_t e = cub::DeviceScan::InclusiveSum(nullptr, bytes, in, out, n, st);
+  if (e != cudaSuccess) return e;
+  if ((e = tmp.need(bytes)) != cudaSuccess) return e;
+  return cub::DeviceScan::InclusiveSum(tmp.buf.p, bytes, in, out, n, st);
+}
+
 // Positions x in [0, n) where flag[x] != 0, ascending, into out; count into *count (host).
 template <typename F>
 cudaError_t select_positions(Temp &tmp, const F *flag, long long n, DevArr<long long> &out, long long *count, cudaStream_t st) {
@@ -455,7 +466,8 @@ static int aggregate_scale(Temp &tmp, cudaStream_t st, long long m, int numUsers
   LURM_CK(so.periodId.alloc(D));
   period_flag_kernel<<<gd, TPB, 0, st>>>(D, so.cU.p, so.cP.p, so.newPeriod.p);
   LURM_LAUNCHED();
-  LURM_CK(exclusive_sum(tmp, so.newPeriod.p, so.periodId.p, D, st));
+  // periodId: 1-based running count of periods (inclusive scan), equal for all cells of one (user, period).
+  LURM_CK(inclusive_sum(tmp, so.newPeriod.p, so.periodId.p, D, st));
   user_span_kernel<<<gd, TPB, 0, st>>>(D, so.cU.p, so.periodId.p, so.userFirstCell.p, so.userFirstPeriod.p, so.userPeriods.p);
   LURM_LAUNCHED();
   unsigned gu = blocks_for(numUsers, TPB);
