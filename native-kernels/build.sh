@@ -34,7 +34,7 @@ jobs=${LURM_NVCC_JOBS:-$(nproc 2>/dev/null || echo 2)}
 export NVCC ARCH here out
 # shellcheck disable=SC2016,SC2086
 printf '%s\n' "${stale[@]}" | xargs -r -P "$jobs" -I{} bash -c \
-  'o="$out/obj/$(basename "{}" .cu).o"; "$NVCC" -O3 -std=c++17 -c -Xcompiler -fPIC $ARCH -I"$here/include" -o "$o.tmp" "{}" && mv "$o.tmp" "$o"'
+  'o="$out/obj/$(basename "{}" .cu).o"; "$NVCC" -O3 -std=c++17 --extended-lambda -c -Xcompiler -fPIC $ARCH -I"$here/include" -o "$o.tmp" "{}" && mv "$o.tmp" "$o"'
 # shellcheck disable=SC2086
 "$NVCC" -shared -cudart static $ARCH -o "$lib.tmp" "$out"/obj/*.o
 mv "$lib.tmp" "$lib"

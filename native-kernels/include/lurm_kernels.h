@@ -96,6 +96,12 @@ int lurm_boi_aggregate(long long n, const int *h_user, const int *h_item, const 
                        const long long *h_time, int numUsers, int numItems, const int *h_itemInterest, int K,
                        const float *h_typeWeights, int numTypeWeights, int numScales, const long long *h_periodSeconds,
                        const int *h_tMax, long long origin, int lenient, lurm_stream_t stream, void **result, int *status);
+/* The same pipeline run sequentially on the host (no device needed), for checking its logic against the CPU
+ * aggregator on machines without a GPU; results are freed with lurm_boi_result_free as well. */
+int lurm_boi_aggregate_host(long long n, const int *h_user, const int *h_item, const int *h_type, const float *h_weight,
+                            const long long *h_time, int numUsers, int numItems, const int *h_itemInterest, int K,
+                            const float *h_typeWeights, int numTypeWeights, int numScales, const long long *h_periodSeconds,
+                            const int *h_tMax, long long origin, int lenient, void **result, int *status);
 /* Row count, entry count and skipped (lenient, no interest) events of a result. */
 int lurm_boi_result_sizes(void *result, long long *rows, long long *nnz, long long *skipped);
 /* Copies a result to host arrays of rows+1, nnz, nnz, rows, rows, rows, numUsers+1 and K elements. */

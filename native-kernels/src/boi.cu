@@ -12,6 +12,11 @@
 // no result: the caller then runs the CPU aggregator, which raises the exact CPU error (or computes the
 // result), so there is never a different answer.
 //
+// Every pass is a lambda run by `each` over an index range: as a grid-stride CUDA kernel, or, in the host
+// emulation (lurm_boi_aggregate_host), as a plain loop; sorts, scans and selections have a cub version and a
+// sequential host version with the same (stable) semantics. So the whole pipeline, index arithmetic
+// included, is checked against the CPU aggregator in CI on machines without a GPU.
+//
 // Floor (n events, m kept, D cells, nnz entries, S scales): the inputs are read once (24 B/event:
 // user, item, type, weight 4 B each, time 8 B) plus one gather of itemInterest; each scale re-reads the
 // kept events' time and sorts m (key, index) pairs (two stable radix passes, ~8 passes of 8-12 B over m);
@@ -21,265 +26,126 @@
 #include <cub/cub.cuh>
 #include <thrust/iterator/counting_iterator.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <algorithm>
 #include <new>
+#include <utility>
 #include <vector>
 #include "lurm_internal.cuh"
 #include "lurm_kernels.h"
 
 namespace {
 
-using lurm::DevArr;
-using lurm::blocks_for;
-
 constexpr int HISTORY_FLAG = 1 << 16;  // BoiSet.HISTORY_FLAG
 constexpr int TPB = 256;
 
 enum Status : int { STATUS_OK = 0, STATUS_INPUT = 1, STATUS_KEY_RANGE = 2 };
 
-// Pass 1: interest look-up, weight, validity; records the first offending event in *bad.
-__global__ void gather_kernel(long long n, const int *user, const int *item, const int *type, const float *weight,
-                              const int *itemInterest, int numItems, const float *typeWeights, int numTypeWeights,
-                              int numUsers, int K, int lenient, const long long *time, long long origin, int *ek, float *ew,
-                              unsigned char *keep, unsigned long long *skipped, unsigned long long *bad) {
-  for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) {
-    int u = user[i], it = item[i], ty = type[i];
-    bool ok = u >= 0 && u < numUsers && it >= 0 && it < numItems && ty >= 0;
-    int k = ok ? itemInterest[it] : -1;
-    keep[i] = 0;
-    ek[i] = k;
-    ew[i] = 0.f;
-    if (!ok) { atomicMin(bad, (unsigned long long)i); continue; }
-    if (k < 0) {
-      if (lenient) atomicAdd(skipped, 1ULL);
-      else atomicMin(bad, (unsigned long long)i);
-      continue;
+// Where the pipeline runs: the device (on a stream) or the host (sequential emulation).
+struct Exec {
+  bool host;
+  cudaStream_t st;
+};
+
+template <typename F>
+__global__ void each_kernel(long long n, F f) {
+  for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) f(i);
+}
+
+template <typename F>
+cudaError_t each(const Exec &ex, long long n, F f) {
+  if (n <= 0) return cudaSuccess;
+  if (ex.host) {
+    for (long long i = 0; i < n; i++) f(i);
+    return cudaSuccess;
+  }
+  each_kernel<<<lurm::blocks_for(n, TPB), TPB, 0, ex.st>>>(n, f);
+  return cudaGetLastError();
+}
+
+// Atomics that are plain updates in the (sequential) host emulation.
+__host__ __device__ inline void at_min(unsigned long long *a, unsigned long long v) {
+#ifdef __CUDA_ARCH__
+  atomicMin(a, v);
+#else
+  if (v < *a) *a = v;
+#endif
+}
+__host__ __device__ inline void at_add(unsigned long long *a, unsigned long long v) {
+#ifdef __CUDA_ARCH__
+  atomicAdd(a, v);
+#else
+  *a += v;
+#endif
+}
+__host__ __device__ inline void at_add(int *a, int v) {
+#ifdef __CUDA_ARCH__
+  atomicAdd(a, v);
+#else
+  *a += v;
+#endif
+}
+
+// An array in device memory, or in host memory for the emulation; freed on scope exit.
+template <typename T>
+struct Arr {
+  T *p = nullptr;
+  size_t n = 0;
+  bool host = false;
+  Arr() = default;
+  Arr(const Arr &) = delete;
+  Arr &operator=(const Arr &) = delete;
+  Arr(Arr &&o) noexcept : p(o.p), n(o.n), host(o.host) { o.p = nullptr; o.n = 0; }
+  Arr &operator=(Arr &&o) noexcept {
+    if (this != &o) { reset(); p = o.p; n = o.n; host = o.host; o.p = nullptr; o.n = 0; }
+    return *this;
+  }
+  ~Arr() { reset(); }
+  void reset() {
+    if (p) { if (host) free(p); else cudaFree(p); }
+    p = nullptr;
+    n = 0;
+  }
+  cudaError_t alloc(const Exec &ex, size_t count) {
+    reset();
+    host = ex.host;
+    n = count;
+    if (count == 0) return cudaSuccess;
+    if (host) {
+      p = (T *)malloc(count * sizeof(T));
+      return p ? cudaSuccess : cudaErrorMemoryAllocation;
     }
-    if (k >= K) { atomicMin(bad, (unsigned long long)i); continue; }
-    // The CPU checks t - origin for every event with an interest, zero-weight ones included.
-    long long t = time[i], d = (long long)((unsigned long long)t - (unsigned long long)origin);
-    if (((t ^ origin) & (t ^ d)) < 0) { atomicMin(bad, (unsigned long long)i); continue; }
-    float tw = ty < numTypeWeights ? typeWeights[ty] : 1.f;
-    float w = __fmul_rn(weight[i], tw);
-    ew[i] = w;
-    keep[i] = w != 0.f;
+    return cudaMalloc((void **)&p, count * sizeof(T));
   }
-}
-
-__device__ __forceinline__ long long floor_div(long long a, long long b) {
-  long long q = a / b;
-  if ((a % b != 0) && ((a < 0) != (b < 0))) q -= 1;
-  return q;
-}
-
-// Period of every kept event (j indexes the kept list sel); overflow of t - origin flags the event.
-__global__ void period_kernel(long long m, const long long *sel, const long long *time, long long origin, long long len,
-                              long long *per, unsigned long long *bad) {
-  for (long long j = blockIdx.x * (long long)blockDim.x + threadIdx.x; j < m; j += (long long)gridDim.x * blockDim.x) {
-    long long i = sel[j];
-    long long t = time[i];
-    long long d = (long long)((unsigned long long)t - (unsigned long long)origin);
-    if (((t ^ origin) & (t ^ d)) < 0) { atomicMin(bad, (unsigned long long)i); per[j] = 0; continue; }
-    per[j] = floor_div(d, len);
+  cudaError_t zero(const Exec &ex) {
+    if (n == 0) return cudaSuccess;
+    if (host) { memset(p, 0, n * sizeof(T)); return cudaSuccess; }
+    return cudaMemsetAsync(p, 0, n * sizeof(T), ex.st);
   }
-}
-
-__global__ void key1_kernel(long long m, const long long *sel, const long long *per, long long pMin, int kBits, const int *ek,
-                            unsigned long long *key, long long *idx) {
-  for (long long j = blockIdx.x * (long long)blockDim.x + threadIdx.x; j < m; j += (long long)gridDim.x * blockDim.x) {
-    key[j] = ((unsigned long long)(per[j] - pMin) << kBits) | (unsigned long long)ek[sel[j]];
-    idx[j] = j;
+  cudaError_t upload(const Exec &ex, const T *h, size_t count) {
+    cudaError_t e = alloc(ex, count);
+    if (e != cudaSuccess || count == 0) return e;
+    if (host) { memcpy(p, h, count * sizeof(T)); return cudaSuccess; }
+    return cudaMemcpyAsync(p, h, count * sizeof(T), cudaMemcpyHostToDevice, ex.st);
   }
+};
+
+cudaError_t to_host(const Exec &ex, void *dst, const void *src, size_t bytes) {
+  if (bytes == 0) return cudaSuccess;
+  if (ex.host) { memcpy(dst, src, bytes); return cudaSuccess; }
+  cudaError_t e = cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToHost, ex.st);
+  if (e != cudaSuccess) return e;
+  return cudaStreamSynchronize(ex.st);
 }
 
-__global__ void key2_kernel(long long m, const long long *sel, const long long *order, const int *user, unsigned int *key) {
-  for (long long x = blockIdx.x * (long long)blockDim.x + threadIdx.x; x < m; x += (long long)gridDim.x * blockDim.x)
-    key[x] = (unsigned int)user[sel[order[x]]];
+cudaError_t from_host(const Exec &ex, void *dst, const void *src, size_t bytes) {
+  if (bytes == 0) return cudaSuccess;
+  if (ex.host) { memcpy(dst, src, bytes); return cudaSuccess; }
+  cudaError_t e = cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, ex.st);
+  if (e != cudaSuccess) return e;
+  return cudaStreamSynchronize(ex.st);  // src may be a stack value
 }
-
-// Cell boundaries in the (user, period, interest)-sorted order.
-__global__ void cell_flag_kernel(long long m, const long long *sel, const long long *order, const int *user, const long long *per,
-                                 const int *ek, int *cellStart) {
-  for (long long x = blockIdx.x * (long long)blockDim.x + threadIdx.x; x < m; x += (long long)gridDim.x * blockDim.x) {
-    long long j = order[x];
-    int f = 1;
-    if (x > 0) {
-      long long jp = order[x - 1];
-      f = user[sel[j]] != user[sel[jp]] || per[j] != per[jp] || ek[sel[j]] != ek[sel[jp]];
-    }
-    cellStart[x] = f;
-  }
-}
-
-// One thread per cell: the double sum of its weights in event order, and the cell's coordinates.
-__global__ void cell_sum_kernel(long long D, long long m, const long long *cellOff, const long long *sel, const long long *order,
-                                const int *user, const long long *per, const int *ek, const float *ew, int *cU, long long *cP,
-                                int *cK, double *cS) {
-  for (long long c = blockIdx.x * (long long)blockDim.x + threadIdx.x; c < D; c += (long long)gridDim.x * blockDim.x) {
-    long long a = cellOff[c], b = c + 1 < D ? cellOff[c + 1] : m;
-    double s = 0.0;
-    for (long long x = a; x < b; x++) s += (double)ew[sel[order[x]]];
-    long long j = order[a];
-    cU[c] = user[sel[j]];
-    cP[c] = per[j];
-    cK[c] = ek[sel[j]];
-    cS[c] = s;
-  }
-}
-
-__global__ void period_flag_kernel(long long D, const int *cU, const long long *cP, int *newPeriod) {
-  for (long long c = blockIdx.x * (long long)blockDim.x + threadIdx.x; c < D; c += (long long)gridDim.x * blockDim.x)
-    newPeriod[c] = c == 0 || cU[c] != cU[c - 1] || cP[c] != cP[c - 1];
-}
-
-// Per user: first cell, first and last period id (periodId = exclusive scan of newPeriod).
-__global__ void user_span_kernel(long long D, const int *cU, const int *periodId, long long *userFirstCell, int *userFirstPeriod,
-                                 int *userPeriods) {
-  for (long long c = blockIdx.x * (long long)blockDim.x + threadIdx.x; c < D; c += (long long)gridDim.x * blockDim.x) {
-    int u = cU[c];
-    if (c == 0 || cU[c - 1] != u) {
-      userFirstCell[u] = c;
-      userFirstPeriod[u] = periodId[c];
-    }
-    if (c == D - 1 || cU[c + 1] != u) userPeriods[u] = periodId[c] + 1;  // made relative in user_fold_kernel
-  }
-}
-
-__global__ void user_fold_kernel(int numUsers, const int *userFirstPeriod, int *userPeriods, int tMax, int *fold) {
-  for (int u = blockIdx.x * blockDim.x + threadIdx.x; u < numUsers; u += gridDim.x * blockDim.x) {
-    int P = userPeriods[u] > 0 ? userPeriods[u] - userFirstPeriod[u] : 0;
-    userPeriods[u] = P;
-    fold[u] = P > tMax ? P - tMax : 0;
-  }
-}
-
-// Folded flag per cell, the newest folded period per user, and per-user counts of folded / kept cells.
-__global__ void cell_fold_kernel(long long D, const int *cU, const long long *cP, const int *periodId, const int *userFirstPeriod,
-                                 const int *fold, unsigned char *folded, long long *histPeriod, int *keptCells) {
-  for (long long c = blockIdx.x * (long long)blockDim.x + threadIdx.x; c < D; c += (long long)gridDim.x * blockDim.x) {
-    int u = cU[c];
-    int rank = periodId[c] - userFirstPeriod[u];
-    bool f = rank < fold[u];
-    folded[c] = f;
-    if (f) {
-      if (rank == fold[u] - 1) histPeriod[u] = cP[c];
-    } else {
-      atomicAdd(&keptCells[u], 1);
-    }
-  }
-}
-
-__global__ void hist_key_kernel(long long F, const long long *fc, const int *cK, const int *cU, int which, unsigned int *key) {
-  for (long long x = blockIdx.x * (long long)blockDim.x + threadIdx.x; x < F; x += (long long)gridDim.x * blockDim.x)
-    key[x] = (unsigned int)(which == 0 ? cK[fc[x]] : cU[fc[x]]);
-}
-
-__global__ void hist_flag_kernel(long long F, const long long *fc, const int *cU, const int *cK, int *start) {
-  for (long long x = blockIdx.x * (long long)blockDim.x + threadIdx.x; x < F; x += (long long)gridDim.x * blockDim.x)
-    start[x] = x == 0 || cU[fc[x]] != cU[fc[x - 1]] || cK[fc[x]] != cK[fc[x - 1]];
-}
-
-// One thread per (user, interest) of the history: the cell sums in period order.
-__global__ void hist_sum_kernel(long long H, long long F, const long long *hOff, const long long *fc, const int *cU, const int *cK,
-                                const double *cS, int *hU, int *hK, double *hS, int *histCount) {
-  for (long long h = blockIdx.x * (long long)blockDim.x + threadIdx.x; h < H; h += (long long)gridDim.x * blockDim.x) {
-    long long a = hOff[h], b = h + 1 < H ? hOff[h + 1] : F;
-    double s = 0.0;
-    for (long long x = a; x < b; x++) s += cS[fc[x]];
-    int u = cU[fc[a]];
-    hU[h] = u;
-    hK[h] = cK[fc[a]];
-    hS[h] = s;
-    atomicAdd(&histCount[u], 1);
-  }
-}
-
-// Rows and entries of user u at scale s, into the flattened (user, scale) count arrays.
-__global__ void counts_kernel(int numUsers, int S, int s, const int *userPeriods, const int *fold, const int *histCount,
-                              const int *keptCells, long long *rowCount, long long *nnzCount) {
-  for (int u = blockIdx.x * blockDim.x + threadIdx.x; u < numUsers; u += gridDim.x * blockDim.x) {
-    long long q = (long long)u * S + s;
-    rowCount[q] = (fold[u] > 0 ? 1 : 0) + (userPeriods[u] - fold[u]);
-    nnzCount[q] = histCount[u] + keptCells[u];
-  }
-}
-
-__global__ void scatter_hist_rows_kernel(int numUsers, int S, int s, const int *fold, const long long *histPeriod,
-                                         const long long *rowStart, const long long *nnzStart, long long *rowPtr, int *rowUser,
-                                         int *rowScale, long long *rowPeriod) {
-  for (int u = blockIdx.x * blockDim.x + threadIdx.x; u < numUsers; u += gridDim.x * blockDim.x) {
-    if (fold[u] == 0) continue;
-    long long q = (long long)u * S + s, r = rowStart[q];
-    rowPtr[r] = nnzStart[q];
-    rowUser[r] = u;
-    rowScale[r] = s | HISTORY_FLAG;
-    rowPeriod[r] = histPeriod[u];
-  }
-}
-
-__global__ void scatter_hist_entries_kernel(long long H, int S, int s, const int *hU, const int *hK, const double *hS,
-                                            const long long *histFirst, const long long *nnzStart, int *cols, float *vals, int *entryUser) {
-  for (long long h = blockIdx.x * (long long)blockDim.x + threadIdx.x; h < H; h += (long long)gridDim.x * blockDim.x) {
-    int u = hU[h];
-    long long e = nnzStart[(long long)u * S + s] + (h - histFirst[u]);
-    cols[e] = hK[h];
-    vals[e] = (float)hS[h];
-    entryUser[e] = u;
-  }
-}
-
-// Kept cells: folded cells are a prefix of each user's cells, so a kept cell's rank among the user's kept
-// entries is c - firstKept[u]; its row is the rank of its period among the kept periods.
-__global__ void scatter_cells_kernel(long long D, int S, int s, const int *cU, const long long *cP, const int *cK, const double *cS,
-                                     const unsigned char *folded, const int *newPeriod, const int *periodId, const int *userFirstPeriod,
-                                     const int *fold, const long long *firstKept, const int *histCount, const long long *rowStart,
-                                     const long long *nnzStart, long long *rowPtr, int *rowUser, int *rowScale, long long *rowPeriod,
-                                     int *cols, float *vals, int *entryUser) {
-  for (long long c = blockIdx.x * (long long)blockDim.x + threadIdx.x; c < D; c += (long long)gridDim.x * blockDim.x) {
-    if (folded[c]) continue;
-    int u = cU[c];
-    long long q = (long long)u * S + s;
-    int f = fold[u];
-    long long e = nnzStart[q] + histCount[u] + (c - firstKept[u]);
-    long long r = rowStart[q] + (f > 0 ? 1 : 0) + (periodId[c] - userFirstPeriod[u] - f);
-    if (newPeriod[c]) {  // first cell of a kept period
-      rowPtr[r] = e;
-      rowUser[r] = u;
-      rowScale[r] = s;
-      rowPeriod[r] = cP[c];
-    }
-    cols[e] = cK[c];
-    vals[e] = (float)cS[c];
-    entryUser[e] = u;
-  }
-}
-
-__global__ void widen_kernel(int n, const int *in, long long *out) {
-  for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) out[i] = in[i];
-}
-
-// userFirstCell[u] := first kept cell of u (the cell where the kept periods start), for scatter_cells_kernel.
-__global__ void first_kept_kernel(long long D, const int *cU, const unsigned char *folded, long long *userFirstCell) {
-  for (long long c = blockIdx.x * (long long)blockDim.x + threadIdx.x; c < D; c += (long long)gridDim.x * blockDim.x) {
-    if (folded[c]) continue;
-    if (c == 0 || cU[c - 1] != cU[c] || folded[c - 1]) userFirstCell[cU[c]] = c;
-  }
-}
-
-__global__ void user_row_ptr_kernel(int numUsers, int S, const long long *rowStart, long long totalRows, long long *userRowPtr) {
-  for (int u = blockIdx.x * blockDim.x + threadIdx.x; u <= numUsers; u += gridDim.x * blockDim.x)
-    userRowPtr[u] = u < numUsers ? rowStart[(long long)u * S] : totalRows;
-}
-
-__global__ void df_key_kernel(long long nnz, const int *entryUser, const int *cols, int kBits, unsigned long long *key) {
-  for (long long e = blockIdx.x * (long long)blockDim.x + threadIdx.x; e < nnz; e += (long long)gridDim.x * blockDim.x)
-    key[e] = ((unsigned long long)(unsigned)entryUser[e] << kBits) | (unsigned)cols[e];
-}
-
-__global__ void df_count_kernel(long long nnz, const unsigned long long *key, unsigned long long kMask, int *df) {
-  for (long long e = blockIdx.x * (long long)blockDim.x + threadIdx.x; e < nnz; e += (long long)gridDim.x * blockDim.x)
-    if (e == 0 || key[e] != key[e - 1]) atomicAdd(&df[key[e] & kMask], 1);
-}
-
 
 int bits_for(unsigned long long v) {  // bits needed to hold values 0..v
   int b = 0;
@@ -287,231 +153,367 @@ int bits_for(unsigned long long v) {  // bits needed to hold values 0..v
   return b;
 }
 
-// Scratch for cub: grows as needed.
+// Scratch for cub: grows as needed (cudaFree synchronises, so growing never frees memory in use).
 struct Temp {
-  DevArr<unsigned char> buf;
-  cudaError_t need(size_t bytes) { return bytes <= buf.n ? cudaSuccess : buf.alloc(bytes); }
+  Arr<unsigned char> buf;
+  cudaError_t need(const Exec &ex, size_t bytes) { return bytes <= buf.n ? cudaSuccess : buf.alloc(ex, bytes); }
 };
 
+// Stable sort of (keys, vals) by the low endBit bits of the keys.
 template <typename K, typename V>
-cudaError_t stable_sort(Temp &tmp, DevArr<K> &keys, DevArr<V> &vals, long long n, int endBit, cudaStream_t st) {
+cudaError_t stable_sort(const Exec &ex, Temp &tmp, Arr<K> &keys, Arr<V> &vals, long long n, int endBit) {
   if (n <= 1) return cudaSuccess;
-  DevArr<K> k2;
-  DevArr<V> v2;
-  cudaError_t e;
-  if ((e = k2.alloc(n)) != cudaSuccess) return e;
-  if ((e = v2.alloc(n)) != cudaSuccess) return e;
   if (endBit < 1) endBit = 1;
+  if (ex.host) {
+    std::vector<std::pair<K, V>> kv((size_t)n);
+    K mask = endBit >= (int)(8 * sizeof(K)) ? (K)~(K)0 : (K)(((K)1 << endBit) - 1);
+    for (long long i = 0; i < n; i++) kv[i] = std::make_pair((K)(keys.p[i] & mask), vals.p[i]);
+    std::stable_sort(kv.begin(), kv.end(), [](const std::pair<K, V> &a, const std::pair<K, V> &b) { return a.first < b.first; });
+    for (long long i = 0; i < n; i++) { keys.p[i] = kv[i].first; vals.p[i] = kv[i].second; }
+    return cudaSuccess;
+  }
+  Arr<K> k2;
+  Arr<V> v2;
+  cudaError_t e;
+  if ((e = k2.alloc(ex, n)) != cudaSuccess) return e;
+  if ((e = v2.alloc(ex, n)) != cudaSuccess) return e;
   size_t bytes = 0;
-  if ((e = cub::DeviceRadixSort::SortPairs(nullptr, bytes, keys.p, k2.p, vals.p, v2.p, n, 0, endBit, st)) != cudaSuccess) return e;
-  if ((e = tmp.need(bytes)) != cudaSuccess) return e;
-  if ((e = cub::DeviceRadixSort::SortPairs(tmp.buf.p, bytes, keys.p, k2.p, vals.p, v2.p, n, 0, endBit, st)) != cudaSuccess) return e;
+  if ((e = cub::DeviceRadixSort::SortPairs(nullptr, bytes, keys.p, k2.p, vals.p, v2.p, n, 0, endBit, ex.st)) != cudaSuccess) return e;
+  if ((e = tmp.need(ex, bytes)) != cudaSuccess) return e;
+  if ((e = cub::DeviceRadixSort::SortPairs(tmp.buf.p, bytes, keys.p, k2.p, vals.p, v2.p, n, 0, endBit, ex.st)) != cudaSuccess) return e;
   keys = std::move(k2);
   vals = std::move(v2);
   return cudaSuccess;
 }
 
 template <typename T>
-cudaError_t exclusive_sum(Temp &tmp, const T *in, T *out, long long n, cudaStream_t st) {
+cudaError_t scan_sum(const Exec &ex, Temp &tmp, const T *in, T *out, long long n, bool inclusive) {
   if (n == 0) return cudaSuccess;
+  if (ex.host) {
+    T acc = 0;
+    for (long long i = 0; i < n; i++) {
+      T v = in[i];
+      if (inclusive) { acc += v; out[i] = acc; } else { out[i] = acc; acc += v; }
+    }
+    return cudaSuccess;
+  }
   size_t bytes = 0;
-  cudaError_t e = cub::DeviceScan::ExclusiveSum(nullptr, bytes, in, out, n, st);
+  cudaError_t e = inclusive ? cub::DeviceScan::InclusiveSum(nullptr, bytes, in, out, n, ex.st) : cub::DeviceScan::ExclusiveSum(nullptr, bytes, in, out, n, ex.st);
   if (e != cudaSuccess) return e;
-  if ((e = tmp.need(bytes)) != cudaSuccess) return e;
-  return cub::DeviceScan::ExclusiveSum(tmp.buf.p, bytes, in, out, n, st);
+  if ((e = tmp.need(ex, bytes)) != cudaSuccess) return e;
+  return inclusive ? cub::DeviceScan::InclusiveSum(tmp.buf.p, bytes, in, out, n, ex.st) : cub::DeviceScan::ExclusiveSum(tmp.buf.p, bytes, in, out, n, ex.st);
 }
 
-// Positions x in [0, n) where flag[x] != 0, ascending, into out; count into *count (host).
+// Positions x in [0, n) where flag[x] != 0, ascending, into out; their number into *count.
 template <typename F>
-cudaError_t select_positions(Temp &tmp, const F *flag, long long n, DevArr<long long> &out, long long *count, cudaStream_t st) {
+cudaError_t select_positions(const Exec &ex, Temp &tmp, const F *flag, long long n, Arr<long long> &out, long long *count) {
   cudaError_t e;
   *count = 0;
-  if (n == 0) return out.alloc(0);
-  if ((e = out.alloc(n)) != cudaSuccess) return e;
-  DevArr<long long> num;
-  if ((e = num.alloc(1)) != cudaSuccess) return e;
+  if (n == 0) return out.alloc(ex, 0);
+  if ((e = out.alloc(ex, n)) != cudaSuccess) return e;
+  if (ex.host) {
+    long long c = 0;
+    for (long long i = 0; i < n; i++) if (flag[i]) out.p[c++] = i;
+    *count = c;
+    return cudaSuccess;
+  }
+  Arr<long long> num;
+  if ((e = num.alloc(ex, 1)) != cudaSuccess) return e;
   thrust::counting_iterator<long long> it(0);
   size_t bytes = 0;
-  if ((e = cub::DeviceSelect::Flagged(nullptr, bytes, it, flag, out.p, num.p, n, st)) != cudaSuccess) return e;
-  if ((e = tmp.need(bytes)) != cudaSuccess) return e;
-  if ((e = cub::DeviceSelect::Flagged(tmp.buf.p, bytes, it, flag, out.p, num.p, n, st)) != cudaSuccess) return e;
-  if ((e = cudaMemcpyAsync(count, num.p, sizeof(long long), cudaMemcpyDeviceToHost, st)) != cudaSuccess) return e;
-  return cudaStreamSynchronize(st);
+  if ((e = cub::DeviceSelect::Flagged(nullptr, bytes, it, flag, out.p, num.p, n, ex.st)) != cudaSuccess) return e;
+  if ((e = tmp.need(ex, bytes)) != cudaSuccess) return e;
+  if ((e = cub::DeviceSelect::Flagged(tmp.buf.p, bytes, it, flag, out.p, num.p, n, ex.st)) != cudaSuccess) return e;
+  return to_host(ex, count, num.p, sizeof(long long));
 }
 
-template <typename T>
-cudaError_t get1(T *h, const T *d, cudaStream_t st) {
-  cudaError_t e = cudaMemcpyAsync(h, d, sizeof(T), cudaMemcpyDeviceToHost, st);
-  if (e != cudaSuccess) return e;
-  return cudaStreamSynchronize(st);
+// min and max of in[0, n) (n >= 1) into out[0], out[1] on the host.
+cudaError_t min_max(const Exec &ex, Temp &tmp, const long long *in, long long n, long long out[2]) {
+  if (ex.host) {
+    out[0] = in[0];
+    out[1] = in[0];
+    for (long long i = 1; i < n; i++) { out[0] = std::min(out[0], in[i]); out[1] = std::max(out[1], in[i]); }
+    return cudaSuccess;
+  }
+  Arr<long long> mm;
+  cudaError_t e;
+  if ((e = mm.alloc(ex, 2)) != cudaSuccess) return e;
+  size_t bytes = 0;
+  if ((e = cub::DeviceReduce::Min(nullptr, bytes, in, mm.p, n, ex.st)) != cudaSuccess) return e;
+  if ((e = tmp.need(ex, bytes)) != cudaSuccess) return e;
+  if ((e = cub::DeviceReduce::Min(tmp.buf.p, bytes, in, mm.p, n, ex.st)) != cudaSuccess) return e;
+  bytes = 0;
+  if ((e = cub::DeviceReduce::Max(nullptr, bytes, in, mm.p + 1, n, ex.st)) != cudaSuccess) return e;
+  if ((e = tmp.need(ex, bytes)) != cudaSuccess) return e;
+  if ((e = cub::DeviceReduce::Max(tmp.buf.p, bytes, in, mm.p + 1, n, ex.st)) != cudaSuccess) return e;
+  return to_host(ex, out, mm.p, 2 * sizeof(long long));
+}
+
+__host__ __device__ inline float mul_rn(float a, float b) {
+#ifdef __CUDA_ARCH__
+  return __fmul_rn(a, b);  // never contracted into an FMA: one rounding, as Java's float product
+#else
+  return a * b;
+#endif
+}
+
+__host__ __device__ inline long long floor_div(long long a, long long b) {
+  long long q = a / b;
+  if ((a % b != 0) && ((a < 0) != (b < 0))) q -= 1;
+  return q;
+}
+
+__host__ __device__ inline bool sub_overflows(long long t, long long origin, long long *d) {
+  *d = (long long)((unsigned long long)t - (unsigned long long)origin);
+  return ((t ^ origin) & (t ^ *d)) < 0;
 }
 
 // Everything one scale produced, kept until the final assembly.
 struct ScaleOut {
   long long D = 0, H = 0;
-  DevArr<int> cU, cK, newPeriod, periodId, hU, hK, userFirstPeriod, userPeriods, fold, histCount, keptCells;
-  DevArr<long long> cP, userFirstCell, histPeriod, histFirst;
-  DevArr<double> cS, hS;
-  DevArr<unsigned char> folded;
+  Arr<int> cU, cK, newPeriod, periodId, hU, hK, userFirstPeriod, userPeriods, fold, histCount, keptCells;
+  Arr<long long> cP, userFirstCell, histPeriod, histFirst;
+  Arr<double> cS, hS;
+  Arr<unsigned char> folded;
 };
 
-}  // namespace
-
-struct lurm_boi_result {
-  long long rows = 0, nnz = 0, skipped = 0;
-  int numUsers = 0, K = 0;
-  DevArr<long long> rowPtr, rowPeriod, userRowPtr;
-  DevArr<int> cols, rowUser, rowScale, df;
-  DevArr<float> vals;
+// Inputs of the whole aggregation, after the first pass.
+struct Events {
+  long long n = 0, m = 0;
+  Arr<int> user, ek;
+  Arr<float> ew;
+  Arr<long long> time, sel;  // sel: kept events (interest, weight != 0) in table order
 };
 
-static int aggregate_scale(Temp &tmp, cudaStream_t st, long long m, int numUsers, int kBits, const DevArr<long long> &sel,
-                           const DevArr<int> &user, const DevArr<int> &ek, const DevArr<float> &ew, const DevArr<long long> &time,
-                           long long origin, long long len, int tMax, DevArr<unsigned long long> &bad, ScaleOut &so, int *status) {
-  unsigned gm = blocks_for(m, TPB);
-  LURM_CK(so.userFirstPeriod.alloc(numUsers));
-  LURM_CK(so.userPeriods.alloc(numUsers));
-  LURM_CK(so.fold.alloc(numUsers));
-  LURM_CK(so.histCount.alloc(numUsers));
-  LURM_CK(so.keptCells.alloc(numUsers));
-  LURM_CK(so.userFirstCell.alloc(numUsers));
-  LURM_CK(so.histPeriod.alloc(numUsers));
-  LURM_CK(so.histFirst.alloc(numUsers));
-  LURM_CK(so.userFirstPeriod.zero(st));
-  LURM_CK(so.userPeriods.zero(st));
-  LURM_CK(so.fold.zero(st));
-  LURM_CK(so.histCount.zero(st));
-  LURM_CK(so.keptCells.zero(st));
-  LURM_CK(so.userFirstCell.zero(st));
-  LURM_CK(so.histPeriod.zero(st));
-  LURM_CK(so.histFirst.zero(st));
+int aggregate_scale(const Exec &ex, Temp &tmp, const Events &ev, int numUsers, int kBits, long long origin, long long len, int tMax,
+                    Arr<unsigned long long> &bad, ScaleOut &so, int *status) {
+  const long long m = ev.m;
+  LURM_CK(so.userFirstPeriod.alloc(ex, numUsers));
+  LURM_CK(so.userPeriods.alloc(ex, numUsers));
+  LURM_CK(so.fold.alloc(ex, numUsers));
+  LURM_CK(so.histCount.alloc(ex, numUsers));
+  LURM_CK(so.keptCells.alloc(ex, numUsers));
+  LURM_CK(so.userFirstCell.alloc(ex, numUsers));
+  LURM_CK(so.histPeriod.alloc(ex, numUsers));
+  LURM_CK(so.histFirst.alloc(ex, numUsers));
+  LURM_CK(so.userFirstPeriod.zero(ex));
+  LURM_CK(so.userPeriods.zero(ex));
+  LURM_CK(so.fold.zero(ex));
+  LURM_CK(so.histCount.zero(ex));
+  LURM_CK(so.keptCells.zero(ex));
+  LURM_CK(so.userFirstCell.zero(ex));
+  LURM_CK(so.histPeriod.zero(ex));
+  LURM_CK(so.histFirst.zero(ex));
   if (m == 0) return 0;
+  const long long *sel = ev.sel.p, *time = ev.time.p;
+  const int *user = ev.user.p, *ek = ev.ek.p;
+  const float *ew = ev.ew.p;
 
-  DevArr<long long> per;
-  LURM_CK(per.alloc(m));
-  period_kernel<<<gm, TPB, 0, st>>>(m, sel.p, time.p, origin, len, per.p, bad.p);
-  LURM_LAUNCHED();
-  unsigned long long firstBad = ~0ULL;
-  LURM_CK(get1(&firstBad, bad.p, st));
+  // Period of every kept event.
+  Arr<long long> perA;
+  LURM_CK(perA.alloc(ex, m));
+  long long *per = perA.p;
+  unsigned long long *badp = bad.p;
+  LURM_CK(each(ex, m, [=] __host__ __device__(long long j) {
+    long long i = sel[j], d;
+    if (sub_overflows(time[i], origin, &d)) { at_min(badp, (unsigned long long)i); per[j] = 0; return; }
+    per[j] = floor_div(d, len);
+  }));
+  unsigned long long firstBad = 0;
+  LURM_CK(to_host(ex, &firstBad, bad.p, sizeof(firstBad)));
   if (firstBad != ~0ULL) { *status = STATUS_INPUT; return 0; }
 
   // Period range of this scale, for the packed key.
-  DevArr<long long> mm;
-  LURM_CK(mm.alloc(2));
-  size_t bytes = 0;
-  LURM_CK(cub::DeviceReduce::Min(nullptr, bytes, per.p, mm.p, m, st));
-  LURM_CK(tmp.need(bytes));
-  LURM_CK(cub::DeviceReduce::Min(tmp.buf.p, bytes, per.p, mm.p, m, st));
-  bytes = 0;
-  LURM_CK(cub::DeviceReduce::Max(nullptr, bytes, per.p, mm.p + 1, m, st));
-  LURM_CK(tmp.need(bytes));
-  LURM_CK(cub::DeviceReduce::Max(tmp.buf.p, bytes, per.p, mm.p + 1, m, st));
-  long long hmm[2];
-  LURM_CK(cudaMemcpyAsync(hmm, mm.p, sizeof(hmm), cudaMemcpyDeviceToHost, st));
-  LURM_CK(cudaStreamSynchronize(st));
-  unsigned long long span = (unsigned long long)hmm[1] - (unsigned long long)hmm[0];
-  int pBits = bits_for(span);
-  if (hmm[1] < hmm[0] || pBits + kBits > 63) { *status = STATUS_KEY_RANGE; return 0; }
+  long long pr[2];
+  LURM_CK(min_max(ex, tmp, per, m, pr));
+  const long long pMin = pr[0];
+  int pBits = bits_for((unsigned long long)pr[1] - (unsigned long long)pr[0]);
+  if (pr[1] < pr[0] || pBits + kBits > 63) { *status = STATUS_KEY_RANGE; return 0; }
 
   // Stable sort by (period, interest), then stable by user: (user, period, interest, event order).
-  DevArr<unsigned long long> key1;
-  DevArr<long long> order;
-  LURM_CK(key1.alloc(m));
-  LURM_CK(order.alloc(m));
-  key1_kernel<<<gm, TPB, 0, st>>>(m, sel.p, per.p, hmm[0], kBits, ek.p, key1.p, order.p);
-  LURM_LAUNCHED();
-  LURM_CK(stable_sort(tmp, key1, order, m, pBits + kBits, st));
+  Arr<unsigned long long> key1;
+  Arr<long long> orderA;
+  LURM_CK(key1.alloc(ex, m));
+  LURM_CK(orderA.alloc(ex, m));
+  {
+    unsigned long long *k1 = key1.p;
+    long long *ord = orderA.p;
+    LURM_CK(each(ex, m, [=] __host__ __device__(long long j) {
+      k1[j] = ((unsigned long long)(per[j] - pMin) << kBits) | (unsigned long long)ek[sel[j]];
+      ord[j] = j;
+    }));
+  }
+  LURM_CK(stable_sort(ex, tmp, key1, orderA, m, pBits + kBits));
   key1.reset();
-  DevArr<unsigned int> key2;
-  LURM_CK(key2.alloc(m));
-  key2_kernel<<<gm, TPB, 0, st>>>(m, sel.p, order.p, user.p, key2.p);
-  LURM_LAUNCHED();
-  LURM_CK(stable_sort(tmp, key2, order, m, bits_for((unsigned long long)numUsers), st));
+  Arr<unsigned int> key2;
+  LURM_CK(key2.alloc(ex, m));
+  {
+    unsigned int *k2 = key2.p;
+    const long long *ord = orderA.p;
+    LURM_CK(each(ex, m, [=] __host__ __device__(long long x) { k2[x] = (unsigned int)user[sel[ord[x]]]; }));
+  }
+  LURM_CK(stable_sort(ex, tmp, key2, orderA, m, bits_for((unsigned long long)numUsers)));
   key2.reset();
+  const long long *order = orderA.p;
 
-  // Cells.
-  DevArr<int> cellStart;
-  LURM_CK(cellStart.alloc(m));
-  cell_flag_kernel<<<gm, TPB, 0, st>>>(m, sel.p, order.p, user.p, per.p, ek.p, cellStart.p);
-  LURM_LAUNCHED();
-  DevArr<long long> cellOff;
+  // Cells: boundaries in the sorted order, then one double sum per cell in event order.
+  Arr<int> cellStartA;
+  LURM_CK(cellStartA.alloc(ex, m));
+  {
+    int *cellStart = cellStartA.p;
+    LURM_CK(each(ex, m, [=] __host__ __device__(long long x) {
+      long long j = order[x];
+      int f = 1;
+      if (x > 0) {
+        long long jp = order[x - 1];
+        f = user[sel[j]] != user[sel[jp]] || per[j] != per[jp] || ek[sel[j]] != ek[sel[jp]];
+      }
+      cellStart[x] = f;
+    }));
+  }
+  Arr<long long> cellOffA;
   long long D = 0;
-  LURM_CK(select_positions(tmp, cellStart.p, m, cellOff, &D, st));
-  cellStart.reset();
+  LURM_CK(select_positions(ex, tmp, cellStartA.p, m, cellOffA, &D));
+  cellStartA.reset();
   so.D = D;
-  LURM_CK(so.cU.alloc(D));
-  LURM_CK(so.cP.alloc(D));
-  LURM_CK(so.cK.alloc(D));
-  LURM_CK(so.cS.alloc(D));
-  unsigned gd = blocks_for(D, TPB);
-  cell_sum_kernel<<<gd, TPB, 0, st>>>(D, m, cellOff.p, sel.p, order.p, user.p, per.p, ek.p, ew.p, so.cU.p, so.cP.p, so.cK.p, so.cS.p);
-  LURM_LAUNCHED();
-  cellOff.reset();
-  order.reset();
-  per.reset();
+  LURM_CK(so.cU.alloc(ex, D));
+  LURM_CK(so.cP.alloc(ex, D));
+  LURM_CK(so.cK.alloc(ex, D));
+  LURM_CK(so.cS.alloc(ex, D));
+  int *cU = so.cU.p, *cK = so.cK.p;
+  long long *cP = so.cP.p;
+  double *cS = so.cS.p;
+  {
+    const long long *cellOff = cellOffA.p;
+    LURM_CK(each(ex, D, [=] __host__ __device__(long long c) {
+      long long a = cellOff[c], b = c + 1 < D ? cellOff[c + 1] : m;
+      double s = 0.0;
+      for (long long x = a; x < b; x++) s += (double)ew[sel[order[x]]];
+      long long j = order[a];
+      cU[c] = user[sel[j]];
+      cP[c] = per[j];
+      cK[c] = ek[sel[j]];
+      cS[c] = s;
+    }));
+  }
+  cellOffA.reset();
+  orderA.reset();
+  perA.reset();
 
-  // Periods per user and the fold.
-  LURM_CK(so.newPeriod.alloc(D));
-  LURM_CK(so.periodId.alloc(D));
-  period_flag_kernel<<<gd, TPB, 0, st>>>(D, so.cU.p, so.cP.p, so.newPeriod.p);
-  LURM_LAUNCHED();
-  LURM_CK(exclusive_sum(tmp, so.newPeriod.p, so.periodId.p, D, st));
-  user_span_kernel<<<gd, TPB, 0, st>>>(D, so.cU.p, so.periodId.p, so.userFirstCell.p, so.userFirstPeriod.p, so.userPeriods.p);
-  LURM_LAUNCHED();
-  unsigned gu = blocks_for(numUsers, TPB);
-  user_fold_kernel<<<gu, TPB, 0, st>>>(numUsers, so.userFirstPeriod.p, so.userPeriods.p, tMax, so.fold.p);
-  LURM_LAUNCHED();
-  LURM_CK(so.folded.alloc(D));
-  cell_fold_kernel<<<gd, TPB, 0, st>>>(D, so.cU.p, so.cP.p, so.periodId.p, so.userFirstPeriod.p, so.fold.p, so.folded.p,
-                                       so.histPeriod.p, so.keptCells.p);
-  LURM_LAUNCHED();
-  first_kept_kernel<<<gd, TPB, 0, st>>>(D, so.cU.p, so.folded.p, so.userFirstCell.p);
-  LURM_LAUNCHED();
+  // Periods per user and the fold. periodId: inclusive running count of periods, so the cells of one
+  // (user, period) share it and a user's periods are numbered firstPeriod .. lastPeriod.
+  LURM_CK(so.newPeriod.alloc(ex, D));
+  LURM_CK(so.periodId.alloc(ex, D));
+  int *newPeriod = so.newPeriod.p, *periodId = so.periodId.p;
+  LURM_CK(each(ex, D, [=] __host__ __device__(long long c) { newPeriod[c] = c == 0 || cU[c] != cU[c - 1] || cP[c] != cP[c - 1]; }));
+  LURM_CK(scan_sum(ex, tmp, newPeriod, periodId, D, true));
+  long long *userFirstCell = so.userFirstCell.p, *histPeriod = so.histPeriod.p;
+  int *userFirstPeriod = so.userFirstPeriod.p, *userPeriods = so.userPeriods.p, *fold = so.fold.p, *keptCells = so.keptCells.p;
+  LURM_CK(each(ex, D, [=] __host__ __device__(long long c) {
+    int u = cU[c];
+    if (c == 0 || cU[c - 1] != u) {
+      userFirstCell[u] = c;
+      userFirstPeriod[u] = periodId[c];
+    }
+    if (c == D - 1 || cU[c + 1] != u) userPeriods[u] = periodId[c] + 1;  // made a count below
+  }));
+  LURM_CK(each(ex, numUsers, [=] __host__ __device__(long long u) {
+    int P = userPeriods[u] > 0 ? userPeriods[u] - userFirstPeriod[u] : 0;
+    userPeriods[u] = P;
+    fold[u] = P > tMax ? P - tMax : 0;
+  }));
+  LURM_CK(so.folded.alloc(ex, D));
+  unsigned char *folded = so.folded.p;
+  LURM_CK(each(ex, D, [=] __host__ __device__(long long c) {
+    int u = cU[c];
+    int rank = periodId[c] - userFirstPeriod[u];
+    bool f = rank < fold[u];
+    folded[c] = f;
+    if (f) {
+      if (rank == fold[u] - 1) histPeriod[u] = cP[c];  // the newest folded period
+    } else {
+      at_add(&keptCells[u], 1);
+    }
+  }));
+  // userFirstCell[u] := the user's first kept cell (folded cells are a prefix of the user's cells).
+  LURM_CK(each(ex, D, [=] __host__ __device__(long long c) {
+    if (folded[c]) return;
+    if (c == 0 || cU[c - 1] != cU[c] || folded[c - 1]) userFirstCell[cU[c]] = c;
+  }));
 
-  // History: folded cells regrouped by (user, interest), period order kept by the stable sorts.
-  DevArr<long long> fc;
+  // History: folded cells regrouped by (user, interest); the stable sorts keep period order.
+  Arr<long long> fcA;
   long long F = 0;
-  LURM_CK(select_positions(tmp, so.folded.p, D, fc, &F, st));
+  LURM_CK(select_positions(ex, tmp, folded, D, fcA, &F));
   if (F > 0) {
-    unsigned gf = blocks_for(F, TPB);
-    DevArr<unsigned int> hk;
-    LURM_CK(hk.alloc(F));
-    hist_key_kernel<<<gf, TPB, 0, st>>>(F, fc.p, so.cK.p, so.cU.p, 0, hk.p);
-    LURM_LAUNCHED();
-    LURM_CK(stable_sort(tmp, hk, fc, F, kBits, st));
-    LURM_CK(hk.alloc(F));
-    hist_key_kernel<<<gf, TPB, 0, st>>>(F, fc.p, so.cK.p, so.cU.p, 1, hk.p);
-    LURM_LAUNCHED();
-    LURM_CK(stable_sort(tmp, hk, fc, F, bits_for((unsigned long long)numUsers), st));
+    Arr<unsigned int> hk;
+    LURM_CK(hk.alloc(ex, F));
+    {
+      unsigned int *k = hk.p;
+      const long long *fc = fcA.p;
+      LURM_CK(each(ex, F, [=] __host__ __device__(long long x) { k[x] = (unsigned int)cK[fc[x]]; }));
+    }
+    LURM_CK(stable_sort(ex, tmp, hk, fcA, F, kBits));
+    LURM_CK(hk.alloc(ex, F));
+    {
+      unsigned int *k = hk.p;
+      const long long *fc = fcA.p;
+      LURM_CK(each(ex, F, [=] __host__ __device__(long long x) { k[x] = (unsigned int)cU[fc[x]]; }));
+    }
+    LURM_CK(stable_sort(ex, tmp, hk, fcA, F, bits_for((unsigned long long)numUsers)));
     hk.reset();
-    DevArr<int> hStart;
-    LURM_CK(hStart.alloc(F));
-    hist_flag_kernel<<<gf, TPB, 0, st>>>(F, fc.p, so.cU.p, so.cK.p, hStart.p);
-    LURM_LAUNCHED();
-    DevArr<long long> hOff;
+    const long long *fc = fcA.p;
+    Arr<int> hStartA;
+    LURM_CK(hStartA.alloc(ex, F));
+    int *hStart = hStartA.p;
+    LURM_CK(each(ex, F, [=] __host__ __device__(long long x) {
+      hStart[x] = x == 0 || cU[fc[x]] != cU[fc[x - 1]] || cK[fc[x]] != cK[fc[x - 1]];
+    }));
+    Arr<long long> hOffA;
     long long H = 0;
-    LURM_CK(select_positions(tmp, hStart.p, F, hOff, &H, st));
+    LURM_CK(select_positions(ex, tmp, hStart, F, hOffA, &H));
     so.H = H;
-    LURM_CK(so.hU.alloc(H));
-    LURM_CK(so.hK.alloc(H));
-    LURM_CK(so.hS.alloc(H));
-    hist_sum_kernel<<<blocks_for(H, TPB), TPB, 0, st>>>(H, F, hOff.p, fc.p, so.cU.p, so.cK.p, so.cS.p, so.hU.p, so.hK.p, so.hS.p,
-                                                       so.histCount.p);
-    LURM_LAUNCHED();
+    LURM_CK(so.hU.alloc(ex, H));
+    LURM_CK(so.hK.alloc(ex, H));
+    LURM_CK(so.hS.alloc(ex, H));
+    int *hU = so.hU.p, *hK = so.hK.p, *histCount = so.histCount.p;
+    double *hS = so.hS.p;
+    const long long *hOff = hOffA.p;
+    LURM_CK(each(ex, H, [=] __host__ __device__(long long h) {
+      long long a = hOff[h], b = h + 1 < H ? hOff[h + 1] : F;
+      double s = 0.0;
+      for (long long x = a; x < b; x++) s += cS[fc[x]];
+      int u = cU[fc[a]];
+      hU[h] = u;
+      hK[h] = cK[fc[a]];
+      hS[h] = s;
+      at_add(&histCount[u], 1);
+    }));
     // histFirst[u]: index of u's first history entry (entries are sorted by user).
-    DevArr<long long> wide;
-    LURM_CK(wide.alloc(numUsers));
-    widen_kernel<<<gu, TPB, 0, st>>>(numUsers, so.histCount.p, wide.p);
-    LURM_LAUNCHED();
-    LURM_CK(exclusive_sum(tmp, wide.p, so.histFirst.p, numUsers, st));
+    Arr<long long> wideA;
+    LURM_CK(wideA.alloc(ex, numUsers));
+    long long *wide = wideA.p;
+    LURM_CK(each(ex, numUsers, [=] __host__ __device__(long long u) { wide[u] = histCount[u]; }));
+    LURM_CK(scan_sum(ex, tmp, (const long long *)wide, so.histFirst.p, numUsers, false));
   }
   return 0;
 }
 
-extern "C" int lurm_boi_aggregate(long long n, const int *h_user, const int *h_item, const int *h_type, const float *h_weight,
-                                  const long long *h_time, int numUsers, int numItems, const int *h_itemInterest, int K,
-                                  const float *h_typeWeights, int numTypeWeights, int numScales, const long long *h_periodSeconds,
-                                  const int *h_tMax, long long origin, int lenient, lurm_stream_t stream, void **result, int *status) {
+}  // namespace
+
+struct lurm_boi_result {
+  bool host = false;
+  long long rows = 0, nnz = 0, skipped = 0;
+  int numUsers = 0, K = 0;
+  Arr<long long> rowPtr, rowPeriod, userRowPtr;
+  Arr<int> cols, rowUser, rowScale, df;
+  Arr<float> vals;
+};
+
+static int aggregate(const Exec &ex, long long n, const int *h_user, const int *h_item, const int *h_type, const float *h_weight,
+                     const long long *h_time, int numUsers, int numItems, const int *h_itemInterest, int K, const float *h_typeWeights,
+                     int numTypeWeights, int numScales, const long long *h_periodSeconds, const int *h_tMax, long long origin, int lenient,
+                     void **result, int *status) {
   LURM_CHECK_ARG(result != nullptr && status != nullptr);
   *result = nullptr;
   *status = STATUS_OK;
@@ -519,147 +521,234 @@ extern "C" int lurm_boi_aggregate(long long n, const int *h_user, const int *h_i
   LURM_CHECK_ARG(n == 0 || (h_user && h_item && h_type && h_weight && h_time));
   LURM_CHECK_ARG((numItems == 0 || h_itemInterest) && (numTypeWeights == 0 || h_typeWeights) && h_periodSeconds && h_tMax);
   for (int s = 0; s < numScales; s++) LURM_CHECK_ARG(h_periodSeconds[s] > 0 && h_tMax[s] >= 1);
-  cudaStream_t st = (cudaStream_t)stream;
   int kBits = bits_for((unsigned long long)(K - 1));
   if (kBits < 1) kBits = 1;
   const int S = numScales;
   Temp tmp;
 
-  DevArr<int> user, item, type, itemInterest, ek;
-  DevArr<float> weight, typeWeights, ew;
-  DevArr<long long> time;
-  LURM_CK(user.upload(h_user, n, st));
-  LURM_CK(item.upload(h_item, n, st));
-  LURM_CK(type.upload(h_type, n, st));
-  LURM_CK(weight.upload(h_weight, n, st));
-  LURM_CK(time.upload(h_time, n, st));
-  LURM_CK(itemInterest.upload(h_itemInterest, numItems, st));
-  LURM_CK(typeWeights.upload(h_typeWeights, numTypeWeights, st));
-  LURM_CK(ek.alloc(n));
-  LURM_CK(ew.alloc(n));
-  DevArr<unsigned char> keep;
-  LURM_CK(keep.alloc(n));
-  DevArr<unsigned long long> counters, bad;  // skipped; first bad event
-  LURM_CK(counters.alloc(1));
-  LURM_CK(counters.zero(st));
-  LURM_CK(bad.alloc(1));
-  LURM_CK(cudaMemsetAsync(bad.p, 0xff, sizeof(unsigned long long), st));
-  if (n > 0) {
-    gather_kernel<<<blocks_for(n, TPB), TPB, 0, st>>>(n, user.p, item.p, type.p, weight.p, itemInterest.p, numItems, typeWeights.p,
-                                                      numTypeWeights, numUsers, K, lenient, time.p, origin, ek.p, ew.p, keep.p,
-                                                      counters.p, bad.p);
-    LURM_LAUNCHED();
+  // Pass 1: interest look-up, weight, validity (the first offending event into bad).
+  Events ev;
+  ev.n = n;
+  Arr<int> item, type, itemInterest;
+  Arr<float> weight, typeWeights;
+  LURM_CK(ev.user.upload(ex, h_user, n));
+  LURM_CK(item.upload(ex, h_item, n));
+  LURM_CK(type.upload(ex, h_type, n));
+  LURM_CK(weight.upload(ex, h_weight, n));
+  LURM_CK(ev.time.upload(ex, h_time, n));
+  LURM_CK(itemInterest.upload(ex, h_itemInterest, numItems));
+  LURM_CK(typeWeights.upload(ex, h_typeWeights, numTypeWeights));
+  LURM_CK(ev.ek.alloc(ex, n));
+  LURM_CK(ev.ew.alloc(ex, n));
+  Arr<unsigned char> keepA;
+  LURM_CK(keepA.alloc(ex, n));
+  Arr<unsigned long long> counters, bad;  // skipped; first bad event
+  LURM_CK(counters.alloc(ex, 1));
+  LURM_CK(counters.zero(ex));
+  LURM_CK(bad.alloc(ex, 1));
+  unsigned long long none = ~0ULL;
+  LURM_CK(from_host(ex, bad.p, &none, sizeof(none)));
+  {
+    const int *user = ev.user.p, *itm = item.p, *typ = type.p, *ii = itemInterest.p;
+    const float *wt = weight.p, *tw = typeWeights.p;
+    const long long *time = ev.time.p;
+    int *ek = ev.ek.p;
+    float *ew = ev.ew.p;
+    unsigned char *keep = keepA.p;
+    unsigned long long *skipped = counters.p, *badp = bad.p;
+    LURM_CK(each(ex, n, [=] __host__ __device__(long long i) {
+      int u = user[i], it = itm[i], ty = typ[i];
+      bool ok = u >= 0 && u < numUsers && it >= 0 && it < numItems && ty >= 0;
+      int k = ok ? ii[it] : -1;
+      keep[i] = 0;
+      ek[i] = k;
+      ew[i] = 0.f;
+      if (!ok) { at_min(badp, (unsigned long long)i); return; }
+      if (k < 0) {
+        if (lenient) at_add(skipped, 1ULL);
+        else at_min(badp, (unsigned long long)i);
+        return;
+      }
+      if (k >= K) { at_min(badp, (unsigned long long)i); return; }
+      // The CPU checks t - origin for every event with an interest, zero-weight ones included.
+      long long d;
+      if (sub_overflows(time[i], origin, &d)) { at_min(badp, (unsigned long long)i); return; }
+      float w = mul_rn(wt[i], ty < numTypeWeights ? tw[ty] : 1.f);
+      ew[i] = w;
+      keep[i] = w != 0.f;
+    }));
   }
   unsigned long long firstBad = 0, skipped = 0;
-  LURM_CK(get1(&firstBad, bad.p, st));
-  LURM_CK(get1(&skipped, counters.p, st));
+  LURM_CK(to_host(ex, &firstBad, bad.p, sizeof(firstBad)));
+  LURM_CK(to_host(ex, &skipped, counters.p, sizeof(skipped)));
   if (firstBad != ~0ULL) { *status = STATUS_INPUT; return 0; }
   item.reset();
   type.reset();
   weight.reset();
   itemInterest.reset();
-
-  DevArr<long long> sel;  // kept events, in table order
-  long long m = 0;
-  LURM_CK(select_positions(tmp, keep.p, n, sel, &m, st));
-  keep.reset();
+  LURM_CK(select_positions(ex, tmp, keepA.p, n, ev.sel, &ev.m));
+  keepA.reset();
 
   std::vector<ScaleOut> outs((size_t)S);
   for (int s = 0; s < S; s++) {
-    LURM_CK(aggregate_scale(tmp, st, m, numUsers, kBits, sel, user, ek, ew, time, origin, h_periodSeconds[s], h_tMax[s], bad, outs[s], status));
+    LURM_CK(aggregate_scale(ex, tmp, ev, numUsers, kBits, origin, h_periodSeconds[s], h_tMax[s], bad, outs[s], status));
     if (*status != STATUS_OK) return 0;
   }
-  sel.reset();
-  time.reset();
+  ev = Events();
 
   // Row and entry offsets of every (user, scale), user-major.
-  long long US = (long long)numUsers * S;
-  DevArr<long long> rowCount, nnzCount, rowStart, nnzStart;
-  LURM_CK(rowCount.alloc(US + 1));
-  LURM_CK(nnzCount.alloc(US + 1));
-  LURM_CK(rowStart.alloc(US + 1));
-  LURM_CK(nnzStart.alloc(US + 1));
-  LURM_CK(rowCount.zero(st));
-  LURM_CK(nnzCount.zero(st));
-  unsigned gu = blocks_for(numUsers, TPB);
+  const long long US = (long long)numUsers * S;
+  Arr<long long> rowCountA, nnzCountA, rowStartA, nnzStartA;
+  LURM_CK(rowCountA.alloc(ex, US + 1));
+  LURM_CK(nnzCountA.alloc(ex, US + 1));
+  LURM_CK(rowStartA.alloc(ex, US + 1));
+  LURM_CK(nnzStartA.alloc(ex, US + 1));
+  LURM_CK(rowCountA.zero(ex));
+  LURM_CK(nnzCountA.zero(ex));
   for (int s = 0; s < S; s++) {
-    if (numUsers == 0) break;
-    counts_kernel<<<gu, TPB, 0, st>>>(numUsers, S, s, outs[s].userPeriods.p, outs[s].fold.p, outs[s].histCount.p, outs[s].keptCells.p,
-                                      rowCount.p, nnzCount.p);
-    LURM_LAUNCHED();
+    long long *rowCount = rowCountA.p, *nnzCount = nnzCountA.p;
+    const int *userPeriods = outs[s].userPeriods.p, *fold = outs[s].fold.p, *histCount = outs[s].histCount.p, *keptCells = outs[s].keptCells.p;
+    LURM_CK(each(ex, numUsers, [=] __host__ __device__(long long u) {
+      long long q = u * S + s;
+      rowCount[q] = (fold[u] > 0 ? 1 : 0) + (userPeriods[u] - fold[u]);
+      nnzCount[q] = histCount[u] + keptCells[u];
+    }));
   }
-  LURM_CK(exclusive_sum(tmp, rowCount.p, rowStart.p, US + 1, st));
-  LURM_CK(exclusive_sum(tmp, nnzCount.p, nnzStart.p, US + 1, st));
-  rowCount.reset();
-  nnzCount.reset();
+  LURM_CK(scan_sum(ex, tmp, (const long long *)rowCountA.p, rowStartA.p, US + 1, false));
+  LURM_CK(scan_sum(ex, tmp, (const long long *)nnzCountA.p, nnzStartA.p, US + 1, false));
+  rowCountA.reset();
+  nnzCountA.reset();
   lurm_boi_result *res = new (std::nothrow) lurm_boi_result();
   if (res == nullptr) return (int)cudaErrorMemoryAllocation;
   struct Guard {
     lurm_boi_result *r;
     ~Guard() { delete r; }
   } guard{res};
-  LURM_CK(get1(&res->rows, rowStart.p + US, st));
-  LURM_CK(get1(&res->nnz, nnzStart.p + US, st));
+  res->host = ex.host;
+  LURM_CK(to_host(ex, &res->rows, rowStartA.p + US, sizeof(long long)));
+  LURM_CK(to_host(ex, &res->nnz, nnzStartA.p + US, sizeof(long long)));
   res->skipped = (long long)skipped;
   res->numUsers = numUsers;
   res->K = K;
   const long long R = res->rows, NNZ = res->nnz;
-  LURM_CK(res->rowPtr.alloc(R + 1));
-  LURM_CK(res->rowPeriod.alloc(R));
-  LURM_CK(res->userRowPtr.alloc((long long)numUsers + 1));
-  LURM_CK(res->cols.alloc(NNZ));
-  LURM_CK(res->vals.alloc(NNZ));
-  LURM_CK(res->rowUser.alloc(R));
-  LURM_CK(res->rowScale.alloc(R));
-  LURM_CK(res->df.alloc(K));
-  DevArr<int> entryUser;
-  LURM_CK(entryUser.alloc(NNZ));
+  LURM_CK(res->rowPtr.alloc(ex, R + 1));
+  LURM_CK(res->rowPeriod.alloc(ex, R));
+  LURM_CK(res->userRowPtr.alloc(ex, (long long)numUsers + 1));
+  LURM_CK(res->cols.alloc(ex, NNZ));
+  LURM_CK(res->vals.alloc(ex, NNZ));
+  LURM_CK(res->rowUser.alloc(ex, R));
+  LURM_CK(res->rowScale.alloc(ex, R));
+  LURM_CK(res->df.alloc(ex, K));
+  Arr<int> entryUserA;
+  LURM_CK(entryUserA.alloc(ex, NNZ));
+  long long *rowPtr = res->rowPtr.p, *rowPeriod = res->rowPeriod.p;
+  int *cols = res->cols.p, *rowUser = res->rowUser.p, *rowScale = res->rowScale.p, *entryUser = entryUserA.p;
+  float *vals = res->vals.p;
+  const long long *rowStart = rowStartA.p, *nnzStart = nnzStartA.p;
   for (int s = 0; s < S; s++) {
     ScaleOut &so = outs[s];
-    if (numUsers > 0) {
-      scatter_hist_rows_kernel<<<gu, TPB, 0, st>>>(numUsers, S, s, so.fold.p, so.histPeriod.p, rowStart.p, nnzStart.p, res->rowPtr.p,
-                                                   res->rowUser.p, res->rowScale.p, res->rowPeriod.p);
-      LURM_LAUNCHED();
+    const int *fold = so.fold.p, *histCount = so.histCount.p, *userFirstPeriod = so.userFirstPeriod.p;
+    const long long *histPeriod = so.histPeriod.p, *histFirst = so.histFirst.p, *firstKept = so.userFirstCell.p;
+    // History rows.
+    LURM_CK(each(ex, numUsers, [=] __host__ __device__(long long u) {
+      if (fold[u] == 0) return;
+      long long q = u * S + s, r = rowStart[q];
+      rowPtr[r] = nnzStart[q];
+      rowUser[r] = (int)u;
+      rowScale[r] = s | HISTORY_FLAG;
+      rowPeriod[r] = histPeriod[u];
+    }));
+    // History entries, sorted by (user, interest).
+    {
+      const int *hU = so.hU.p, *hK = so.hK.p;
+      const double *hS = so.hS.p;
+      LURM_CK(each(ex, so.H, [=] __host__ __device__(long long h) {
+        int u = hU[h];
+        long long e = nnzStart[(long long)u * S + s] + (h - histFirst[u]);
+        cols[e] = hK[h];
+        vals[e] = (float)hS[h];
+        entryUser[e] = u;
+      }));
     }
-    if (so.H > 0) {
-      scatter_hist_entries_kernel<<<blocks_for(so.H, TPB), TPB, 0, st>>>(so.H, S, s, so.hU.p, so.hK.p, so.hS.p, so.histFirst.p, nnzStart.p,
-                                                                          res->cols.p, res->vals.p, entryUser.p);
-      LURM_LAUNCHED();
-    }
-    if (so.D > 0) {
-      scatter_cells_kernel<<<blocks_for(so.D, TPB), TPB, 0, st>>>(so.D, S, s, so.cU.p, so.cP.p, so.cK.p, so.cS.p, so.folded.p, so.newPeriod.p,
-                                                                   so.periodId.p, so.userFirstPeriod.p, so.fold.p, so.userFirstCell.p,
-                                                                   so.histCount.p, rowStart.p, nnzStart.p, res->rowPtr.p, res->rowUser.p,
-                                                                   res->rowScale.p, res->rowPeriod.p, res->cols.p, res->vals.p, entryUser.p);
-      LURM_LAUNCHED();
+    // Kept cells: rank among the user's kept entries is c - firstKept[u]; the row is the rank of the period
+    // among the kept periods.
+    {
+      const int *cU = so.cU.p, *cK = so.cK.p, *newPeriod = so.newPeriod.p, *periodId = so.periodId.p;
+      const long long *cP = so.cP.p;
+      const double *cS = so.cS.p;
+      const unsigned char *folded = so.folded.p;
+      LURM_CK(each(ex, so.D, [=] __host__ __device__(long long c) {
+        if (folded[c]) return;
+        int u = cU[c];
+        long long q = (long long)u * S + s;
+        int f = fold[u];
+        long long e = nnzStart[q] + histCount[u] + (c - firstKept[u]);
+        long long r = rowStart[q] + (f > 0 ? 1 : 0) + (periodId[c] - userFirstPeriod[u] - f);
+        if (newPeriod[c]) {
+          rowPtr[r] = e;
+          rowUser[r] = u;
+          rowScale[r] = s;
+          rowPeriod[r] = cP[c];
+        }
+        cols[e] = cK[c];
+        vals[e] = (float)cS[c];
+        entryUser[e] = u;
+      }));
     }
   }
-  LURM_CK(cudaMemcpyAsync(res->rowPtr.p + R, &res->nnz, sizeof(long long), cudaMemcpyHostToDevice, st));
-  user_row_ptr_kernel<<<blocks_for((long long)numUsers + 1, TPB), TPB, 0, st>>>(numUsers, S, rowStart.p, R, res->userRowPtr.p);
-  LURM_LAUNCHED();
-  for (int s = 0; s < S; s++) outs[s] = ScaleOut();
+  LURM_CK(from_host(ex, rowPtr + R, &res->nnz, sizeof(long long)));
+  {
+    long long *userRowPtr = res->userRowPtr.p;
+    LURM_CK(each(ex, (long long)numUsers + 1, [=] __host__ __device__(long long u) {
+      userRowPtr[u] = u < numUsers ? rowStart[u * S] : R;
+    }));
+  }
+  outs.clear();
 
-  // Document frequencies: distinct (user, interest) pairs counted per interest.
-  LURM_CK(res->df.zero(st));
+  // Document frequencies: distinct (user, interest) pairs, counted per interest.
+  LURM_CK(res->df.zero(ex));
   if (NNZ > 0) {
     int uBits = bits_for((unsigned long long)numUsers);
     if (uBits + kBits > 64) { *status = STATUS_KEY_RANGE; return 0; }
-    DevArr<unsigned long long> key, sorted;
-    LURM_CK(key.alloc(NNZ));
-    LURM_CK(sorted.alloc(NNZ));
-    df_key_kernel<<<blocks_for(NNZ, TPB), TPB, 0, st>>>(NNZ, entryUser.p, res->cols.p, kBits, key.p);
-    LURM_LAUNCHED();
-    size_t bytes = 0;
-    LURM_CK(cub::DeviceRadixSort::SortKeys(nullptr, bytes, key.p, sorted.p, NNZ, 0, uBits + kBits, st));
-    LURM_CK(tmp.need(bytes));
-    LURM_CK(cub::DeviceRadixSort::SortKeys(tmp.buf.p, bytes, key.p, sorted.p, NNZ, 0, uBits + kBits, st));
-    df_count_kernel<<<blocks_for(NNZ, TPB), TPB, 0, st>>>(NNZ, sorted.p, (1ULL << kBits) - 1, res->df.p);
-    LURM_LAUNCHED();
+    Arr<unsigned long long> key;
+    Arr<long long> dummy;
+    LURM_CK(key.alloc(ex, NNZ));
+    LURM_CK(dummy.alloc(ex, NNZ));
+    unsigned long long *k = key.p;
+    long long *dm = dummy.p;
+    LURM_CK(each(ex, NNZ, [=] __host__ __device__(long long e) {
+      k[e] = ((unsigned long long)(unsigned)entryUser[e] << kBits) | (unsigned)cols[e];
+      dm[e] = e;
+    }));
+    LURM_CK(stable_sort(ex, tmp, key, dummy, NNZ, uBits + kBits));
+    const unsigned long long *sk = key.p, kMask = (1ULL << kBits) - 1;
+    int *df = res->df.p;
+    LURM_CK(each(ex, NNZ, [=] __host__ __device__(long long e) {
+      if (e == 0 || sk[e] != sk[e - 1]) at_add(&df[sk[e] & kMask], 1);
+    }));
   }
-  LURM_CK(cudaStreamSynchronize(st));
+  if (!ex.host) LURM_CK(cudaStreamSynchronize(ex.st));
   *result = res;
   guard.r = nullptr;
   return 0;
+}
+
+extern "C" int lurm_boi_aggregate(long long n, const int *h_user, const int *h_item, const int *h_type, const float *h_weight,
+                                  const long long *h_time, int numUsers, int numItems, const int *h_itemInterest, int K,
+                                  const float *h_typeWeights, int numTypeWeights, int numScales, const long long *h_periodSeconds,
+                                  const int *h_tMax, long long origin, int lenient, lurm_stream_t stream, void **result, int *status) {
+  Exec ex{false, (cudaStream_t)stream};
+  return aggregate(ex, n, h_user, h_item, h_type, h_weight, h_time, numUsers, numItems, h_itemInterest, K, h_typeWeights, numTypeWeights,
+                   numScales, h_periodSeconds, h_tMax, origin, lenient, result, status);
+}
+
+extern "C" int lurm_boi_aggregate_host(long long n, const int *h_user, const int *h_item, const int *h_type, const float *h_weight,
+                                       const long long *h_time, int numUsers, int numItems, const int *h_itemInterest, int K,
+                                       const float *h_typeWeights, int numTypeWeights, int numScales, const long long *h_periodSeconds,
+                                       const int *h_tMax, long long origin, int lenient, void **result, int *status) {
+  Exec ex{true, nullptr};
+  return aggregate(ex, n, h_user, h_item, h_type, h_weight, h_time, numUsers, numItems, h_itemInterest, K, h_typeWeights, numTypeWeights,
+                   numScales, h_periodSeconds, h_tMax, origin, lenient, result, status);
 }
 
 extern "C" int lurm_boi_result_sizes(void *result, long long *rows, long long *nnz, long long *skipped) {
@@ -676,18 +765,15 @@ extern "C" int lurm_boi_result_copy(void *result, long long *h_rowPtr, int *h_co
   LURM_CHECK_ARG(result != nullptr);
   lurm_boi_result *r = (lurm_boi_result *)result;
   LURM_CHECK_ARG(h_rowPtr && h_userRowPtr && h_df && (r->nnz == 0 || (h_cols && h_vals)) && (r->rows == 0 || (h_rowUser && h_rowScale && h_rowPeriod)));
-  LURM_CK(cudaMemcpy(h_rowPtr, r->rowPtr.p, sizeof(long long) * (r->rows + 1), cudaMemcpyDeviceToHost));
-  if (r->nnz > 0) {
-    LURM_CK(cudaMemcpy(h_cols, r->cols.p, sizeof(int) * r->nnz, cudaMemcpyDeviceToHost));
-    LURM_CK(cudaMemcpy(h_vals, r->vals.p, sizeof(float) * r->nnz, cudaMemcpyDeviceToHost));
-  }
-  if (r->rows > 0) {
-    LURM_CK(cudaMemcpy(h_rowUser, r->rowUser.p, sizeof(int) * r->rows, cudaMemcpyDeviceToHost));
-    LURM_CK(cudaMemcpy(h_rowScale, r->rowScale.p, sizeof(int) * r->rows, cudaMemcpyDeviceToHost));
-    LURM_CK(cudaMemcpy(h_rowPeriod, r->rowPeriod.p, sizeof(long long) * r->rows, cudaMemcpyDeviceToHost));
-  }
-  LURM_CK(cudaMemcpy(h_userRowPtr, r->userRowPtr.p, sizeof(long long) * ((long long)r->numUsers + 1), cudaMemcpyDeviceToHost));
-  LURM_CK(cudaMemcpy(h_df, r->df.p, sizeof(int) * r->K, cudaMemcpyDeviceToHost));
+  Exec ex{r->host, nullptr};
+  LURM_CK(to_host(ex, h_rowPtr, r->rowPtr.p, sizeof(long long) * (r->rows + 1)));
+  LURM_CK(to_host(ex, h_cols, r->cols.p, sizeof(int) * r->nnz));
+  LURM_CK(to_host(ex, h_vals, r->vals.p, sizeof(float) * r->nnz));
+  LURM_CK(to_host(ex, h_rowUser, r->rowUser.p, sizeof(int) * r->rows));
+  LURM_CK(to_host(ex, h_rowScale, r->rowScale.p, sizeof(int) * r->rows));
+  LURM_CK(to_host(ex, h_rowPeriod, r->rowPeriod.p, sizeof(long long) * r->rows));
+  LURM_CK(to_host(ex, h_userRowPtr, r->userRowPtr.p, sizeof(long long) * ((long long)r->numUsers + 1)));
+  LURM_CK(to_host(ex, h_df, r->df.p, sizeof(int) * r->K));
   return 0;
 }
 

@@ -315,6 +315,20 @@ public final class CudaBackend implements Backend {
     @Override
     public synchronized BoiSet aggregate(EventTable events, I32Array itemInterest, int numInterests, BoiConfig config, MemoryScope scope) {
         ensureOpen();
+        return aggregate(events, itemInterest, numInterests, config, scope, stream.handle());
+    }
+
+    /**
+     * The device pipeline of {@link #aggregate} run sequentially on the host by the native library
+     * ({@code lurm_boi_aggregate_host}: the same passes, index arithmetic and sort semantics, no device needed).
+     * For checking the pipeline's logic against the CPU aggregator on machines without a GPU; slow.
+     */
+    public static BoiSet aggregateHostEmulation(EventTable events, I32Array itemInterest, int numInterests, BoiConfig config, MemoryScope scope) {
+        return aggregate(events, itemInterest, numInterests, config, scope, null);
+    }
+
+    /** {@code stream} null: the host emulation. */
+    private static BoiSet aggregate(EventTable events, I32Array itemInterest, int numInterests, BoiConfig config, MemoryScope scope, MemorySegment stream) {
         if (numInterests < 1) throw new IllegalArgumentException("numInterests must be >= 1, got " + numInterests);
         if (itemInterest.length() < events.numItems()) {
             throw new IllegalArgumentException("item-to-interest table has " + itemInterest.length() + " entries but the events use " + events.numItems() + " items");
@@ -331,14 +345,24 @@ public final class CudaBackend implements Backend {
             }
             MemorySegment twSeg = tw == null || tw.length == 0 ? MemorySegment.NULL : ar.allocateFrom(ValueLayout.JAVA_FLOAT, tw);
             MemorySegment resultOut = ar.allocate(ValueLayout.ADDRESS), status = ar.allocate(ValueLayout.JAVA_INT);
-            BOI:
-            {
-                CudaKernels.BOI_AGGREGATE.call(n, host(ar, events.userColumn().segment(), 4 * n), host(ar, events.itemColumn().segment(), 4 * n),
-                        host(ar, events.typeColumn().segment(), 4 * n), host(ar, events.weightColumn().segment(), 4 * n),
-                        host(ar, events.timestampColumn().segment(), 8 * n), events.numUsers(), events.numItems(),
-                        host(ar, itemInterest.segment(), 4L * events.numItems()), numInterests, twSeg, tw == null ? 0 : tw.length, nScales, periods, tMax,
-                        config.origin(), config.lenient() ? 1 : 0, stream.handle(), resultOut, status);
-                if (status.get(ValueLayout.JAVA_INT, 0) != 0) break BOI;
+            Object[] args = {n, host(ar, events.userColumn().segment(), 4 * n), host(ar, events.itemColumn().segment(), 4 * n),
+                    host(ar, events.typeColumn().segment(), 4 * n), host(ar, events.weightColumn().segment(), 4 * n),
+                    host(ar, events.timestampColumn().segment(), 8 * n), events.numUsers(), events.numItems(),
+                    host(ar, itemInterest.segment(), 4L * events.numItems()), numInterests, twSeg, tw == null ? 0 : tw.length, nScales, periods, tMax,
+                    config.origin(), config.lenient() ? 1 : 0};
+            if (stream == null) {
+                Object[] all = java.util.Arrays.copyOf(args, args.length + 2);
+                all[args.length] = resultOut;
+                all[args.length + 1] = status;
+                CudaKernels.BOI_AGGREGATE_HOST.call(all);
+            } else {
+                Object[] all = java.util.Arrays.copyOf(args, args.length + 3);
+                all[args.length] = stream;
+                all[args.length + 1] = resultOut;
+                all[args.length + 2] = status;
+                CudaKernels.BOI_AGGREGATE.call(all);
+            }
+            if (status.get(ValueLayout.JAVA_INT, 0) == 0) {
                 MemorySegment res = resultOut.get(ValueLayout.ADDRESS, 0);
                 try {
                     MemorySegment sizes = ar.allocate(ValueLayout.JAVA_LONG, 3);

@@ -31,6 +31,8 @@ public final class CudaKernels {
     public static final CudaFn BANDWIDTH_READ = CudaFn.of("lurm_bandwidth_read", P, long.class, P, P);
     public static final CudaFn BOI_AGGREGATE = CudaFn.of("lurm_boi_aggregate", long.class, P, P, P, P, P, int.class, int.class, P, int.class,
             P, int.class, int.class, P, P, long.class, int.class, P, P, P);
+    public static final CudaFn BOI_AGGREGATE_HOST = CudaFn.of("lurm_boi_aggregate_host", long.class, P, P, P, P, P, int.class, int.class, P, int.class,
+            P, int.class, int.class, P, P, long.class, int.class, P, P);
     public static final CudaFn BOI_RESULT_SIZES = CudaFn.of("lurm_boi_result_sizes", P, P, P, P);
     public static final CudaFn BOI_RESULT_COPY = CudaFn.of("lurm_boi_result_copy", P, P, P, P, P, P, P, P, P);
     public static final CudaFn BOI_RESULT_FREE = CudaFn.of("lurm_boi_result_free", P);
