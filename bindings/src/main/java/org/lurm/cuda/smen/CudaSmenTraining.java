@@ -98,6 +98,10 @@ public final class CudaSmenTraining implements AutoCloseable {
 
     /** Learning rate at step t, as {@code SmenOptimizer.learningRate}: linear warm-up, then cosine decay to 0. */
     public float learningRate(long t) {
+        return learningRate(cfg, totalSteps, t);
+    }
+
+    static float learningRate(SmenConfig cfg, long totalSteps, long t) {
         float base = cfg.learningRate();
         int warm = cfg.warmupSteps();
         if (warm > 0 && t < warm) return base * (t + 1) / warm;
@@ -200,7 +204,8 @@ public final class CudaSmenTraining implements AutoCloseable {
         return loss;
     }
 
-    private static int[] union(int[] x, int[] y) {
+    /** The sorted union of two ascending arrays of distinct ints. */
+    static int[] union(int[] x, int[] y) {
         int[] out = new int[x.length + y.length];
         int i = 0, j = 0, n = 0;
         while (i < x.length || j < y.length) {
