@@ -33,7 +33,9 @@ JAVA="$work/jdk/bin/java"
 # Sources copied with their times, so a rerun on the same machine rebuilds only what changed.
 rm -rf "$work/native-kernels/src" "$work/native-kernels/include" && mkdir -p "$work/native-kernels" && cp -rp "$bundle/native-kernels/." "$work/native-kernels/"
 lib="$work/native-kernels/target/native/liblurm_kernels.so"
-say "building the kernels with $(command -v nvcc || echo '/usr/local/cuda/bin/nvcc?')"
+NVCC=${NVCC:-$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)}
+export NVCC
+say "building the kernels with $NVCC"
 LURM_NVCC_JOBS=${LURM_NVCC_JOBS:-16} timeout 240 bash "$work/native-kernels/build.sh" "$work/native-kernels/target/native" >"$out/nvcc.log" 2>&1
 rc=$?
 tail -3 "$out/nvcc.log"
@@ -56,7 +58,7 @@ native_rc="-"
 if [ "$gpu" != "none" ] && [ -f "$work/native-kernels/test/kernels_test.cu" ]; then
   say "native kernels_test"
   d="$work/native-kernels/target/native"
-  if timeout 120 nvcc -std=c++17 -I"$work/native-kernels/include" "$work/native-kernels/test/kernels_test.cu" -L"$d" -llurm_kernels \
+  if timeout 120 "$NVCC" -std=c++17 -I"$work/native-kernels/include" "$work/native-kernels/test/kernels_test.cu" -L"$d" -llurm_kernels \
       -Xlinker -rpath="$d" -o "$d/kernels_test" >"$out/kernels_test.log" 2>&1; then
     timeout 60 "$d/kernels_test" >>"$out/kernels_test.log" 2>&1
     native_rc=$?
@@ -77,7 +79,7 @@ JOPTS=(--enable-native-access=ALL-UNNAMED --add-modules jdk.incubator.vector -Xm
 
 # 2. Tests.
 say "JUnit console: bindings tests"
-timeout 240 "$JAVA" "${JOPTS[@]}" -jar "$bundle/junit-platform-console-standalone.jar" execute \
+timeout 240 env -u CI "$JAVA" "${JOPTS[@]}" -jar "$bundle/junit-platform-console-standalone.jar" execute \
   --class-path "$cp_jars$bundle/test-classes" --scan-class-path "$bundle/test-classes" \
   --details=tree --disable-banner --disable-ansi-colors --reports-dir "$out/junit" >"$out/junit.log" 2>&1
 junit_rc=$?

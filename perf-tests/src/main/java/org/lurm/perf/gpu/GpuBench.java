@@ -37,6 +37,7 @@ import org.lurm.memory.MemoryScope;
  * the rows as JSON lines. Needs a CUDA device (exits 2 with the reason otherwise).
  *
  * <p>Usage: {@code java --enable-native-access=ALL-UNNAMED -cp ... org.lurm.perf.gpu.GpuBench [--quick] [--json FILE]}
+ * (run by perf-tests/gpu/run.sh). Not thread-safe: a single-threaded command-line tool.
  */
 public final class GpuBench {
     record Row(String kernel, String shape, double ms, String achieved, String floor, double fraction, String note) {
