@@ -28,3 +28,19 @@ extern "C" int lurm_device_info(int device, char *name, int name_len, long long 
   *cc_minor = p.minor;
   return 0;
 }
+
+namespace {
+__global__ void probe_kernel(int *x) {
+  if (x != nullptr) *x = 1;
+}
+}  // namespace
+
+// Whether this library's kernels have an image (SASS or PTX the driver can JIT) for the current device:
+// cudaFuncGetAttributes on a kernel compiled like all the others returns cudaErrorNoKernelImageForDevice
+// (209) when they do not (e.g. a device older than the architectures build.sh targeted).
+extern "C" int lurm_check_kernel_image(int device) {
+  cudaError_t e = cudaSetDevice(device);
+  if (e != cudaSuccess) return (int)e;
+  cudaFuncAttributes a;
+  return (int)cudaFuncGetAttributes(&a, probe_kernel);
+}

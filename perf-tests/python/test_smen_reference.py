@@ -375,6 +375,37 @@ class ReferenceTest(unittest.TestCase):
         self.assertTrue(math.isfinite(rec["loss_last"]))
         self.assertEqual(rec["v_update"], "lazy")
 
+    def bench_line(self, *extra):
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            self.assertEqual(ref.main(["bench", "--users", "8", "--interests", "50", "--rows-per-user", "4",
+                                       "--nnz-per-row", "3", "--steps", "2", "--warmup", "1", *extra]), 0)
+        return json.loads(out.getvalue().strip().splitlines()[-1])
+
+    def test_bench_on_cuda_runs_there_or_says_why(self):
+        # The GPU comparison (perf-tests SmenStepBench) runs the reference with --device cuda, eager and compiled.
+        if not torch.cuda.is_available():
+            with self.assertRaises(SystemExit) as e:
+                self.bench_line("--device", "cuda")
+            self.assertIn("torch.cuda.is_available() is False", str(e.exception))
+            return
+        rec = self.bench_line("--device", "cuda")
+        self.assertEqual(rec["impl"], "pytorch-eager")
+        self.assertEqual(rec["device"], torch.cuda.get_device_name(0))
+        self.assertTrue(math.isfinite(rec["loss_last"]))
+        if hasattr(torch, "compile"):
+            rec = self.bench_line("--device", "cuda", "--compile")
+            self.assertEqual(rec["impl"], "pytorch-compile")
+            self.assertEqual(rec["v_update"], "dense")
+            self.assertTrue(math.isfinite(rec["loss_last"]))
+
+    def test_compile_needs_pytorch_2(self):
+        if hasattr(torch, "compile"):
+            self.skipTest(f"torch {torch.__version__} has torch.compile")
+        with self.assertRaises(SystemExit) as e:
+            self.bench_line("--compile")
+        self.assertIn("needs PyTorch 2.x", str(e.exception))
+
 
 if __name__ == "__main__":
     unittest.main()

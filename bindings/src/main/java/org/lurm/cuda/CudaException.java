@@ -1,6 +1,9 @@
 package org.lurm.cuda;
 
-/** A CUDA call failed; carries the op name, the cudaError_t code and CUDA's text for it. */
+/**
+ * A CUDA call failed; carries the op name (the native function, e.g. {@code lurm_malloc}), the cudaError_t
+ * code and CUDA's text for it. Immutable.
+ */
 public final class CudaException extends RuntimeException {
     private final String op;
     private final int code;

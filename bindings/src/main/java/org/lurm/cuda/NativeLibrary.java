@@ -11,31 +11,38 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Hand-written FFM bindings (jextract is not available) to {@code liblurm_kernels.so}, whose C ABI is
  * {@code native-kernels/include/lurm_kernels.h}. The library is found through {@code -Dlurm.native.lib},
  * then the environment variable {@code LURM_NATIVE_LIB}, then {@code java.library.path}. A library with another
- * ABI version is rejected with a clear message.
+ * ABI version is rejected with a clear message. Functions are declared as {@link CudaFn} constants and bound
+ * here on first use; {@link #check(int, String)} turns a non-zero cudaError_t into a {@link CudaException}.
  *
  * <p>Thread-safe: the handles are immutable and the C functions are reentrant.
  */
 public final class NativeLibrary {
     /** The ABI version this Java code was written against (LURM_ABI_VERSION in lurm_kernels.h). */
-    public static final int ABI_VERSION = 1;
+    public static final int ABI_VERSION = 2;
     public static final String LIB_NAME = "liblurm_kernels.so";
 
+    private static final ConcurrentHashMap<Path, NativeLibrary> LOADED = new ConcurrentHashMap<>();
+
     private final Path path;
+    private final SymbolLookup lookup;
+    private final Linker linker = Linker.nativeLinker();
+    private final ConcurrentHashMap<String, MethodHandle> handles = new ConcurrentHashMap<>();
     private final MethodHandle deviceCount;
     private final MethodHandle errorString;
     private final MethodHandle deviceInfo;
 
     private NativeLibrary(Path path) {
         this.path = path;
-        Linker linker = Linker.nativeLinker();
         // The global arena keeps the library loaded for the life of the JVM, as System.load would.
-        SymbolLookup lookup = SymbolLookup.libraryLookup(path, Arena.global());
-        MethodHandle abi = linker.downcallHandle(find(lookup, "lurm_abi_version"), FunctionDescriptor.of(ValueLayout.JAVA_INT));
+        this.lookup = SymbolLookup.libraryLookup(path, Arena.global());
+        MethodHandle abi = linker.downcallHandle(find("lurm_abi_version"), FunctionDescriptor.of(ValueLayout.JAVA_INT));
         int v;
         try {
             v = (int) abi.invokeExact();
@@ -45,14 +52,33 @@ public final class NativeLibrary {
         if (v != ABI_VERSION) {
             throw new IllegalStateException(path + " has native ABI version " + v + " but this lurm-bindings needs " + ABI_VERSION + ": rebuild native-kernels");
         }
-        deviceCount = linker.downcallHandle(find(lookup, "lurm_device_count"), FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
-        errorString = linker.downcallHandle(find(lookup, "lurm_error_string"), FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
-        deviceInfo = linker.downcallHandle(find(lookup, "lurm_device_info"), FunctionDescriptor.of(ValueLayout.JAVA_INT,
+        deviceCount = linker.downcallHandle(find("lurm_device_count"), FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+        errorString = linker.downcallHandle(find("lurm_error_string"), FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+        deviceInfo = linker.downcallHandle(find("lurm_device_info"), FunctionDescriptor.of(ValueLayout.JAVA_INT,
                 ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.ADDRESS));
     }
 
-    private static MemorySegment find(SymbolLookup lookup, String name) {
-        return lookup.find(name).orElseThrow(() -> new IllegalStateException("symbol " + name + " missing from " + LIB_NAME));
+    private MemorySegment find(String name) {
+        return lookup.find(name).orElseThrow(() -> new IllegalStateException("symbol " + name + " missing from " + path + ": rebuild native-kernels"));
+    }
+
+    /** Whether the library exports {@code symbol}. */
+    public boolean hasSymbol(String symbol) {
+        return lookup.find(symbol).isPresent();
+    }
+
+    /** A downcall handle for {@code symbol} (cached per symbol); throws {@link IllegalStateException} when it is missing. */
+    public MethodHandle downcall(String symbol, FunctionDescriptor descriptor) {
+        MethodHandle h = handles.get(symbol);
+        if (h == null) {
+            h = linker.downcallHandle(find(symbol), descriptor);
+            MethodHandle prev = handles.putIfAbsent(symbol, h);
+            if (prev != null) h = prev;
+        }
+        if (!h.type().equals(descriptor.toMethodType())) {
+            throw new IllegalStateException(symbol + " bound twice with different signatures: " + h.type() + " and " + descriptor.toMethodType());
+        }
+        return h;
     }
 
     /** Candidate paths, in search order. */
@@ -67,11 +93,30 @@ public final class NativeLibrary {
         return c;
     }
 
-    /** Loads the first existing candidate; throws {@link IllegalStateException} listing where it looked. */
+    /** The first existing candidate, if any. */
+    public static Optional<Path> locate() {
+        for (Path p : candidates()) if (Files.isRegularFile(p)) return Optional.of(p.toAbsolutePath().normalize());
+        return Optional.empty();
+    }
+
+    /**
+     * Loads (once per path) the first existing candidate; throws {@link IllegalStateException} listing where it
+     * looked, or saying why the library was rejected.
+     */
     public static NativeLibrary load() {
-        List<Path> c = candidates();
-        for (Path p : c) if (Files.isRegularFile(p)) return new NativeLibrary(p.toAbsolutePath());
-        throw new IllegalStateException(LIB_NAME + " not found (looked at " + c + "); build native-kernels with nvcc and set LURM_NATIVE_LIB or -Dlurm.native.lib");
+        Path p = locate().orElseThrow(() -> new IllegalStateException(LIB_NAME + " not found (looked at " + candidates()
+                + "); build native-kernels with nvcc and set LURM_NATIVE_LIB or -Dlurm.native.lib"));
+        return LOADED.computeIfAbsent(p, NativeLibrary::new);
+    }
+
+    /** Opens the library at {@code path} (checking its ABI version) without caching it: for tests and tools. */
+    static NativeLibrary open(Path path) {
+        return new NativeLibrary(path.toAbsolutePath().normalize());
+    }
+
+    /** The process-wide library ({@link #load()}). */
+    public static NativeLibrary get() {
+        return load();
     }
 
     public Path path() {
@@ -120,7 +165,13 @@ public final class NativeLibrary {
         }
     }
 
-    void check(int rc, String op) {
+    /** Throws {@link CudaException} naming {@code op} with CUDA's text when {@code rc} is not 0 (cudaSuccess). */
+    public void check(int rc, String op) {
         if (rc != 0) throw new CudaException(op, rc, errorText(rc));
+    }
+
+    @Override
+    public String toString() {
+        return "NativeLibrary[" + path + ", ABI " + ABI_VERSION + "]";
     }
 }

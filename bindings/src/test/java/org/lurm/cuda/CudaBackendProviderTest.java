@@ -27,6 +27,12 @@ class CudaBackendProviderTest {
             assertFalse(a.reasons().isEmpty());
             assertThrows(IllegalStateException.class, () -> cuda.create(1));
             assertEquals("cpu", Backends.select(null).name(), "automatic selection falls to the CPU and says why");
+        } else {
+            assertEquals("cuda", Backends.select(null).name(), "with a GPU, automatic selection takes cuda");
+            try (org.lurm.backend.Backend b = cuda.create(1)) {
+                assertEquals("cuda", b.name());
+                System.out.println("[cuda] " + b);
+            }
         }
     }
 

@@ -41,6 +41,7 @@ public final class MemoryScope implements AutoCloseable {
     private final MemoryScope parent;
     private final Arena arena;
     private final List<MemoryScope> children = new ArrayList<>();
+    private final List<AutoCloseable> resources = new ArrayList<>();
     private long bytes;
     private boolean closed;
 
@@ -132,6 +133,31 @@ public final class MemoryScope implements AutoCloseable {
         return a;
     }
 
+    /**
+     * Makes this scope own a native resource that is not memory of its arena (device memory, pinned host
+     * memory, a CUDA stream): it is closed, in reverse order of registration, when this scope closes, before
+     * the scope's own memory is freed. The resource's {@code close()} must be idempotent, so that it may also
+     * be closed earlier by its user; an early close may call {@link #release(AutoCloseable)} to drop it here.
+     *
+     * @return {@code resource}
+     * @throws IllegalStateException when this scope is already closed (the resource is then not registered)
+     */
+    public synchronized <T extends AutoCloseable> T register(T resource) {
+        ensureOpen();
+        resources.add(java.util.Objects.requireNonNull(resource, "resource"));
+        return resource;
+    }
+
+    /** Forgets a resource registered with {@link #register}; no effect when it is not (or no longer) there. */
+    public synchronized void release(AutoCloseable resource) {
+        for (int i = resources.size() - 1; i >= 0; i--) {
+            if (resources.get(i) == resource) {
+                resources.remove(i);
+                return;
+            }
+        }
+    }
+
     private long checkedBytes(long length, int elementSize) {
         if (length < 0) throw new IllegalArgumentException("negative array length " + length + " in scope '" + name + "'");
         return Math.multiplyExact(length, elementSize);
@@ -141,21 +167,39 @@ public final class MemoryScope implements AutoCloseable {
         if (closed) throw new IllegalStateException("memory scope '" + name + "' is closed");
     }
 
-    /** Idempotent: closes open children first, then frees all memory of this scope. */
+    /**
+     * Idempotent: closes open children first, then the registered resources (newest first), then frees all
+     * memory of this scope. An exception from a resource's close is rethrown after everything else was closed
+     * (further ones are added as suppressed).
+     */
     @Override
     public void close() {
         List<MemoryScope> toClose;
+        List<AutoCloseable> owned;
         synchronized (this) {
             if (closed) return;
             closed = true;
             toClose = new ArrayList<>(children);
             children.clear();
+            owned = new ArrayList<>(resources);
+            resources.clear();
         }
         for (int i = toClose.size() - 1; i >= 0; i--) toClose.get(i).close();
+        RuntimeException failure = null;
+        for (int i = owned.size() - 1; i >= 0; i--) {
+            try {
+                owned.get(i).close();
+            } catch (Exception e) {
+                RuntimeException r = e instanceof RuntimeException re ? re : new IllegalStateException("closing " + owned.get(i) + " in scope '" + name + "' failed", e);
+                if (failure == null) failure = r;
+                else failure.addSuppressed(r);
+            }
+        }
         arena.close();
         BYTES.addAndGet(-bytes);
         OPEN.remove(this);
         if (parent != null) parent.removeChild(this);
+        if (failure != null) throw failure;
     }
 
     private synchronized void removeChild(MemoryScope c) {

@@ -71,4 +71,27 @@ class MemoryScopeTest {
             java.nio.file.Files.delete(f);
         }
     }
+
+    @Test
+    void registeredResourcesCloseNewestFirstBeforeTheMemoryAndReleaseDropsThem() {
+        java.util.List<String> order = new java.util.ArrayList<>();
+        MemoryScope root = MemoryScope.root("res");
+        MemoryScope child = root.child("c");
+        child.register(() -> order.add("child-resource"));
+        root.register(() -> order.add("first"));
+        AutoCloseable dropped = () -> order.add("dropped");
+        root.register(dropped);
+        root.register(() -> order.add("second"));
+        root.release(dropped);
+        root.register(() -> {
+            throw new IllegalStateException("boom");
+        });
+        IllegalStateException e = assertThrows(IllegalStateException.class, root::close);
+        assertEquals("boom", e.getMessage());
+        assertEquals(java.util.List.of("child-resource", "second", "first"), order);
+        assertFalse(root.isOpen());
+        assertThrows(IllegalStateException.class, () -> root.register(() -> { }));
+        root.close(); // idempotent, nothing runs twice
+        assertEquals(3, order.size());
+    }
 }

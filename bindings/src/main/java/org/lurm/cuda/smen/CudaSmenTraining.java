@@ -1,0 +1,250 @@
+package org.lurm.cuda.smen;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
+import org.lurm.cuda.CudaStream;
+import org.lurm.cuda.DeviceBuffer;
+import org.lurm.cuda.PinnedBuffer;
+import org.lurm.memory.MemoryScope;
+import org.lurm.smen.SmenBatch;
+import org.lurm.smen.SmenConfig;
+import org.lurm.smen.SmenLayout;
+import org.lurm.smen.SmenObjective;
+import org.lurm.smen.TrainingDivergedException;
+
+/**
+ * SMEN training steps kept on the GPU: parameters, gradient and Adam moments live in device memory for the life of
+ * this object; each {@link #step} uploads the two views of a batch (one asynchronous copy each, from pinned
+ * staging), runs forward, InfoNCE, the diversity term, backward, the global-norm clip and Adam (dense, and lazy
+ * for the touched V rows) as one sequence of launches on one stream, and reads back only the loss and the
+ * gradient norm. The same algorithm as {@code SmenModel.lossAndGradient} + {@code SmenOptimizer.apply}
+ * (schedule, clipping, lazy rows with the global step for bias correction), so the parameters after n steps match
+ * the CPU's within float32 rounding.
+ *
+ * <pre>{@code
+ * try (CudaSmenTraining t = new CudaSmenTraining(layout, init, totalSteps)) {
+ *     for (...) { SmenObjective.Loss l = t.step(views[0], views[1]); }
+ *     float[] trained = t.parameters();
+ * }
+ * }</pre>
+ *
+ * <p><b>Failure</b>: a non-finite loss or gradient norm throws {@link TrainingDivergedException} before Adam
+ * touches the parameters (the device checks the norm itself).
+ *
+ * <p><b>Ownership</b>: all device and pinned memory belongs to a scope this object opens and {@link #close()}
+ * (idempotent) frees. Not thread-safe: one step at a time.
+ */
+public final class CudaSmenTraining implements AutoCloseable {
+    private final SmenLayout layout;
+    private final SmenConfig cfg;
+    private final long totalSteps;
+    private final MemoryScope scope;
+    private final CudaStream stream;
+    private final DeviceBuffer params;
+    private final DeviceBuffer grad;
+    private final DeviceBuffer m1;
+    private final DeviceBuffer m2;
+    /** Doubles: [0] nce loss, [1] diversity loss, [2..4) norm state, then the norm scratch. */
+    private final DeviceBuffer scalars;
+    private final PinnedBuffer scalarsHost;
+    private final DeviceBatch batchA;
+    private final DeviceBatch batchB;
+    private final Workspace work;
+    private final DeviceModel model;
+    private long step;
+    private double lastNorm = Double.NaN;
+    private boolean closed;
+
+    public CudaSmenTraining(SmenLayout layout, float[] initialParams, long totalSteps) {
+        this.layout = layout;
+        this.cfg = layout.config();
+        this.totalSteps = Math.max(1, totalSteps);
+        if (initialParams.length != layout.total()) {
+            throw new IllegalArgumentException("initial parameters have " + initialParams.length + " floats, the layout needs " + layout.total());
+        }
+        this.model = new DeviceModel(layout);
+        this.scope = MemoryScope.root("cuda-smen-training");
+        try {
+            stream = CudaStream.create(scope);
+            params = Dev.up(scope, initialParams);
+            grad = Dev.zeros(scope, layout.total());
+            m1 = Dev.zeros(scope, layout.total());
+            m2 = Dev.zeros(scope, layout.total());
+            scalars = DeviceBuffer.allocate(scope, 8L * (4 + SmenNative.NORM_BLOCKS));
+            scalarsHost = PinnedBuffer.allocate(scope, 8L * 4);
+            batchA = new DeviceBatch(scope);
+            batchB = new DeviceBatch(scope);
+            work = Workspace.on(scope);
+        } catch (RuntimeException | Error e) {
+            scope.close();
+            throw e;
+        }
+    }
+
+    public SmenLayout layout() {
+        return layout;
+    }
+
+    /** Steps taken so far. */
+    public long steps() {
+        return step;
+    }
+
+    /** Global gradient norm (before clipping) of the last step. */
+    public double lastGradNorm() {
+        return lastNorm;
+    }
+
+    /** Learning rate at step t, as {@code SmenOptimizer.learningRate}: linear warm-up, then cosine decay to 0. */
+    public float learningRate(long t) {
+        return learningRate(cfg, totalSteps, t);
+    }
+
+    static float learningRate(SmenConfig cfg, long totalSteps, long t) {
+        float base = cfg.learningRate();
+        int warm = cfg.warmupSteps();
+        if (warm > 0 && t < warm) return base * (t + 1) / warm;
+        double progress = Math.min(1.0, (t - warm) / (double) Math.max(1, totalSteps - warm));
+        return (float) (base * 0.5 * (1 + Math.cos(Math.PI * progress)));
+    }
+
+    private MemorySegment scalar(int i) {
+        return scalars.pointer(8L * i, 8);
+    }
+
+    private void checkViews(SmenBatch a, SmenBatch b) {
+        if (closed) throw new IllegalStateException("CudaSmenTraining is closed");
+        if (a.users() != b.users()) throw new IllegalArgumentException("the two views must hold the same users: " + a.users() + " vs " + b.users());
+        if (a.users() < 2) throw new IllegalArgumentException("the contrastive loss needs at least 2 users per batch, got " + a.users());
+        Batches.validate(a, layout.numInterests(), cfg.recencyBuckets(), layout.scales());
+        Batches.validate(b, layout.numInterests(), cfg.recencyBuckets(), layout.scales());
+    }
+
+    /** Carves both views' buffers (after a counting pass sized the workspace). */
+    private DeviceModel.View[] carve(SmenBatch a, SmenBatch b, boolean training) {
+        int users = a.users();
+        Workspace plan = Workspace.sizing();
+        model.carve(plan, users, a.rows(), a.nnz(), training);
+        model.carve(plan, users, b.rows(), b.nnz(), training);
+        plan.floats(SmenNative.infoNceScratch(users));
+        work.ensure(plan.used(), stream);
+        work.reset();
+        DeviceModel.View va = model.carve(work, users, a.rows(), a.nnz(), training);
+        DeviceModel.View vb = model.carve(work, users, b.rows(), b.nnz(), training);
+        return new DeviceModel.View[] {va, vb};
+    }
+
+    private double[] readScalars(int n) {
+        MemorySegment host = scalarsHost.segment().asSlice(0, 8L * n);
+        scalars.copyToHostAsync(0, host, stream);
+        stream.synchronize();
+        double[] out = new double[n];
+        for (int i = 0; i < n; i++) out[i] = host.getAtIndex(ValueLayout.JAVA_DOUBLE, i);
+        return out;
+    }
+
+    /** The loss of two views without a gradient (held-out evaluation); parameters unchanged. */
+    public SmenObjective.Loss loss(SmenBatch a, SmenBatch b) {
+        checkViews(a, b);
+        batchA.load(a, null, null, 0, stream);
+        batchB.load(b, null, null, 0, stream);
+        DeviceModel.View[] v = carve(a, b, false);
+        MemorySegment p = params.pointer();
+        model.forward(p, batchA, v[0], false, true, stream);
+        model.forward(p, batchB, v[1], false, true, stream);
+        model.infoNce(v[0], v[1], a.users(), scalar(0), work.floats(SmenNative.infoNceScratch(a.users())), false, stream);
+        model.diversity(p, null, scalar(1), stream);
+        double[] l = readScalars(2);
+        return new SmenObjective.Loss(l[0] + cfg.diversityWeight() * l[1], l[0], l[1]);
+    }
+
+    /**
+     * One training step on two views of the same users: loss, gradient, clipping and Adam, all on the device.
+     *
+     * @return the loss before the update (as {@code SmenModel.lossAndGradient} returns it)
+     * @throws TrainingDivergedException when the loss or the gradient norm is not finite (parameters unchanged)
+     */
+    public SmenObjective.Loss step(SmenBatch a, SmenBatch b) {
+        checkViews(a, b);
+        int k = layout.numInterests();
+        Batches.Segments sa = Batches.segments(a, k), sb = Batches.segments(b, k);
+        int[] touched = union(sa.interests(), sb.interests());
+        batchA.load(a, sa, touched, touched.length, stream);
+        batchB.load(b, sb, null, 0, stream);
+        DeviceModel.View[] v = carve(a, b, true);
+        MemorySegment p = params.pointer(), g = grad.pointer();
+        int users = a.users();
+        model.forward(p, batchA, v[0], true, true, stream);
+        model.forward(p, batchB, v[1], true, true, stream);
+        model.zeroGradients(work, v[0], stream);
+        model.zeroGradients(work, v[1], stream);
+        model.infoNce(v[0], v[1], users, scalar(0), work.floats(SmenNative.infoNceScratch(users)), true, stream);
+        model.diversity(p, g, scalar(1), stream);
+        model.backward(p, g, batchA, v[0], stream);
+        model.backward(p, g, batchB, v[1], stream);
+        long dense = layout.denseOffset(), total = layout.total(), vOff = layout.tensor("V").offset();
+        SmenNative.GRAD_NORM.call(g, dense, total, batchA.extraInts, touched.length, cfg.h(), vOff, cfg.clipNorm(), scalar(4), scalar(2),
+                stream.handle());
+        double[] l = readScalars(3);
+        SmenObjective.Loss loss = new SmenObjective.Loss(l[0] + cfg.diversityWeight() * l[1], l[0], l[1]);
+        lastNorm = l[2];
+        if (!loss.isFinite() || !Double.isFinite(l[2])) {
+            grad.fill(0);
+            throw new TrainingDivergedException((loss.isFinite() ? "gradient norm is " + l[2] : "loss became " + loss.total() + " (nce " + loss.nce()
+                    + ", div " + loss.div() + ")") + " at step " + step + " on the GPU; parameters are those before this step");
+        }
+        float lr = learningRate(step);
+        step++;
+        float b1 = cfg.beta1(), b2 = cfg.beta2();
+        double c1 = 1 - Math.pow(b1, step), c2 = 1 - Math.pow(b2, step);
+        SmenNative.ADAM.call(p, g, m1.pointer(), m2.pointer(), dense, total, batchA.extraInts, touched.length, cfg.h(), vOff, scalar(2),
+                b1, b2, cfg.eps(), (float) (lr / c1), (float) Math.sqrt(c2), stream.handle());
+        stream.synchronize();
+        return loss;
+    }
+
+    /** The sorted union of two ascending arrays of distinct ints. */
+    static int[] union(int[] x, int[] y) {
+        int[] out = new int[x.length + y.length];
+        int i = 0, j = 0, n = 0;
+        while (i < x.length || j < y.length) {
+            int v = j >= y.length || (i < x.length && x[i] <= y[j]) ? x[i] : y[j];
+            if (i < x.length && x[i] == v) i++;
+            if (j < y.length && y[j] == v) j++;
+            out[n++] = v;
+        }
+        return Arrays.copyOf(out, n);
+    }
+
+    /** The current parameters (a new heap array). */
+    public float[] parameters() {
+        return download(params);
+    }
+
+    /** Adam's first moment (a new heap array). */
+    public float[] firstMoment() {
+        return download(m1);
+    }
+
+    /** Adam's second moment (a new heap array). */
+    public float[] secondMoment() {
+        return download(m2);
+    }
+
+    private float[] download(DeviceBuffer b) {
+        if (closed) throw new IllegalStateException("CudaSmenTraining is closed");
+        stream.synchronize();
+        float[] out = new float[Math.toIntExact(layout.total())];
+        Dev.down(b, 0, out, 0, out.length);
+        return out;
+    }
+
+    /** Frees every device and pinned buffer; idempotent. */
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        scope.close();
+    }
+}

@@ -1,0 +1,313 @@
+package org.lurm.cuda.smen;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.lurm.cuda.smen.SmenBackends.delta;
+import static org.lurm.cuda.smen.SmenBackends.gaussian;
+import static org.lurm.cuda.smen.SmenBackends.nmse;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.lurm.backend.cpu.Parallel;
+import org.lurm.cuda.CudaFn;
+import org.lurm.smen.CpuSmenOps;
+import org.lurm.smen.SmenBatch;
+import org.lurm.smen.SmenCase;
+import org.lurm.smen.SmenConfig;
+import org.lurm.smen.SmenLayout;
+import org.lurm.smen.SmenOps;
+import org.lurm.smen.SmenOptimizer;
+import org.lurm.testing.TestData;
+
+/**
+ * The SMEN kernels' own CUDA source run on the CPU (no GPU in CI): {@code native-kernels/test/smen_emu/build.sh}
+ * compiles {@code src/smen_*.cu} with g++ against a host emulation of the CUDA subset they use (a std::thread per
+ * CUDA thread, barriers for __syncthreads/__syncwarp, shuffles through a per-warp buffer), and this test calls
+ * the emulated {@code lurm_smen_*} functions with host memory, op by op, against the scalar CPU reference. It
+ * checks indexing, layouts, reductions and the online softmax of the real kernel code; it cannot check what only
+ * hardware shows (memory-model races between warps, speed). Skipped without g++ and python3 (failed under CI).
+ */
+class SmenKernelEmulationTest {
+    static SymbolLookup lib;
+    static Arena arena;
+
+    @BeforeAll
+    static void build() throws Exception {
+        Path script = Path.of("../native-kernels/test/smen_emu/build.sh").toAbsolutePath().normalize();
+        Path out = Path.of("target/smen-emu").toAbsolutePath();
+        assumeTrue(Files.isRegularFile(script), "emulation sources not next to this module (running from jars)");
+        Process p = new ProcessBuilder("bash", script.toString(), out.toString()).redirectErrorStream(true)
+                .redirectOutput(Files.createDirectories(out).resolve("build.log").toFile()).start();
+        boolean done = p.waitFor(600, TimeUnit.SECONDS);
+        String log = Files.readString(out.resolve("build.log"));
+        Path so = out.resolve("liblurm_smen_emu.so");
+        boolean ok = done && p.exitValue() == 0 && Files.isRegularFile(so);
+        if (!ok && "true".equals(System.getenv("CI"))) throw new AssertionError("emulation build failed: " + log);
+        assumeTrue(ok, "emulation library not built: " + log);
+        arena = Arena.ofShared();
+        lib = SymbolLookup.libraryLookup(so, arena);
+    }
+
+    /** Calls an emulated function; float[]/int[]/double[] arguments are copied in and (float[], double[]) back out. */
+    static void call(CudaFn f, Object... args) {
+        try (Arena a = Arena.ofConfined()) {
+            Object[] native_ = new Object[args.length];
+            List<Runnable> back = new ArrayList<>();
+            for (int i = 0; i < args.length; i++) {
+                Object x = args[i];
+                if (x == null) {
+                    native_[i] = MemorySegment.NULL;
+                } else if (x instanceof float[] fa) {
+                    MemorySegment s = a.allocate(Math.max(4L, fa.length * 4L), 16);
+                    MemorySegment.copy(fa, 0, s, ValueLayout.JAVA_FLOAT, 0, fa.length);
+                    back.add(() -> MemorySegment.copy(s, ValueLayout.JAVA_FLOAT, 0, fa, 0, fa.length));
+                    native_[i] = s;
+                } else if (x instanceof int[] ia) {
+                    MemorySegment s = a.allocate(Math.max(4L, ia.length * 4L), 16);
+                    MemorySegment.copy(ia, 0, s, ValueLayout.JAVA_INT, 0, ia.length);
+                    back.add(() -> MemorySegment.copy(s, ValueLayout.JAVA_INT, 0, ia, 0, ia.length));
+                    native_[i] = s;
+                } else if (x instanceof double[] da) {
+                    MemorySegment s = a.allocate(Math.max(8L, da.length * 8L), 16);
+                    MemorySegment.copy(da, 0, s, ValueLayout.JAVA_DOUBLE, 0, da.length);
+                    back.add(() -> MemorySegment.copy(s, ValueLayout.JAVA_DOUBLE, 0, da, 0, da.length));
+                    native_[i] = s;
+                } else {
+                    native_[i] = x;
+                }
+            }
+            MethodHandle h = Linker.nativeLinker().downcallHandle(lib.find(f.symbol()).orElseThrow(), f.descriptor());
+            int rc;
+            try {
+                rc = (int) h.invokeWithArguments(native_);
+            } catch (Throwable t) {
+                throw new AssertionError(f.symbol() + " failed", t);
+            }
+            assertEquals(0, rc, f.symbol() + " returned " + rc);
+            back.forEach(Runnable::run);
+        }
+    }
+
+    static float[] slice(float[] p, SmenLayout l, String name) {
+        SmenLayout.Tensor t = l.tensor(name);
+        return Arrays.copyOfRange(p, (int) t.offset(), (int) (t.offset() + t.size()));
+    }
+
+    static void put(float[] p, SmenLayout l, String name, float[] v) {
+        System.arraycopy(v, 0, p, (int) l.tensor(name).offset(), v.length);
+    }
+
+    static void close(String what, float[] ref, float[] got, double bound) {
+        double e = nmse(ref, got, ref.length);
+        assertTrue(e <= bound, what + ": NMSE " + e + " > " + bound);
+    }
+
+    static List<SmenCase> cases(SplittableRandom r) {
+        return List.of(SmenCase.random(r), SmenCase.random(r, SmenCase.sized(40, 3, 5, 5, 24, 12, 0.2f, 0.3f), 50, 2, 5), SmenBackends.wide(r));
+    }
+
+    @Test
+    void everyKernelMatchesTheScalarReference() {
+        SplittableRandom rnd = new SplittableRandom(TestData.seed("SmenKernelEmulationTest"));
+        try (Parallel one = new Parallel(1)) {
+            for (SmenCase c : cases(rnd)) check(c, new CpuSmenOps(c.layout(), one, false), rnd);
+        }
+    }
+
+    static void check(SmenCase c, SmenOps ref, SplittableRandom rnd) {
+        SmenLayout l = c.layout();
+        SmenConfig cfg = c.config();
+        int h = cfg.h(), m = cfg.anchors(), dp = cfg.anchorDim(), s = c.scales(), r = cfg.recencyBuckets(), k = c.numInterests();
+        float[] p = c.params();
+        float[] V = slice(p, l, "V"), A = slice(p, l, "A"), W = slice(p, l, "W"), b = slice(p, l, "b");
+        SmenBatch bt = c.viewB();
+        int rows = bt.rows(), nnz = bt.nnz(), users = bt.users();
+
+        // Anchor attention forward: r and the attention; and the encoder's variant (gathered scores, fused projection).
+        float[] r1 = new float[rows * m * h], a1 = new float[nnz * m], r2 = new float[r1.length], a2 = new float[a1.length];
+        ref.attentionForward(p, bt, r1, a1);
+        call(SmenNative.ATTENTION_FORWARD, V, A, h, m, rows, bt.rowPtr(), bt.cols(), bt.vals(), null, a2, null, null, 0, r2, null);
+        close("r", r1, r2, 1e-10);
+        close("attention", a1, a2, 1e-10);
+        float[] scores = new float[k * m], o1 = new float[rows * m * dp], o2 = new float[o1.length];
+        call(SmenNative.INTEREST_SCORES, V, A, k, h, m, scores, null);
+        ref.projectionForward(p, rows, r1, o1);
+        call(SmenNative.ATTENTION_FORWARD, V, A, h, m, rows, bt.rowPtr(), bt.cols(), bt.vals(), scores, null, W, b, dp, o2, null);
+        close("o (fused, gathered scores)", o1, o2, 1e-10);
+
+        // Anchor attention backward.
+        float[] dr = gaussian(rnd, r1.length, 1), g0 = gaussian(rnd, p.length, 1), g1 = g0.clone();
+        int[] t1 = ref.attentionBackward(p, bt, a1, dr, g1);
+        Batches.Segments seg = Batches.segments(bt, k);
+        assertArrayEquals(t1, seg.interests(), "touched interests");
+        float[] gV = slice(g0, l, "V"), gA = slice(g0, l, "A");
+        call(SmenNative.ATTENTION_BACKWARD, V, A, h, m, rows, bt.rowPtr(), bt.cols(), a1, dr, seg.perm(), seg.segStart(), seg.interests(),
+                seg.count(), new float[nnz * m], new float[nnz * h], new float[SmenNative.attentionBackwardBlocks(rows) * m * h], gV, gA, null);
+        float[] g2 = g0.clone();
+        put(g2, l, "V", gV);
+        put(g2, l, "A", gA);
+        close("dV, dA", delta(g1, g0), delta(g2, g0), 1e-9);
+
+        // Per-anchor projection.
+        float[] o3 = new float[o1.length];
+        call(SmenNative.PROJECTION_FORWARD, W, b, h, m, dp, rows, r1, o3, null);
+        close("o", o1, o3, 1e-10);
+        float[] dout = gaussian(rnd, o1.length, 1), dr0 = gaussian(rnd, r1.length, 1), dr1 = dr0.clone(), dr2 = dr0.clone();
+        g1 = g0.clone();
+        ref.projectionBackward(p, rows, r1, dout, dr1, g1);
+        float[] gW = slice(g0, l, "W"), gb = slice(g0, l, "b");
+        call(SmenNative.PROJECTION_BACKWARD, W, h, m, dp, rows, r1, dout, dr2, gW, gb,
+                new float[(int) SmenNative.projectionBackwardScratch(h, m, dp, rows)], null);
+        g2 = g0.clone();
+        put(g2, l, "W", gW);
+        put(g2, l, "b", gb);
+        close("projection dr", delta(dr1, dr0), delta(dr2, dr0), 1e-9);
+        close("dW, db", delta(g1, g0), delta(g2, g0), 1e-9);
+
+        // Time attention.
+        float[] q = slice(p, l, "q"), beta = slice(p, l, "beta");
+        int un = users * s * m * dp;
+        float[] u1 = new float[un], w1 = new float[rows * m], u2 = new float[un], w2 = new float[w1.length];
+        ref.timeForward(p, bt, o1, u1, w1);
+        call(SmenNative.TIME_FORWARD, q, beta, m, dp, s, r, users, bt.groupStart(), bt.rowBucket(), o1, u2, w2, null);
+        close("u", u1, u2, 1e-10);
+        close("time weights", w1, w2, 1e-10);
+        float[] du = gaussian(rnd, un, 1), dO0 = gaussian(rnd, o1.length, 1), dO1 = dO0.clone(), dO2 = dO0.clone();
+        g1 = g0.clone();
+        ref.timeBackward(p, bt, o1, w1, du, dO1, g1);
+        float[] gq = slice(g0, l, "q"), gbeta = slice(g0, l, "beta");
+        call(SmenNative.TIME_BACKWARD, q, m, dp, s, r, users, bt.groupStart(), bt.rowBucket(), o1, w1, du, dO2, new float[users * s * m * (dp + r)],
+                gq, gbeta, null);
+        g2 = g0.clone();
+        put(g2, l, "q", gq);
+        put(g2, l, "beta", gbeta);
+        close("dO", delta(dO1, dO0), delta(dO2, dO0), 1e-9);
+        close("dq, dbeta", delta(g1, g0), delta(g2, g0), 1e-9);
+
+        // Scale gate (on view A too: it has a user without rows and one without rows at scale 0).
+        for (SmenBatch v : new SmenBatch[] {c.viewA(), bt}) {
+            int vu = v.users();
+            float[] g = slice(p, l, "g"), uu = gaussian(rnd, vu * s * m * dp, 1);
+            float[] z1 = new float[vu * m * dp], z2 = new float[z1.length], c1 = new float[vu * m * s], c2 = new float[c1.length];
+            boolean[] n1 = new boolean[vu];
+            int[] n2 = new int[vu];
+            ref.gateForward(p, v, uu, z1, c1, n1);
+            call(SmenNative.GATE_FORWARD, g, m, dp, s, vu, v.groupStart(), uu, z2, c2, n2, null);
+            close("z", z1, z2, 1e-10);
+            close("gate", c1, c2, 1e-10);
+            for (int i = 0; i < vu; i++) assertEquals(n1[i], n2[i] != 0, "no-rows flag of user " + i);
+            float[] dz = gaussian(rnd, z1.length, 1), du0 = gaussian(rnd, uu.length, 1), du1 = du0.clone(), du2 = du0.clone();
+            g1 = g0.clone();
+            ref.gateBackward(p, v, uu, c1, dz, du1, g1);
+            float[] gg = slice(g0, l, "g");
+            call(SmenNative.GATE_BACKWARD, g, m, dp, s, vu, v.groupStart(), uu, c1, dz, du2, new float[vu * m * dp], gg, null);
+            g2 = g0.clone();
+            put(g2, l, "g", gg);
+            close("gate du", delta(du1, du0), delta(du2, du0), 1e-9);
+            close("dg", delta(g1, g0), delta(g2, g0), 1e-9);
+        }
+
+        // Projection head.
+        int in = cfg.outputWidth(), h1 = cfg.headHidden(), h2 = cfg.headOut();
+        float[] z = gaussian(rnd, users * in, 1);
+        SmenOps.HeadState hs = ref.headForward(p, z, users);
+        float[] P1 = slice(p, l, "P1"), C1 = slice(p, l, "c1"), P2 = slice(p, l, "P2"), C2 = slice(p, l, "c2");
+        float[] hid = new float[users * h1], y = new float[users * h2], norm = new float[users], pp = new float[users * h2];
+        call(SmenNative.HEAD_FORWARD, P1, C1, P2, C2, in, h1, h2, users, 1e-12f, z, hid, y, norm, pp, null);
+        close("p", hs.p(), pp, 1e-10);
+        float[] dpp = gaussian(rnd, pp.length, 1), dz0 = gaussian(rnd, z.length, 1), dz1 = dz0.clone(), dz2 = dz0.clone();
+        g1 = g0.clone();
+        ref.headBackward(p, z, hs, dpp, dz1, g1);
+        float[] gP1 = slice(g0, l, "P1"), gC1 = slice(g0, l, "c1"), gP2 = slice(g0, l, "P2"), gC2 = slice(g0, l, "c2");
+        call(SmenNative.HEAD_BACKWARD, P1, P2, in, h1, h2, users, 1e-12f, z, hid, norm, pp, dpp, dz2, gP1, gC1, gP2, gC2,
+                new float[users * h2], new float[users * h1], null);
+        g2 = g0.clone();
+        put(g2, l, "P1", gP1);
+        put(g2, l, "c1", gC1);
+        put(g2, l, "P2", gP2);
+        put(g2, l, "c2", gC2);
+        close("head dz", delta(dz1, dz0), delta(dz2, dz0), 1e-9);
+        close("dP1, dc1, dP2, dc2", delta(g1, g0), delta(g2, g0), 1e-9);
+
+        // InfoNCE and the diversity term.
+        float[] pa = SmenOpsCrossBackendTest.unitRows(rnd, users, h2), pb = SmenOpsCrossBackendTest.unitRows(rnd, users, h2);
+        float[] da0 = gaussian(rnd, pa.length, 1), db0 = gaussian(rnd, pb.length, 1);
+        float[] da1 = da0.clone(), db1 = db0.clone(), da2 = da0.clone(), db2 = db0.clone();
+        double l1 = ref.infoNce(pa, pb, users, 0.7f, da1, db1);
+        double[] l2 = new double[1];
+        call(SmenNative.INFONCE, pa, pb, users, h2, cfg.tau(), 0.7f, l2, da2, db2, new float[(int) SmenNative.infoNceScratch(users)], null);
+        assertEquals(l1, l2[0], 1e-6 * Math.abs(l1), "InfoNCE loss");
+        close("dpA", delta(da1, da0), delta(da2, da0), 1e-9);
+        close("dpB", delta(db1, db0), delta(db2, db0), 1e-9);
+        g1 = g0.clone();
+        double dv1 = ref.diversity(p, 0.3f, g1);
+        double[] dv2 = new double[1];
+        float[] gA2 = slice(g0, l, "A");
+        call(SmenNative.DIVERSITY, A, m, h, 1e-12f, 0.3f, dv2, gA2, null);
+        g2 = g0.clone();
+        put(g2, l, "A", gA2);
+        assertEquals(dv1, dv2[0], 1e-9 * Math.max(1, Math.abs(dv1)), "L_div");
+        close("diversity dA", delta(g1, g0), delta(g2, g0), 1e-10);
+    }
+
+    @Test
+    void clippingAndAdamMatchTheOptimizer() {
+        SplittableRandom rnd = new SplittableRandom(TestData.seed("clippingAndAdamMatchTheOptimizer"));
+        SmenCase c = SmenCase.random(rnd);
+        SmenLayout l = c.layout();
+        SmenConfig cfg = c.config();
+        float[] p1 = c.params().clone(), p2 = p1.clone();
+        float[] mm = new float[p1.length], vv = new float[p1.length];
+        SmenOptimizer opt = new SmenOptimizer(l, 10);
+        int[] rows = {0, 2, c.numInterests() - 1};
+        for (int step = 0; step < 3; step++) {
+            float[] g = gaussian(rnd, p1.length, step == 1 ? 10 : 0.01);   // step 1 is clipped
+            float[] gc = g.clone();
+            double n1 = opt.apply(p1, gc, rows, rows.length);
+            double[] state = new double[4 + SmenNative.NORM_BLOCKS];
+            double[] scratch = new double[SmenNative.NORM_BLOCKS], st = new double[2];
+            long dense = l.denseOffset(), total = l.total();
+            call(SmenNative.GRAD_NORM, g, dense, total, rows, rows.length, cfg.h(), 0L, cfg.clipNorm(), scratch, st, null);
+            assertEquals(n1, st[0], 1e-6 * n1, "gradient norm");
+            float lr = CudaSmenTraining.learningRate(cfg, 10, step);
+            double cc1 = 1 - Math.pow(cfg.beta1(), step + 1), cc2 = 1 - Math.pow(cfg.beta2(), step + 1);
+            call(SmenNative.ADAM, p2, g, mm, vv, dense, total, rows, rows.length, cfg.h(), 0L, st, cfg.beta1(), cfg.beta2(), cfg.eps(),
+                    (float) (lr / cc1), (float) Math.sqrt(cc2), null);
+            assertTrue(nmse(delta(p1, c.params()), delta(p2, c.params()), p1.length) < 1e-10, "parameters after step " + step);
+            assertArrayEquals(gc, g, "the gradient entries read are zeroed (the others untouched)");
+            assertTrue(nmse(opt.firstMoment(), mm, mm.length) < 1e-10 && nmse(opt.secondMoment(), vv, vv.length) < 1e-10, "moments");
+            assertEquals(0, state[0]);
+        }
+    }
+
+    @Test
+    void syntheticUsersAreTheHostCopy() {
+        int users = 3, scales = 2, periods = 4, nnz = 5, k = 77, buckets = 6;
+        long seed = 4242;
+        int rows = users * scales * periods;
+        int[] rowPtr = new int[rows + 1], cols = new int[rows * nnz], bucket = new int[rows], gs = new int[users * scales + 1];
+        float[] vals = new float[rows * nnz];
+        call(SmenNative.SYNTH_BATCH, users, scales, periods, nnz, k, buckets, seed, rowPtr, cols, vals, bucket, gs, null);
+        SmenBatch host = SmenSynth.batch(0, users, scales, periods, nnz, k, buckets, seed);
+        assertArrayEquals(host.rowPtr(), rowPtr);
+        assertArrayEquals(host.cols(), cols);
+        assertArrayEquals(host.vals(), vals);
+        assertArrayEquals(host.rowBucket(), bucket);
+        assertArrayEquals(host.groupStart(), gs);
+    }
+}

@@ -1,0 +1,169 @@
+package org.lurm.perf.gpu;
+
+import static org.lurm.perf.gpu.SmenGpuBenchSupport.f;
+import static org.lurm.perf.gpu.SmenGpuBenchSupport.intArg;
+import static org.lurm.perf.gpu.SmenGpuBenchSupport.row;
+import static org.lurm.perf.gpu.SmenGpuBenchSupport.strArg;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.lurm.cuda.smen.CudaSmenTraining;
+import org.lurm.smen.SmenBatch;
+import org.lurm.smen.SmenConfig;
+import org.lurm.smen.SmenLayout;
+
+/**
+ * One SMEN training step on the GPU ({@link CudaSmenTraining}: both views forward, InfoNCE + diversity, backward,
+ * clipping, dense + lazy Adam, loss read back) against the PyTorch reference on the same GPU, eager and
+ * {@code torch.compile} ({@code perf-tests/python/smen_reference.py bench --device cuda [--compile]}), on batches
+ * of the same shape (B users, S scales, rows per (user, scale) uniform in [1, 2 rows/S - 1], interests per row
+ * uniform in [1, 2 nnz - 1], as SmenStepBenchmark and the reference's random_view). Our step includes the host
+ * work a real step has (interest segments, staging, upload of both views).
+ *
+ * <p>Usage: {@code java ... org.lurm.perf.gpu.SmenStepBench [--users 256] [--scales 2] [--rows 20] [--nnz 20]
+ * [--interests 20000] [--steps 30] [--python python3] [--reference perf-tests/python/smen_reference.py]
+ * [--budget-s 110]}. The defaults are the reference bench's. The reference runs as a child process within the
+ * time budget (torch.compile's first compilation can take a minute), unless {@code LURM_TORCH_EAGER_JSON} /
+ * {@code LURM_TORCH_COMPILE_JSON} name files holding its JSON line from an earlier run on the same GPU.
+ * Aim: at least 2x faster than PyTorch eager.
+ */
+public final class SmenStepBench {
+    private SmenStepBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        long start = System.nanoTime();
+        String card = SmenGpuBenchSupport.deviceOrSkip("training step");
+        if (card == null) return;
+        int users = intArg(args, "users", 256), scales = intArg(args, "scales", 2), rows = intArg(args, "rows", 20);
+        int nnz = intArg(args, "nnz", 20), k = intArg(args, "interests", 20_000), steps = intArg(args, "steps", 30);
+        SmenLayout layout = SmenGpuBenchSupport.layout(k, scales);
+        SplittableRandom r = new SplittableRandom(42);
+        SmenBatch a = randomView(r, layout.config(), users, scales, rows, nnz, k), b = randomView(r, layout.config(), users, scales, rows, nnz, k);
+        float[] params = SmenGpuBenchSupport.params(layout, 0.1, 42);
+        double[] t = new double[steps];
+        double first, last;
+        try (CudaSmenTraining train = new CudaSmenTraining(layout, params, 1_000_000)) {
+            first = train.step(a, b).total();
+            for (int i = 0; i < 4; i++) train.step(a, b);
+            last = first;
+            for (int i = 0; i < steps; i++) {
+                long t0 = System.nanoTime();
+                last = train.step(a, b).total();
+                t[i] = (System.nanoTime() - t0) / 1e9;
+            }
+        }
+        Arrays.sort(t);
+        double ours = t[steps / 2];
+        System.out.println(f("[smen-step] %s; B %d, S %d, K %d, rows %d+%d, non-zeros %d+%d; loss %.4f -> %.4f; median %.3f ms (min %.3f)", card,
+                users, scales, k, a.rows(), b.rows(), a.nnz(), b.nnz(), first, last, ours * 1e3, t[0] * 1e3));
+        String python = strArg(args, "python", System.getenv().getOrDefault("LURM_PYTHON", "python3"));
+        String script = strArg(args, "reference", "perf-tests/python/smen_reference.py");
+        long deadline = start + 1_000_000_000L * intArg(args, "budget-s", 110);
+        for (boolean compile : new boolean[] {false, true}) {
+            String impl = compile ? "torch.compile" : "eager";
+            String why = null;
+            Double torchMs = null;
+            // A reference line measured earlier on this GPU (e.g. by perf-tests/gpu/run.sh) is used as it is.
+            String given = System.getenv(compile ? "LURM_TORCH_COMPILE_JSON" : "LURM_TORCH_EAGER_JSON");
+            String json = null;
+            if (given != null && Files.isRegularFile(Path.of(given))) {
+                json = Files.readString(Path.of(given));
+            } else if (!Files.isRegularFile(Path.of(script))) {
+                why = "reference script not found at " + script;
+            } else {
+                long left = (deadline - System.nanoTime()) / 1_000_000_000L;
+                if (left < 20) {
+                    why = "not run: the time budget (--budget-s) is spent; run.sh's PyTorch lines have it";
+                } else {
+                    List<String> cmd = new ArrayList<>(List.of(python, script, "bench", "--device", "cuda", "--users", "" + users, "--scales",
+                            "" + scales, "--rows-per-user", "" + rows, "--nnz-per-row", "" + nnz, "--interests", "" + k, "--steps", "" + steps,
+                            "--warmup", "5"));
+                    if (compile) cmd.add("--compile");
+                    Result res = run(cmd, left);
+                    if (res.code == 0) json = res.out;
+                    else why = "reference failed (exit " + res.code + "): " + tail(res.out);
+                }
+            }
+            if (json != null) {
+                Matcher m = Pattern.compile("\"ms_per_step\": ([0-9.eE+-]+)").matcher(json);
+                if (m.find()) torchMs = Double.parseDouble(m.group(1));
+                else why = "no ms_per_step in the reference's output: " + tail(json);
+            }
+            if (torchMs == null) {
+                row("training step vs PyTorch " + impl + ", " + card, f("%.3f ms", ours * 1e3), why, "-", compile ? "-" : ">= 2x", "not compared");
+            } else {
+                double x = torchMs / (ours * 1e3);
+                row("training step vs PyTorch " + impl + ", " + card, f("%.3f ms", ours * 1e3), f("%.3f ms", torchMs), f("%.2fx", x),
+                        compile ? "(reported)" : ">= 2x", compile ? "-" : x >= 2 ? "met" : "missed");
+            }
+        }
+    }
+
+    private record Result(int code, String out) {
+    }
+
+    /** Runs a child process with its output in a temporary file, so that the timeout holds even when it hangs. */
+    private static Result run(List<String> cmd, long timeoutSeconds) throws Exception {
+        Path log = Files.createTempFile("smen-reference", ".log");
+        try {
+            Process p;
+            try {
+                p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            } catch (java.io.IOException e) {
+                return new Result(-1, e.getMessage());
+            }
+            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                return new Result(-2, Files.readString(log) + " (timed out after " + timeoutSeconds + " s)");
+            }
+            return new Result(p.exitValue(), Files.readString(log));
+        } finally {
+            Files.deleteIfExists(log);
+        }
+    }
+
+    private static String tail(String s) {
+        String t = s.strip().replace('\n', ' ').replace('|', '/');
+        return t.length() > 200 ? "..." + t.substring(t.length() - 200) : t;
+    }
+
+    /** As SmenStepBenchmark.randomView and smen_reference.py random_view: the same distribution of shapes. */
+    static SmenBatch randomView(SplittableRandom r, SmenConfig cfg, int users, int scales, int rowsPerUser, int nnzPerRow, int interests) {
+        int perGroup = Math.max(1, Math.round(rowsPerUser / (float) scales));
+        int rb = cfg.recencyBuckets();
+        int[] groupStart = new int[users * scales + 1];
+        int[] rowPtr = new int[users * scales * (2 * perGroup) + 1];
+        int[] bucket = new int[rowPtr.length - 1];
+        int[] cols = new int[rowPtr.length * 2 * nnzPerRow];
+        float[] vals = new float[cols.length];
+        int t = 0, nz = 0;
+        for (int u = 0; u < users; u++) {
+            for (int s = 0; s < scales; s++) {
+                groupStart[u * scales + s] = t;
+                int n = 1 + r.nextInt(2 * perGroup - 1);
+                for (int q = 0; q < n; q++) {
+                    int m = Math.min(interests, 1 + r.nextInt(2 * nnzPerRow - 1));
+                    int[] ks = r.ints(0, interests).distinct().limit(m).sorted().toArray();
+                    for (int kk : ks) {
+                        cols[nz] = kk;
+                        vals[nz++] = (float) Math.log1p(1 + 4 * r.nextDouble());
+                    }
+                    rowPtr[t + 1] = nz;
+                    int age = n - 1 - q;
+                    bucket[t++] = q == 0 && n > 2 ? rb - 1 : Math.min(rb - 2, 31 - Integer.numberOfLeadingZeros(1 + age));
+                }
+            }
+        }
+        groupStart[users * scales] = t;
+        return new SmenBatch(users, scales, t, Arrays.copyOf(rowPtr, t + 1), Arrays.copyOf(cols, nz), Arrays.copyOf(vals, nz),
+                Arrays.copyOf(bucket, t), groupStart);
+    }
+}
