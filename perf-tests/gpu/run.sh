@@ -91,6 +91,30 @@ say "GpuBench"
 timeout 200 "$JAVA" "${JOPTS[@]}" -cp "$cp_jars" org.lurm.perf.gpu.GpuBench --json "$out/gpubench.jsonl" >"$out/gpubench.log" 2>&1
 bench_rc=$?
 tail -25 "$out/gpubench.log"
+# 3b. PyTorch reference on the same GPU, before the SMEN benchmarks, which read its JSON lines
+#     (LURM_TORCH_EAGER_JSON / LURM_TORCH_COMPILE_JSON) instead of compiling torch a second time.
+py_eager="-"; py_compiled="-"
+ref="$bundle/python/smen_reference.py"
+if [ "$gpu" != "none" ] && python3 "$ref" bench --help 2>/dev/null | grep -q -- "--device"; then
+  left=$((330 - ($(date +%s) - t_start)))
+  if [ $left -gt 40 ]; then
+    say "PyTorch reference (eager)"
+    timeout $((left / 2)) python3 "$ref" bench --device cuda >"$out/torch-eager.json" 2>"$out/torch-eager.err"
+    py_eager=$(tail -1 "$out/torch-eager.json" 2>/dev/null | cut -c1-300)
+    [ -s "$out/torch-eager.json" ] && export LURM_TORCH_EAGER_JSON="$out/torch-eager.json"
+    left=$((330 - ($(date +%s) - t_start)))
+    if [ $left -gt 30 ]; then
+      say "PyTorch reference (torch.compile)"
+      timeout "$left" python3 "$ref" bench --device cuda --compile >"$out/torch-compile.json" 2>"$out/torch-compile.err"
+      py_compiled=$(tail -1 "$out/torch-compile.json" 2>/dev/null | cut -c1-300)
+      [ -s "$out/torch-compile.json" ] && export LURM_TORCH_COMPILE_JSON="$out/torch-compile.json"
+    fi
+  fi
+else
+  say "PyTorch reference skipped (no GPU, or smen_reference.py has no --device)"
+fi
+
+
 others=$(python3 -c 'import sys, zipfile; print("\n".join(zipfile.ZipFile(sys.argv[1]).namelist()))' "$(ls "$bundle"/lib/lurm-perf-tests-*.jar | head -1)" 2>/dev/null | sed -n 's:^\(org/lurm/perf/gpu/[A-Za-z0-9]*Bench\)\.class$:\1:p' | tr '/' '.' | grep -v '\.GpuBench$' || true)
 for cls in $others; do
   left=$((450 - ($(date +%s) - t_start)))
@@ -99,26 +123,6 @@ for cls in $others; do
   timeout $((left < 120 ? left : 120)) "$JAVA" "${JOPTS[@]}" -cp "$cp_jars" "$cls" >"$out/${cls##*.}.log" 2>&1
   echo "  rc $?"; tail -15 "$out/${cls##*.}.log"
 done
-
-# 4. PyTorch reference on the same GPU.
-py_eager="-"; py_compiled="-"
-ref="$bundle/python/smen_reference.py"
-if [ "$gpu" != "none" ] && python3 "$ref" bench --help 2>/dev/null | grep -q -- "--device"; then
-  left=$((460 - ($(date +%s) - t_start)))
-  if [ $left -gt 40 ]; then
-    say "PyTorch reference (eager)"
-    timeout $((left / 2)) python3 "$ref" bench --device cuda >"$out/torch-eager.json" 2>"$out/torch-eager.err"
-    py_eager=$(tail -1 "$out/torch-eager.json" 2>/dev/null | cut -c1-300)
-    left=$((460 - ($(date +%s) - t_start)))
-    if [ $left -gt 30 ]; then
-      say "PyTorch reference (torch.compile)"
-      timeout "$left" python3 "$ref" bench --device cuda --compile >"$out/torch-compile.json" 2>"$out/torch-compile.err"
-      py_compiled=$(tail -1 "$out/torch-compile.json" 2>/dev/null | cut -c1-300)
-    fi
-  fi
-else
-  say "PyTorch reference skipped (no GPU, or smen_reference.py has no --device)"
-fi
 
 # 5. The table, last.
 echo
@@ -130,6 +134,7 @@ echo "tests (rc $junit_rc):"; grep -E "tests (successful|failed|skipped|aborted)
 echo "GpuBench (rc $bench_rc):"; sed -n '/^GPU kernels on/,$p' "$out/gpubench.log" | sed 's/^/  /'
 echo "PyTorch eager:   $py_eager"
 echo "PyTorch compile: $py_compiled"
+echo "SMEN benchmarks:"; grep -h '^| smen ' "$out"/Smen*Bench.log 2>/dev/null | sed 's/^/  /' || echo "  (none ran)"
 [ $junit_rc -eq 0 ] || exit 5
 [ "$gpu" = "none" ] || [ $bench_rc -eq 0 ] || exit 6
 exit 0
