@@ -243,8 +243,8 @@ public final class HtmlReport {
     static String svg(JFreeChart chart, String id, String title, int w, int h) {
         SVGGraphics2D g = new SVGGraphics2D(w, h);
         g.setDefsKeyPrefix(id + "-");
-        g.setGeometryDP(2); // two decimals of a pixel are plenty, and keep the file small
-        g.setTransformDP(3);
+        // two decimals of a pixel are plenty, and keep the file small
+        g.setGeomDoubleConverter(new org.jfree.svg.util.DoubleConverter(2));
         chart.draw(g, new Rectangle2D.Double(0, 0, w, h));
         String s = g.getSVGElement(id);
         int close = s.indexOf('>', s.indexOf("<svg"));
