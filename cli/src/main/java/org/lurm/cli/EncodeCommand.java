@@ -90,7 +90,7 @@ final class EncodeCommand implements Callable<Integer>, Main.HasCommonOptions {
             summary.printf(Locale.ROOT, "lurm encode: %,d users x %d floats written to %s (%s)%n", data.events().numUsers(), dim,
                     toStdout ? "stdout" : output, fmt.equals("bin") ? "float32 binary" : "CSV");
             for (String line : EventInput.describe(data.reports())) summary.println("  read      " + line);
-            summary.printf(Locale.ROOT, "  events    %,d events, %,d aggregated, %,d skipped (items the model does not know)%n",
+            summary.printf(Locale.ROOT, "  events    %,d events, %,d aggregated, %,d skipped (their items have no interest in the model)%n",
                     data.events().size(), rows.aggregatedEvents(), rows.skippedEvents());
             if (rows.skippedEvents() > 0) {
                 summary.printf(Locale.ROOT, "  note      %.1f %% of the events name items the model has no interest for; refit when that share grows%n",

@@ -27,7 +27,7 @@ import picocli.CommandLine.Command;
 @Command(name = "lurm", mixinStandardHelpOptions = true, version = "lurm 0.1.0-SNAPSHOT",
         description = {"Full-life-cycle user representations: Bag-of-Interests + SMEN (arXiv 2110.11337).", "",
                 "Start with `lurm demo` (no data needed), then fit a model on your own events."},
-        subcommands = {FitCommand.class, EncodeCommand.class, InspectCommand.class, DemoCommand.class,
+        subcommands = {FitCommand.class, EncodeCommand.class, EvaluateCommand.class, InspectCommand.class, DemoCommand.class,
                 BackendsCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Examples:",
                 "  lurm demo                                  # the whole pipeline on synthetic data, with a report",
