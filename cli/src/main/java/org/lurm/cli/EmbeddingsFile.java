@@ -36,7 +36,7 @@ import org.lurm.progress.Progress;
  * wrong.
  *
  * <p><b>CSV</b>: a header {@code user_id,e0,...,e(dim-1)}, then one line per user: the id (quoted as RFC 4180
- * when it contains a comma, quote or line break) and dim floats written so that they read back to the same
+ * when it contains a comma, quote or line break, or starts or ends with white space) and dim floats written so that they read back to the same
  * float bits.
  *
  * <p>Writes are atomic (temporary file, fsync, rename). Stateless; thread-safe.
@@ -163,7 +163,9 @@ public final class EmbeddingsFile {
     }
 
     static String csvField(String s) {
-        if (s.indexOf(',') < 0 && s.indexOf('"') < 0 && s.indexOf('\n') < 0 && s.indexOf('\r') < 0) return s;
+        // quoted when it holds a separator, quote or line break, or starts or ends with white space (readers trim)
+        boolean plain = s.indexOf(',') < 0 && s.indexOf('"') < 0 && s.indexOf('\n') < 0 && s.indexOf('\r') < 0 && s.equals(s.strip());
+        if (plain) return s;
         return '"' + s.replace("\"", "\"\"") + '"';
     }
 
