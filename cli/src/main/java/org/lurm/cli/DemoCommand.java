@@ -15,7 +15,9 @@ import org.lurm.cli.report.HtmlReport;
 import org.lurm.cli.report.Projection;
 import org.lurm.cli.report.TerminalTable;
 import org.lurm.cluster.InterestModel;
+import org.lurm.eval.Baselines;
 import org.lurm.eval.EvaluationReport;
+import org.lurm.eval.ProbeEvaluator;
 import org.lurm.eval.Features;
 import org.lurm.eval.LabelTable;
 import org.lurm.eval.ResultRow;
@@ -44,7 +46,7 @@ import picocli.CommandLine.Spec;
                 "baselines on the attributes the generator planted (segment, age_group, drift_direction) with the",
                 "probes of the evaluation harness. Prints the results table and writes an HTML report."},
         footer = {"", "Examples:", "  lurm demo                       # about a minute on 2 cores",
-                "  lurm demo --quick               # a few seconds (smoke test: fewer users, 3 folds, no MLP probe)",
+                "  lurm demo --quick               # seconds: a smoke test",
                 "  lurm demo --users 10000 --items 4000 --report /tmp/demo.html",
                 "  LURM_BACKEND=cpu-scalar lurm demo --quick"})
 final class DemoCommand implements Callable<Integer>, Main.HasCommonOptions {
@@ -61,19 +63,19 @@ final class DemoCommand implements Callable<Integer>, Main.HasCommonOptions {
     int interests;
     @Option(names = "--embedding", description = "Item embedding: cooccurrence, text or both (default: ${DEFAULT-VALUE}).", defaultValue = "cooccurrence")
     String embedding;
-    @Option(names = "--smen-steps", description = "SMEN training steps (default: ${DEFAULT-VALUE}; --quick uses 40).", defaultValue = "200")
+    @Option(names = "--smen-steps", description = "SMEN training steps (default: ${DEFAULT-VALUE}; --quick uses 30).", defaultValue = "200")
     int smenSteps;
     @Option(names = "--folds", description = "Cross-validation folds (default: ${DEFAULT-VALUE}; --quick uses 3).", defaultValue = "5")
     int folds;
-    @Option(names = "--no-mlp", description = "Skip the MLP probe (the logistic probe always runs).")
-    boolean noMlp;
+    @Option(names = "--mlp", description = "Also run the MLP probe (slower; the logistic probe always runs).")
+    boolean mlp;
     @Option(names = "--no-baselines", description = "Evaluate LURM only.")
     boolean noBaselines;
     @Option(names = "--seed", description = "Seed of the generator, the model and the folds (default: ${DEFAULT-VALUE}).", defaultValue = "42")
     long seed;
     @Option(names = "--report", paramLabel = "FILE", description = "HTML report (default: ${DEFAULT-VALUE}).", defaultValue = "lurm-demo-report.html")
     Path report;
-    @Option(names = "--quick", description = "A small run (600 users, 500 items, 40 SMEN steps, 3 folds, no MLP) for smoke tests.")
+    @Option(names = "--quick", description = "A small run for smoke tests: 400 users, 400 items, 30 SMEN steps, 3 folds, logistic probe only (coarse), raw BoI the only baseline.")
     boolean quick;
 
     @Override
@@ -85,11 +87,11 @@ final class DemoCommand implements Callable<Integer>, Main.HasCommonOptions {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         if (quick) {
-            users = Math.min(users, 600);
-            items = Math.min(items, 500);
-            smenSteps = Math.min(smenSteps, 40);
+            users = Math.min(users, 400);
+            items = Math.min(items, 400);
+            smenSteps = Math.min(smenSteps, 30);
             folds = Math.min(folds, 3);
-            noMlp = true;
+            mlp = false;
         }
         if (users < 20 || items < 2) throw CliException.usage("--users must be >= 20 and --items >= 2");
         if (smenSteps < 1) throw CliException.usage("--smen-steps must be >= 1");
@@ -120,22 +122,30 @@ final class DemoCommand implements Callable<Integer>, Main.HasCommonOptions {
             List<Features> methods = new ArrayList<>();
             float[] lurm = z.toArray();
             methods.add(Features.dense("LURM", lurm, n, width));
-            if (!noBaselines) methods.addAll(Evaluations.baselines(fit.rows(), data.events(), fit.stage1(), width, seed, backend, scope, progress));
+            if (quick && !noBaselines) methods.add(Baselines.rawBoi(fit.rows()));
+            else if (!noBaselines) methods.addAll(Evaluations.baselines(fit.rows(), data.events(), fit.stage1(), width, seed, backend, scope, progress));
             List<String> notes = new ArrayList<>();
-            List<ResultRow> rows = Evaluations.probe("synthetic", tasks, methods, Evaluations.options(folds, seed, !noMlp), backend, progress, notes);
+            ProbeEvaluator.Options po = Evaluations.options(folds, seed, mlp);
+            if (quick) {
+                // a smoke test: a coarser lambda grid and fewer solver iterations than the protocol's
+                po = new ProbeEvaluator.Options(po.folds(), po.seed(), new double[] {1e-4, 1e-2}, po.minPositives(),
+                        po.logistic().withMaxIterations(50), po.mlp(), false);
+                notes.add("--quick: raw BoI is the only baseline, and the logistic probe uses a 2-value lambda grid and 50 solver iterations");
+            }
+            List<ResultRow> rows = Evaluations.probe("synthetic", tasks, methods, po, backend, progress, notes);
 
             String[] classes = new String[n];
             for (int u = 0; u < n; u++) classes[u] = data.attributes().get(u, LifeCycleGenerator.SEGMENT);
             EvaluationReport.UserProjection proj = Projection.pca("LURM", LifeCycleGenerator.SEGMENT, lurm, n, width, classes);
             Map<String, String> settings = new LinkedHashMap<>();
             settings.put("command", "lurm demo" + (quick ? " --quick" : "") + " --users " + users + " --items " + items + " --smen-steps " + smenSteps
-                    + " --folds " + folds + (noMlp ? " --no-mlp" : "") + " --seed " + seed);
+                    + " --folds " + folds + (mlp ? " --mlp" : "") + " --seed " + seed);
             settings.put("data", String.format(Locale.ROOT, "synthetic life-cycle generator: %,d users, %,d items, %,d events, %d topics, seed %d",
                     n, data.events().numItems(), data.events().size(), gc.topics(), seed));
             settings.put("labels", "planted attributes segment (binary), age_group (multi-class), drift_direction (binary), with the generator's label noise");
             settings.put("model", String.format(Locale.ROOT, "K = %d interests; SMEN M = %d x d' = %d (%d floats per user), %d steps, batch %d",
                     fit.stage1().numInterests(), smenCfg.anchors(), smenCfg.anchorDim(), width, fit.smen().training().steps(), smenCfg.batchUsers()));
-            settings.put("probes", folds + "-fold stratified CV, logistic (L2, lambda on an inner split)" + (noMlp ? "" : " and MLP") + ", features standardised per fold");
+            settings.put("probes", folds + "-fold stratified CV, logistic (L2, lambda on an inner split)" + (mlp ? " and MLP" : "") + ", features standardised per fold");
             settings.put("machine", backend.name() + " backend, " + par.threads() + " threads, Java " + System.getProperty("java.version"));
             for (int i = 0; i < notes.size(); i++) settings.put("note " + (i + 1), notes.get(i));
             EvaluationReport er = new EvaluationReport("lurm demo: LURM vs baselines on synthetic life-cycle data", rows, fit.lossCurve(), proj, settings);

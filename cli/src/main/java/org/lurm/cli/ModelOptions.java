@@ -70,7 +70,8 @@ final class ModelOptions {
             java.util.Arrays.fill(w, 1f);
             for (var e : typeWeights.entrySet()) {
                 int t = types.indexOf(e.getKey());
-                if (t < 0) throw CliException.badInput("type weight for '" + e.getKey() + "', but no event has that type; types seen: " + types.ids());
+                if (t < 0) throw CliException.badInput("type weight for '" + e.getKey() + "', but no event has that type; types seen: "
+                        + types.ids().stream().filter(x -> !x.isEmpty()).toList());
                 w[t] = e.getValue();
             }
             return stage1.withBoi(stage1.boi().withTypeWeights(w));
