@@ -114,10 +114,10 @@ public final class Main implements Callable<Integer> {
         if (ex instanceof UncheckedIOException u && u.getCause() != null) return hint(u.getCause());
         if (ex instanceof MalformedInputException m) {
             String r = m.reason() == null ? "" : m.reason();
-            if (m.line() <= 2 && (r.contains("not an integer") || r.contains("not a number") || r.contains("timestamp"))) {
-                return "if the first line names the columns, add --header; check --sep and the --*-col options (docs/CLI.md)";
+            if (m.line() <= 2 && m.field() != null) {
+                return "if the first line names the columns, add --header; check --sep, --time-format and the --*-col options (docs/CLI.md)";
             }
-            if (r.contains("fewer") || r.contains("fields")) return "check --sep (the separator) and the --*-col options";
+            if (r.contains("the line has only")) return "check --sep (the separator) and the --*-col options, or pass --lenient to skip such lines and count them";
             return "fix the line, or pass --lenient to skip malformed lines and count them";
         }
         if (ex instanceof BackendUnavailableException) return "run `lurm backends` to see what can run here, or pass --backend cpu";
