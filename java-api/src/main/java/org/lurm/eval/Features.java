@@ -13,7 +13,8 @@ import org.lurm.memory.I64Array;
  * (all users of an event table, or a selection from {@link #rows(int[])}).
  *
  * <p>Products with weight blocks ({@link #multiply}, {@link #multiplyTranspose}) run on the {@link Backend}
- * (gemm for dense, csrMultiply for sparse) over the heap arrays, wrapped without copying.
+ * (gemm for dense, csrMultiply for sparse) over the heap arrays, wrapped without copying, when they are large
+ * enough to gain from its threads; small ones run in a loop on the calling thread.
  *
  * <p><b>Thread-safety.</b> Immutable; the arrays are never modified after construction.
  */
@@ -101,6 +102,28 @@ public final class Features {
         return out;
     }
 
+    /** These features in CSR form without the zero entries (a copy; sparse features are copied as they are). */
+    public Features toSparse(String newName) {
+        if (dense == null) return new Features(newName, rows, dim, null, rowPtr.clone(), cols.clone(), vals.clone());
+        long nnz = 0;
+        for (float v : dense) if (v != 0f) nnz++;
+        long[] p = new long[rows + 1];
+        int[] c = new int[Math.toIntExact(nnz)];
+        float[] v = new float[c.length];
+        int at = 0;
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < dim; j++) {
+                float x = dense[r * dim + j];
+                if (x != 0f) {
+                    c[at] = j;
+                    v[at++] = x;
+                }
+            }
+            p[r + 1] = at;
+        }
+        return new Features(newName, rows, dim, null, p, c, v);
+    }
+
     /** The selected rows, in the given order (a copy). */
     public Features rows(int[] select) {
         if (dense != null) {
@@ -151,11 +174,40 @@ public final class Features {
         return new Features(name, rows, dim, d, null, null, null);
     }
 
+    /**
+     * Products at or above this many multiply-adds go to the backend (all its threads); smaller ones run in a
+     * plain loop on the calling thread, where handing work to a thread pool costs more than it saves (the
+     * probes make thousands of small products).
+     */
+    static final long BACKEND_MIN_WORK = 1L << 22;
+
     /** out (rows x p) = X · w, where w is dim x p, row-major. */
     public void multiply(Backend backend, float[] w, int p, float[] out) {
         if (rows == 0) return;
-        if (dense != null) backend.gemm(false, false, rows, p, dim, 1f, F32Array.wrap(dense), F32Array.wrap(w), 0f, F32Array.wrap(out));
-        else backend.csrMultiply(false, I64Array.wrap(rowPtr), I32Array.wrap(cols), F32Array.wrap(vals), rows, dim, F32Array.wrap(w), p, F32Array.wrap(out));
+        long work = (dense != null ? (long) rows * dim : vals.length) * (long) p;
+        if (work >= BACKEND_MIN_WORK) {
+            if (dense != null) backend.gemm(false, false, rows, p, dim, 1f, F32Array.wrap(dense), F32Array.wrap(w), 0f, F32Array.wrap(out));
+            else backend.csrMultiply(false, I64Array.wrap(rowPtr), I32Array.wrap(cols), F32Array.wrap(vals), rows, dim, F32Array.wrap(w), p, F32Array.wrap(out));
+            return;
+        }
+        java.util.Arrays.fill(out, 0, rows * p, 0f);
+        for (int i = 0; i < rows; i++) {
+            int o = i * p;
+            if (dense != null) {
+                for (int j = 0; j < dim; j++) {
+                    float x = dense[i * dim + j];
+                    if (x == 0f) continue;
+                    int wo = j * p;
+                    for (int q = 0; q < p; q++) out[o + q] += x * w[wo + q];
+                }
+            } else {
+                for (int jj = (int) rowPtr[i]; jj < rowPtr[i + 1]; jj++) {
+                    float x = vals[jj];
+                    int wo = cols[jj] * p;
+                    for (int q = 0; q < p; q++) out[o + q] += x * w[wo + q];
+                }
+            }
+        }
     }
 
     /** out (dim x p) = X^T · r, where r is rows x p, row-major. */
@@ -164,8 +216,30 @@ public final class Features {
             Arrays.fill(out, 0, dim * p, 0f);
             return;
         }
-        if (dense != null) backend.gemm(true, false, dim, p, rows, 1f, F32Array.wrap(dense), F32Array.wrap(r), 0f, F32Array.wrap(out));
-        else backend.csrMultiply(true, I64Array.wrap(rowPtr), I32Array.wrap(cols), F32Array.wrap(vals), rows, dim, F32Array.wrap(r), p, F32Array.wrap(out));
+        long work = (dense != null ? (long) rows * dim : vals.length) * (long) p;
+        if (work >= BACKEND_MIN_WORK) {
+            if (dense != null) backend.gemm(true, false, dim, p, rows, 1f, F32Array.wrap(dense), F32Array.wrap(r), 0f, F32Array.wrap(out));
+            else backend.csrMultiply(true, I64Array.wrap(rowPtr), I32Array.wrap(cols), F32Array.wrap(vals), rows, dim, F32Array.wrap(r), p, F32Array.wrap(out));
+            return;
+        }
+        Arrays.fill(out, 0, dim * p, 0f);
+        for (int i = 0; i < rows; i++) {
+            int ro = i * p;
+            if (dense != null) {
+                for (int j = 0; j < dim; j++) {
+                    float x = dense[i * dim + j];
+                    if (x == 0f) continue;
+                    int o = j * p;
+                    for (int q = 0; q < p; q++) out[o + q] += x * r[ro + q];
+                }
+            } else {
+                for (int jj = (int) rowPtr[i]; jj < rowPtr[i + 1]; jj++) {
+                    float x = vals[jj];
+                    int o = cols[jj] * p;
+                    for (int q = 0; q < p; q++) out[o + q] += x * r[ro + q];
+                }
+            }
+        }
     }
 
     long[] csrRowPtr() {

@@ -50,8 +50,9 @@ public final class LogisticRegression {
      *
      * @param iterations accepted L-BFGS steps per problem
      * @param objective  final objective per problem
+     * @param rounds     lock-step rounds (one X·W and one X^T·R each) the fit took
      */
-    public record Model(int dim, int problems, double[] weights, double[] intercepts, int[] iterations, double[] objective) {
+    public record Model(int dim, int problems, double[] weights, double[] intercepts, int[] iterations, double[] objective, int rounds) {
         /** Weights of problem p (a copy). */
         public double[] weights(int p) {
             return Arrays.copyOfRange(weights, p * dim, (p + 1) * dim);
@@ -82,7 +83,18 @@ public final class LogisticRegression {
      * @param lambda  regularisation per problem (>= 0)
      */
     public static Model fit(Features x, boolean[][] targets, double[] lambda, Options options, Backend backend) {
+        return fit(x, targets, lambda, null, options, backend);
+    }
+
+    /**
+     * As {@link #fit(Features, boolean[][], double[], Options, Backend)} with a generalised penalty
+     * {@code (λ_p / 2) Σ_j c_j w_j²} ({@code c} null: all 1), as a {@link Whitening} produces. L-BFGS then starts
+     * each step from the diagonal Hessian guess {@code 1 / (κ + λ_p c_j)} (κ: the curvature seen along the last
+     * step, 0.25 before the first), so strongly penalised directions do not dominate its conditioning.
+     */
+    public static Model fit(Features x, boolean[][] targets, double[] lambda, double[] c, Options options, Backend backend) {
         Objects.requireNonNull(backend, "backend");
+        if (c != null && c.length != x.dim()) throw new IllegalArgumentException("need one penalty weight per column");
         int n = x.rows(), d = x.dim(), P = targets.length;
         if (lambda.length != P) throw new IllegalArgumentException("need one lambda per problem: " + P + " problems, " + lambda.length + " lambdas");
         for (boolean[] t : targets) if (t.length != n) throw new IllegalArgumentException("targets must have one entry per row (" + n + ")");
@@ -98,18 +110,18 @@ public final class LogisticRegression {
         boolean[] done = new boolean[P];
         int[] all = new int[P];
         for (int p = 0; p < P; p++) all[p] = p;
-        evaluate(x, targets, lambda, w, all, P, f, g, backend);
+        evaluate(x, targets, lambda, c, w, all, P, f, g, backend);
         for (int p = 0; p < P; p++) {
             if (maxAbs(g[p]) <= options.tolerance()) {
                 done[p] = true;
                 continue;
             }
-            for (int j = 0; j < D; j++) dir[p][j] = -g[p][j];
+            diagonalStep(g[p], lambda[p], c, 0.25, dir[p]);
             gd[p] = dot(g[p], dir[p]);
-            t[p] = Math.min(1.0, 1.0 / Math.sqrt(-gd[p]));
+            t[p] = 1.0;
         }
         int[] active = new int[P];
-        int rounds = 0, maxRounds = options.maxIterations() * 40;
+        int rounds = 0, maxRounds = options.maxIterations() * 4;
         while (rounds++ < maxRounds) {
             int na = 0;
             for (int p = 0; p < P; p++) if (!done[p]) active[na++] = p;
@@ -118,7 +130,7 @@ public final class LogisticRegression {
                 int p = active[q];
                 for (int j = 0; j < D; j++) trial[p][j] = w[p][j] + t[p] * dir[p][j];
             }
-            evaluate(x, targets, lambda, trial, active, na, fTrial, gTrial, backend);
+            evaluate(x, targets, lambda, c, trial, active, na, fTrial, gTrial, backend);
             for (int q = 0; q < na; q++) {
                 int p = active[q];
                 boolean accept = Double.isFinite(fTrial[p]) && fTrial[p] <= f[p] + 1e-4 * t[p] * gd[p];
@@ -151,11 +163,11 @@ public final class LogisticRegression {
                     done[p] = true;
                     continue;
                 }
-                twoLoop(g[p], S[p], Y[p], rho[p], stored[p], head[p], m, dir[p]);
+                twoLoop(g[p], S[p], Y[p], rho[p], stored[p], head[p], m, lambda[p], c, dir[p]);
                 gd[p] = dot(g[p], dir[p]);
                 if (!(gd[p] < 0)) { // not a descent direction: restart from steepest descent
                     stored[p] = 0;
-                    for (int j = 0; j < D; j++) dir[p][j] = -g[p][j];
+                    diagonalStep(g[p], lambda[p], c, 0.25, dir[p]);
                     gd[p] = dot(g[p], dir[p]);
                 }
                 t[p] = 1.0;
@@ -166,11 +178,11 @@ public final class LogisticRegression {
             System.arraycopy(w[p], 0, weights, p * d, d);
             b[p] = w[p][d];
         }
-        return new Model(d, P, weights, b, iters, f);
+        return new Model(d, P, weights, b, iters, f, rounds);
     }
 
     /** Objective and gradient of problems active[0..na) at points pts[p]. */
-    private static void evaluate(Features x, boolean[][] targets, double[] lambda, double[][] pts, int[] active, int na,
+    private static void evaluate(Features x, boolean[][] targets, double[] lambda, double[] cw, double[][] pts, int[] active, int na,
                                  double[] fOut, double[][] gOut, Backend backend) {
         int n = x.rows(), d = x.dim();
         float[] W = new float[d * na];
@@ -204,15 +216,23 @@ public final class LogisticRegression {
             double[] pt = pts[p];
             double reg = 0;
             for (int j = 0; j < d; j++) {
-                reg += pt[j] * pt[j];
-                gOut[p][j] = G[j * na + q] + lambda[p] * pt[j];
+                double cj = cw == null ? 1 : cw[j];
+                reg += cj * pt[j] * pt[j];
+                gOut[p][j] = G[j * na + q] + lambda[p] * cj * pt[j];
             }
             gOut[p][d] = gb[q];
             fOut[p] = loss[q] * invN + 0.5 * lambda[p] * reg;
         }
     }
 
-    private static void twoLoop(double[] g, double[][] S, double[][] Y, double[] rho, int stored, int head, int m, double[] out) {
+    /** out = -H0 g with the diagonal guess H0_j = 1 / (κ + λ c_j) (the intercept: 1 / κ). */
+    private static void diagonalStep(double[] g, double lambda, double[] c, double kappa, double[] out) {
+        int d = g.length - 1;
+        for (int j = 0; j < d; j++) out[j] = -g[j] / (kappa + lambda * (c == null ? 1 : c[j]));
+        out[d] = -g[d] / kappa;
+    }
+
+    private static void twoLoop(double[] g, double[][] S, double[][] Y, double[] rho, int stored, int head, int m, double lambda, double[] c, double[] out) {
         int D = g.length;
         double[] q = g.clone();
         double[] alpha = new double[m];
@@ -221,12 +241,31 @@ public final class LogisticRegression {
             alpha[i] = rho[i] * dot(S[i], q);
             for (int j = 0; j < D; j++) q[j] -= alpha[i] * Y[i][j];
         }
-        double gamma = 1;
+        double kappa = 0.25;
         if (stored > 0) {
             int last = Math.floorMod(head - 1, m);
-            gamma = dot(S[last], Y[last]) / dot(Y[last], Y[last]);
+            kappa = Math.max(1e-12, dot(Y[last], Y[last]) / dot(S[last], Y[last]));
         }
-        for (int j = 0; j < D; j++) q[j] *= gamma;
+        if (c == null) {
+            double gamma = 1 / kappa; // the usual scalar guess
+            for (int j = 0; j < D; j++) q[j] *= gamma;
+        } else {
+            // data curvature along the last step, without the penalty's share, plus the exact per-direction penalty
+            double dataKappa = kappa;
+            if (stored > 0) {
+                int last = Math.floorMod(head - 1, m);
+                double pen = 0, ss = 0;
+                for (int j = 0; j < D - 1; j++) {
+                    pen += lambda * c[j] * S[last][j] * S[last][j];
+                    ss += S[last][j] * S[last][j];
+                }
+                ss += S[last][D - 1] * S[last][D - 1];
+                double sy = dot(S[last], Y[last]);
+                dataKappa = Math.max(1e-12, (sy - pen) / Math.max(1e-300, ss));
+            }
+            for (int j = 0; j < D - 1; j++) q[j] /= dataKappa + lambda * c[j];
+            q[D - 1] /= dataKappa;
+        }
         for (int k = stored - 1; k >= 0; k--) {
             int i = Math.floorMod(head - 1 - k, m);
             double beta = rho[i] * dot(Y[i], q);
