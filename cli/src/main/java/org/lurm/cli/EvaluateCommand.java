@@ -8,9 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
-import org.lurm.BagOfInterests;
 import org.lurm.LurmModel;
 import org.lurm.backend.Backend;
 import org.lurm.backend.cpu.Parallel;
@@ -19,16 +17,13 @@ import org.lurm.cli.report.HtmlReport;
 import org.lurm.cli.report.Projection;
 import org.lurm.cli.report.TerminalTable;
 import org.lurm.eval.EvaluationReport;
-import org.lurm.eval.EventSplits;
+import org.lurm.eval.Benchmark;
+import org.lurm.eval.BenchmarkOptions;
 import org.lurm.eval.Features;
 import org.lurm.eval.LabelTable;
-import org.lurm.eval.MovieLensLabels;
-import org.lurm.eval.PreferenceTask;
 import org.lurm.eval.ProbeEvaluator;
 import org.lurm.eval.ResultRow;
-import org.lurm.events.EventTable;
 import org.lurm.events.IdDictionary;
-import org.lurm.events.io.MovieLens;
 import org.lurm.memory.F32Array;
 import org.lurm.memory.MemoryScope;
 import org.lurm.smen.SmenConfig;
@@ -118,7 +113,8 @@ final class EvaluateCommand implements Callable<Integer>, Main.HasCommonOptions 
             List<String> notes = new ArrayList<>();
             EvaluationReport er;
             if (dataset != null) {
-                er = protocol(po, seed, backend, par, scope, progress, settings, notes);
+                er = protocol(po, seed, progress);
+                settings.putAll(er.settings());
             } else if (modelFile != null) {
                 er = withModel(po, seed, backend, par, scope, progress, settings, notes);
             } else {
@@ -219,9 +215,8 @@ final class EvaluateCommand implements Callable<Integer>, Main.HasCommonOptions 
         return v;
     }
 
-    /** (c) The full protocol of EVALUATION.md on a built-in data set. */
-    private EvaluationReport protocol(ProbeEvaluator.Options po, long seed, Backend backend, Parallel par, MemoryScope scope, ProgressBars progress,
-                                     Map<String, String> settings, List<String> notes) throws Exception {
+    /** (c) The full protocol of EVALUATION.md on a built-in data set, run by the harness's {@link Benchmark}. */
+    private EvaluationReport protocol(ProbeEvaluator.Options po, long seed, ProgressBars progress) throws Exception {
         if (!DATASETS.contains(dataset)) throw CliException.usage("--dataset must be one of " + DATASETS + ", got '" + dataset + "'");
         if (input.given()) throw CliException.usage("--dataset reads its own data: leave out --events / --movielens");
         Path root = dataDir != null ? dataDir : System.getenv("LURM_DATA_DIR") != null ? Path.of(System.getenv("LURM_DATA_DIR")) : Path.of("..", "shared", "data");
@@ -230,89 +225,12 @@ final class EvaluateCommand implements Callable<Integer>, Main.HasCommonOptions 
             throw new CliException(Exit.IO_ERROR, "data set " + dataset + " not found at " + dir.toAbsolutePath().normalize()
                     + ": pass --data-dir (the folder that holds " + dataset + "/) or set LURM_DATA_DIR");
         }
-        EventInput.Loaded data = EventInput.loadMovieLens(dir, scope, progress, false);
-        MovieLens.Dataset ds = new MovieLens.Dataset(data.events(), data.catalog(), data.attributes(), data.reports());
         ModelOptions.Settings s = model.resolve();
-        BagOfInterests.Config cfg = s.stage1().withBoi(s.stage1().boi().withLenient(true));
-        EventTable events = data.events();
-        int n = events.numUsers();
-        SmenConfig smenCfg = Pipeline.sizedFor(s.smen(), n);
-        settings.put("data", String.format(Locale.ROOT, "%s (%s): %,d events, %,d users, %,d items", dataset, dir, events.size(), n, events.numItems()));
-        s.describe().forEach((k, v) -> settings.put("model: " + k, v));
-
-        // profiling tasks: a model fitted on every user's events (never on labels)
-        Pipeline.Fitted fit = Pipeline.fit(events, null, cfg, smenCfg, backend, par, scope, progress);
-        int w = fit.smen().width();
-        float[] lurm = Pipeline.encode(fit.smen(), fit.rows(), par, scope, progress).toArray();
-        List<Features> methods = new ArrayList<>();
-        methods.add(Features.dense("LURM", lurm, n, w));
-        methods.addAll(Evaluations.baselines(fit.rows(), events, fit.stage1(), w, seed, backend, scope, progress));
-        List<LabelTable> profiling = MovieLensLabels.of(ds);
-        List<ResultRow> results = new ArrayList<>(Evaluations.probe(dataset, profiling, methods, po, backend, progress, notes));
-
-        // preference: everything (model included) from the first 80 % of each user's events
-        PreferenceTask pt;
-        try (var t = progress.start("preference split", 0, "")) {
-            pt = PreferenceTask.build(events, data.catalog(), 0.8, scope);
-        }
-        Pipeline.Fitted early = Pipeline.fit(pt.early(), null, cfg, smenCfg, backend, par, scope, progress);
-        List<Features> earlyMethods = new ArrayList<>();
-        earlyMethods.add(Features.dense("LURM", Pipeline.encode(early.smen(), early.rows(), par, scope, progress).toArray(), n, w));
-        earlyMethods.addAll(Evaluations.baselines(early.rows(), pt.early(), early.stage1(), w, seed, backend, scope, progress));
-        results.addAll(Evaluations.probe(dataset, List.of(pt.labels()), earlyMethods, po, backend, progress, notes));
-        settings.put("preference", String.format(Locale.ROOT, "each user's events split by time at 80 %%; model and representations from the early part (%,d events), "
-                + "labels: genres rated in the late part (%,d events)", pt.early().size(), pt.lateEvents()));
-
-        if (!noInductive) results.addAll(inductive(events, profiling, cfg, smenCfg, po, seed, backend, par, scope, progress, notes, settings));
-
-        return new EvaluationReport("lurm evaluate: " + dataset + " (EVALUATION.md protocol)", results, fit.lossCurve(),
-                projection("LURM", lurm, n, w, profiling), settings);
-    }
-
-    /** SMEN (and Stage 1) fitted on 80 % of the users; the other 20 % encoded unseen and probed alone. */
-    private List<ResultRow> inductive(EventTable events, List<LabelTable> tasks, BagOfInterests.Config cfg, SmenConfig smenCfg, ProbeEvaluator.Options po,
-                                      long seed, Backend backend, Parallel par, MemoryScope scope, ProgressBars progress, List<String> notes,
-                                      Map<String, String> settings) {
-        int n = events.numUsers();
-        boolean[] train = new boolean[n];
-        SplittableRandom r = new SplittableRandom(seed ^ 0x1D0C7L);
-        int[] order = new int[n];
-        for (int i = 0; i < n; i++) order[i] = i;
-        for (int i = n - 1; i > 0; i--) {
-            int j = r.nextInt(i + 1);
-            int x = order[i];
-            order[i] = order[j];
-            order[j] = x;
-        }
-        int nTrain = (int) Math.round(0.8 * n);
-        for (int i = 0; i < nTrain; i++) train[order[i]] = true;
-        boolean[] heldOutUsers = new boolean[n];
-        int[] held = new int[n - nTrain];
-        for (int i = nTrain; i < n; i++) {
-            heldOutUsers[order[i]] = true;
-            held[i - nTrain] = order[i];
-        }
-        EventTable trainEvents = EventSplits.select(events, EventSplits.ofUsers(events, train), scope);
-        Pipeline.Fitted fit = Pipeline.fit(trainEvents, null, cfg, smenCfg, backend, par, scope, progress);
-        EventTable heldEvents = EventSplits.select(events, EventSplits.ofUsers(events, heldOutUsers), scope);
-        BoiSet rows;
-        try (var t = progress.start("aggregate held-out users", heldEvents.size(), "events")) {
-            rows = fit.model().aggregate(heldEvents, true, backend, scope);
-            t.advance(heldEvents.size());
-        }
-        Features z = Features.dense("LURM", Pipeline.encode(fit.smen(), rows, par, scope, progress).toArray(), n, fit.smen().width());
-        List<ResultRow> out = new ArrayList<>();
-        for (LabelTable t : tasks) {
-            try {
-                ProbeEvaluator.Task task = ProbeEvaluator.prepare(t.name() + " (inductive)", t, held, po);
-                out.addAll(ProbeEvaluator.rows(dataset, task, "LURM", ProbeEvaluator.evaluate(task, z, po, backend, progress)));
-            } catch (IllegalArgumentException e) {
-                notes.add("inductive " + t.name() + " skipped: " + e.getMessage());
-            }
-        }
-        settings.put("inductive", String.format(Locale.ROOT, "Stage 1 and SMEN fitted on %,d users (80 %%); the other %,d encoded without retraining and probed alone",
-                nTrain, n - nTrain));
-        return out;
+        // SMEN trains for a fixed number of steps here (the harness's default 400) unless --smen-steps or the config says otherwise
+        SmenConfig smen = s.smen().maxSteps() > 0 ? s.smen() : BenchmarkOptions.withSteps(s.smen(), BenchmarkOptions.defaults().smen().maxSteps());
+        BenchmarkOptions o = BenchmarkOptions.defaults().withSeed(seed).withStage1(s.stage1()).withSmen(smen).withProbes(po).withInductive(!noInductive)
+                .withThreads(common.threadCount()).withCommand("lurm evaluate " + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
+        return Benchmark.run(dataset, dir, o, progress);
     }
 
     /** PCA of the vectors coloured by the first single-label task. */
