@@ -67,8 +67,6 @@ final class DemoCommand implements Callable<Integer>, Main.HasCommonOptions {
     int smenSteps;
     @Option(names = "--folds", description = "Cross-validation folds (default: ${DEFAULT-VALUE}; --quick uses 3).", defaultValue = "5")
     int folds;
-    @Option(names = "--full-probe", description = "Use the evaluation protocol's logistic probe (6-value lambda grid, 200 iterations) instead of the demo's faster one.")
-    boolean fullProbe;
     @Option(names = "--mlp", description = "Also run the MLP probe (slower; the logistic probe always runs).")
     boolean mlp;
     @Option(names = "--no-baselines", description = "Evaluate LURM only.")
@@ -77,7 +75,7 @@ final class DemoCommand implements Callable<Integer>, Main.HasCommonOptions {
     long seed;
     @Option(names = "--report", paramLabel = "FILE", description = "HTML report (default: ${DEFAULT-VALUE}).", defaultValue = "lurm-demo-report.html")
     Path report;
-    @Option(names = "--quick", description = "A small run for smoke tests: 400 users, 400 items, 30 SMEN steps, 3 folds, logistic probe only (coarse), raw BoI the only baseline.")
+    @Option(names = "--quick", description = "A small run for smoke tests: 400 users, 400 items, 30 SMEN steps, 3 folds, logistic probe only, raw BoI the only baseline.")
     boolean quick;
 
     @Override
@@ -128,19 +126,7 @@ final class DemoCommand implements Callable<Integer>, Main.HasCommonOptions {
             else if (!noBaselines) methods.addAll(Evaluations.baselines(fit.rows(), data.events(), fit.stage1(), width, seed, backend, scope, progress));
             List<String> notes = new ArrayList<>();
             ProbeEvaluator.Options po = Evaluations.options(folds, seed, mlp);
-            if (quick) {
-                // a smoke test: a coarse lambda grid and few solver iterations
-                po = new ProbeEvaluator.Options(po.folds(), po.seed(), new double[] {1e-4, 1e-2}, po.minPositives(),
-                        po.logistic().withMaxIterations(50).withTolerance(1e-4), po.mlp(), false);
-                notes.add("--quick: raw BoI is the only baseline; the logistic probe uses lambda in {1e-4, 1e-2} and at most 50 solver iterations");
-            } else if (!fullProbe) {
-                // The demo's probe drops the two smallest lambdas of the protocol's grid, where L-BFGS needs the most
-                // iterations on near-separable folds, and stops at a looser gradient tolerance: it keeps the demo
-                // within two minutes. --full-probe runs the protocol's probe (lurm evaluate always does).
-                po = new ProbeEvaluator.Options(po.folds(), po.seed(), new double[] {1e-4, 1e-3, 1e-2, 1e-1}, po.minPositives(),
-                        po.logistic().withMaxIterations(100).withTolerance(1e-4), po.mlp(), po.runMlp());
-                notes.add("demo probe: lambda in {1e-4, 1e-3, 1e-2, 1e-1}, at most 100 L-BFGS iterations, tolerance 1e-4 (--full-probe: the protocol's)");
-            }
+            if (quick) notes.add("--quick: raw BoI is the only baseline, 3 folds, no MLP probe");
             List<ResultRow> rows = Evaluations.probe("synthetic", tasks, methods, po, backend, progress, notes);
 
             String[] classes = new String[n];
@@ -148,7 +134,7 @@ final class DemoCommand implements Callable<Integer>, Main.HasCommonOptions {
             EvaluationReport.UserProjection proj = Projection.pca("LURM", LifeCycleGenerator.SEGMENT, lurm, n, width, classes);
             Map<String, String> settings = new LinkedHashMap<>();
             settings.put("command", "lurm demo" + (quick ? " --quick" : "") + " --users " + users + " --items " + items + " --smen-steps " + smenSteps
-                    + " --folds " + folds + (mlp ? " --mlp" : "") + (fullProbe ? " --full-probe" : "") + " --seed " + seed);
+                    + " --folds " + folds + (mlp ? " --mlp" : "") + " --seed " + seed);
             settings.put("data", String.format(Locale.ROOT, "synthetic life-cycle generator: %,d users, %,d items, %,d events, %d topics, seed %d",
                     n, data.events().numItems(), data.events().size(), gc.topics(), seed));
             settings.put("labels", "planted attributes segment (binary), age_group (multi-class), drift_direction (binary), with the generator's label noise");
