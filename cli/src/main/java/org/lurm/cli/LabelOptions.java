@@ -51,14 +51,43 @@ final class LabelOptions {
         String separator = EventInput.separator(sep);
         Map<String, LabelTable.Kind> kinds = tasks.isEmpty() ? guess(separator) : parse();
         if (kinds.isEmpty()) throw CliException.badInput(labels + " has no label column besides the user id column");
+        // With a header the reader names columns by it: a column number given here becomes that column's name.
+        String user = userCol;
+        if (header) {
+            List<String> names = headerNames(separator);
+            user = byName(userCol, names, "--labels-user-col");
+            Map<String, LabelTable.Kind> named = new LinkedHashMap<>();
+            for (var e : kinds.entrySet()) named.put(byName(e.getKey(), names, "--task"), e.getValue());
+            kinds = named;
+        }
         DelimitedFormat fmt = DelimitedFormat.of(separator).withHeader(header);
         try (Progress.Task t = progress.start("read " + labels.getFileName(), 0, "")) {
-            LabelsReader.Result r = new LabelsReader(fmt, userCol, kinds, lenient).read(labels, users);
+            LabelsReader.Result r = new LabelsReader(fmt, user, kinds, lenient).read(labels, users);
             t.status(String.format(Locale.ROOT, "%,d users labelled, tasks %s", r.report().accepted(), kinds));
             return new Read(r.tables(), r.report());
         } catch (IllegalArgumentException e) {
             throw CliException.badInput(labels + ": " + e.getMessage());
         }
+    }
+
+    private String byName(String spec, List<String> names, String option) {
+        if (!spec.isEmpty() && spec.chars().allMatch(Character::isDigit) && !names.contains(spec)) {
+            int c = Integer.parseInt(spec);
+            if (c < 1 || c > names.size()) throw CliException.usage(option + " " + spec + ": " + labels + " has columns 1.." + names.size() + " " + names);
+            return names.get(c - 1);
+        }
+        return spec;
+    }
+
+    private List<String> headerNames(String separator) throws IOException {
+        TextTable t = new TextTable(separator, true, true, java.nio.charset.StandardCharsets.UTF_8, null);
+        List<String> names = new ArrayList<>();
+        t.read(labels, Progress.Task.NONE, head -> {
+            names.addAll(head);
+            return row -> {
+            };
+        });
+        return names;
     }
 
     private Map<String, LabelTable.Kind> parse() {
