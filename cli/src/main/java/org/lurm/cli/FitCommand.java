@@ -53,6 +53,7 @@ final class FitCommand implements Callable<Integer>, Main.HasCommonOptions {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         ModelOptions.Settings settings = model.resolve();
+        if (common.threads == 0 && model.jsonThreads() != null) common.threads = model.jsonThreads(); // --threads wins over the config
         Path dir = output.toAbsolutePath().getParent();
         if (dir != null && !Files.isDirectory(dir)) throw new CliException(Exit.IO_ERROR, "the output folder " + dir + " does not exist");
         long t0 = System.nanoTime();
