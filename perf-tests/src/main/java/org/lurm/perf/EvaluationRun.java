@@ -21,7 +21,8 @@ import org.lurm.progress.Progress;
  * claims (logistic and MLP probe), the settings and the time; with {@code --out FILE} also writes all of it there.
  *
  * <pre>
- * java --add-modules jdk.incubator.vector -Xmx6g -cp perf-tests/target/benchmarks.jar org.lurm.perf.EvaluationRun \
+ * ./mvnw -q -pl java-api,perf-tests compile
+ * java --add-modules jdk.incubator.vector -Xmx6g -cp java-api/target/classes:perf-tests/target/classes org.lurm.perf.EvaluationRun \
  *     ../shared/data [movielens-100k movielens-1m-subset] [--steps 400] [--k 0] [--embedding COOCCURRENCE] [--seed 42] [--no-mlp] [--out FILE]
  * </pre>
  */
@@ -53,7 +54,8 @@ public final class EvaluationRun {
         if (dataDir == null) dataDir = Path.of("../shared/data");
         if (datasets.isEmpty()) datasets = List.of("movielens-100k", "movielens-1m-subset");
         o = o.withSmen(BenchmarkOptions.withSteps(o.smen(), steps)).withProbes(o.probes().withMlp(mlp))
-                .withCommand("java --add-modules jdk.incubator.vector -cp perf-tests/target/benchmarks.jar org.lurm.perf.EvaluationRun " + String.join(" ", args));
+                .withCommand("java --add-modules jdk.incubator.vector -Xmx6g -cp java-api/target/classes:perf-tests/target/classes org.lurm.perf.EvaluationRun "
+                        + String.join(" ", args));
         StringBuilder all = new StringBuilder();
         for (String ds : datasets) {
             long t0 = System.nanoTime();
