@@ -25,8 +25,8 @@ class BenchmarkTest {
     void reducedRunOnMovieLens100k() throws Exception {
         Path dir = TestData.dataset("movielens-100k");
         BenchmarkOptions d = BenchmarkOptions.defaults();
-        ProbeEvaluator.Options p = new ProbeEvaluator.Options(3, 7L, new double[] {1e-3, 1e-1}, 20, LogisticRegression.Options.defaults().withMaxIterations(50),
-                MlpProbe.Options.defaults().withMaxEpochs(15), true);
+        ProbeEvaluator.Options p = new ProbeEvaluator.Options(3, 7L, new double[] {1e-3, 1e-1}, 20, LogisticRegression.Options.defaults().withMaxIterations(30),
+                MlpProbe.Options.defaults().withMaxEpochs(8), true);
         BenchmarkOptions o = d.withStage1(d.stage1().withInterests(150)).withSmen(BenchmarkOptions.withSteps(d.smen(), 12)).withProbes(p).withSeed(7)
                 .withThreads(2).withCommand("BenchmarkTest");
         Map<String, AtomicLong> started = new ConcurrentHashMap<>();
