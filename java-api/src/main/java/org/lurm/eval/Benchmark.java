@@ -192,6 +192,40 @@ public final class Benchmark {
     }
 
     /**
+     * Probes given frozen vectors only (no training): every label table x method x probe, with the same folds for
+     * every method (the CLI's {@code lurm evaluate} on embeddings a user already has).
+     *
+     * @param methods vectors per method, each with one row per user index of the label tables' user dictionary
+     * @param threads methods probed in parallel
+     */
+    public static EvaluationReport evaluate(String datasetName, List<Features> methods, List<LabelTable> labels, ProbeEvaluator.Options probes,
+                                            int threads, Progress progress) {
+        if (methods.isEmpty()) throw new IllegalArgumentException("no methods to evaluate");
+        BenchmarkOptions o = BenchmarkOptions.defaults().withProbes(probes).withThreads(Math.max(1, threads)).withSeed(probes.seed()).withProbes(probes);
+        long t0 = System.nanoTime();
+        List<ResultRow> rows = new ArrayList<>();
+        try (Backend backend = Backends.create()) {
+            for (LabelTable l : labels) {
+                for (Features f : methods) {
+                    if (f.rows() != l.numUsers()) throw new IllegalArgumentException("'" + f.name() + "' has " + f.rows() + " rows, label table '" + l.name() + "' " + l.numUsers() + " users");
+                }
+                ProbeEvaluator.Task task = ProbeEvaluator.prepare(l.name(), l, null, probes);
+                rows.addAll(evaluateAll(datasetName, task, methods, o, backend, Progress.orNone(progress)));
+            }
+        }
+        Map<String, String> s = new LinkedHashMap<>();
+        s.put("dataset", datasetName);
+        s.put("seed", Long.toString(probes.seed()));
+        s.put("probes", probes.folds() + "-fold stratified CV; lambda grid " + java.util.Arrays.toString(probes.lambdaGrid()) + "; mlp " + (probes.runMlp() ? probes.mlp() : "off"));
+        s.put("machine", System.getProperty("os.name") + " " + System.getProperty("os.arch") + ", " + Runtime.getRuntime().availableProcessors() + " cores, Java "
+                + System.getProperty("java.version"));
+        s.put("time: total", String.format(Locale.ROOT, "%.1f s", (System.nanoTime() - t0) / 1e9));
+        Features first = methods.get(0);
+        EvaluationReport.UserProjection proj = first.isSparse() ? null : projection(first, labels, java.util.stream.IntStream.range(0, first.rows()).toArray());
+        return new EvaluationReport("Evaluation of frozen vectors on " + datasetName, rows, List.of(), proj, s);
+    }
+
+    /**
      * Probes every method on one task, methods in parallel on {@code options.threads()} threads (the probes'
      * small products run on the calling thread); rows come back in method order.
      */
@@ -334,6 +368,7 @@ public final class Benchmark {
     /** PCA of the LURM vectors of the users labelled in the gender table (else the first table), coloured by it. */
     private static EvaluationReport.UserProjection projection(Features lurm, List<LabelTable> labels, int[] active) {
         if (lurm == null) return null;
+        if (lurm.isSparse()) return null;
         LabelTable colour = labels.stream().filter(l -> l.name().equals("gender")).findFirst().orElse(labels.isEmpty() ? null : labels.get(0));
         int[] users = colour == null ? active : java.util.Arrays.stream(active).filter(colour::has).toArray();
         if (users.length < 3) return null;
@@ -345,6 +380,6 @@ public final class Benchmark {
             y[i] = (float) xy[1][i];
             cls[i] = colour == null ? "all" : String.join("|", java.util.Arrays.stream(colour.classesOf(users[i])).mapToObj(colour.classes()::get).toList());
         }
-        return new EvaluationReport.UserProjection(Baselines.LURM, colour == null ? "none" : colour.name(), x, y, cls);
+        return new EvaluationReport.UserProjection(lurm.name(), colour == null ? "none" : colour.name(), x, y, cls);
     }
 }

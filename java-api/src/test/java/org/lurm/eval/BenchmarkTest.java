@@ -91,6 +91,30 @@ class BenchmarkTest {
         assertFalse(Claims.markdown(claims).isEmpty());
     }
 
+    @Test
+    void evaluatesGivenVectorsWithTheSameFoldsForEveryMethod() {
+        int n = 300;
+        org.lurm.events.IdDictionary users = new org.lurm.events.IdDictionary();
+        for (int u = 0; u < n; u++) users.add("u" + u);
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(TestData.seed("BenchmarkTest.evaluate"));
+        float[] good = new float[n * 4], bad = new float[n * 4];
+        int[] y = new int[n];
+        for (int u = 0; u < n; u++) {
+            y[u] = rnd.nextBoolean() ? 1 : 0;
+            for (int j = 0; j < 4; j++) {
+                good[u * 4 + j] = (float) (rnd.nextGaussian() + (j == 0 ? 2 * y[u] : 0));
+                bad[u * 4 + j] = (float) rnd.nextGaussian();
+            }
+        }
+        LabelTable label = LabelTable.single("planted", LabelTable.Kind.BINARY, users, List.of("no", "yes"), y);
+        ProbeEvaluator.Options p = ProbeEvaluator.Options.defaults().withMlp(false).withFolds(4);
+        EvaluationReport r = Benchmark.evaluate("toy", List.of(Features.dense("good", good, n, 4), Features.dense("noise", bad, n, 4)), List.of(label), p, 2, null);
+        assertEquals(2 * 3, r.rows().size(), "2 methods x 3 binary metrics, logistic only");
+        assertTrue(find(r.rows(), "toy", "planted", "good", ProbeEvaluator.LOGISTIC, "roc_auc").mean() > 0.85);
+        assertTrue(find(r.rows(), "toy", "planted", "noise", ProbeEvaluator.LOGISTIC, "roc_auc").mean() < 0.65);
+        assertEquals(n, r.projection().x().length);
+    }
+
     static ResultRow find(List<ResultRow> rows, String ds, String task, String method, String probe, String metric) {
         List<ResultRow> m = new ArrayList<>();
         for (ResultRow r : rows) {

@@ -23,7 +23,7 @@ import org.lurm.progress.Progress;
  * <pre>
  * ./mvnw -q -pl java-api,perf-tests compile
  * java --add-modules jdk.incubator.vector -Xmx6g -cp java-api/target/classes:perf-tests/target/classes org.lurm.perf.EvaluationRun \
- *     ../shared/data [movielens-100k movielens-1m-subset] [--steps 400] [--k 0] [--embedding COOCCURRENCE] [--seed 42] [--no-mlp] [--out FILE]
+ *     ../shared/data [movielens-100k movielens-1m-subset] [--steps 400] [--k 0] [--embedding COOCCURRENCE] [--seed 42] [--no-mlp] [--no-baselines] [--no-inductive] [--no-preference] [--out FILE]
  * </pre>
  */
 public final class EvaluationRun {
@@ -44,6 +44,9 @@ public final class EvaluationRun {
                 case "--embedding" -> o = o.withStage1(o.stage1().withEmbedding(BagOfInterests.ItemEmbedding.valueOf(args[++i])));
                 case "--seed" -> o = o.withSeed(Long.parseLong(args[++i]));
                 case "--no-mlp" -> mlp = false;
+                case "--no-baselines" -> o = o.withBaselines(false);
+                case "--no-inductive" -> o = o.withInductive(false);
+                case "--no-preference" -> o = o.withPreference(false);
                 case "--out" -> out = Path.of(args[++i]);
                 default -> {
                     if (dataDir == null) dataDir = Path.of(args[i]);
