@@ -107,7 +107,7 @@ public final class Benchmark {
             long t = System.nanoTime();
             for (LabelTable l : labels) {
                 ProbeEvaluator.Task task = ProbeEvaluator.prepare(l.name(), l, active, o.probes());
-                for (Features f : full.methods.values()) rows.addAll(ProbeEvaluator.rows(datasetName, task, f.name(), ProbeEvaluator.evaluate(task, f, o.probes(), backend, pr)));
+                rows.addAll(evaluateAll(datasetName, task, full.methods.values(), o, backend, pr));
             }
             times.put("probe profiling tasks", (System.nanoTime() - t) / 1e9);
             projection = projection(full.methods.get(Baselines.LURM), labels, active);
@@ -121,7 +121,7 @@ public final class Benchmark {
                     ProbeEvaluator.Task task = ProbeEvaluator.prepare(PreferenceTask.NAME, pt.labels(), usersWithEvents(pt.early()), o.probes());
                     settings.put("preference task", pt.early().size() + " early / " + pt.lateEvents() + " late events; " + task.users().length + " users; "
                             + task.scoredClasses().length + " of " + pt.labels().numClasses() + " genres with >= " + o.probes().minPositives() + " positives");
-                    for (Features f : early.methods.values()) rows.addAll(ProbeEvaluator.rows(datasetName, task, f.name(), ProbeEvaluator.evaluate(task, f, o.probes(), backend, pr)));
+                    rows.addAll(evaluateAll(datasetName, task, early.methods.values(), o, backend, pr));
                     times.put("probe preference task", (System.nanoTime() - t) / 1e9);
                 }
             }
@@ -161,7 +161,7 @@ public final class Benchmark {
                     String ds = datasetName + INDUCTIVE;
                     for (LabelTable l : labels) {
                         ProbeEvaluator.Task task = ProbeEvaluator.prepare(l.name(), l, unseen, o.probes());
-                        for (Features f : methods.values()) rows.addAll(ProbeEvaluator.rows(ds, task, f.name(), ProbeEvaluator.evaluate(task, f, o.probes(), backend, pr)));
+                        rows.addAll(evaluateAll(ds, task, methods.values(), o, backend, pr));
                     }
                     times.put("probe inductive check", (System.nanoTime() - t) / 1e9);
                     settings.put("inductive check", nTrain + " training users, " + unseen.length + " unseen users");
@@ -189,6 +189,79 @@ public final class Benchmark {
         for (var e : times.entrySet()) s.put("time: " + e.getKey(), String.format(Locale.ROOT, "%.1f s", e.getValue()));
         s.put("time: total", String.format(Locale.ROOT, "%.1f s", (System.nanoTime() - tStart) / 1e9));
         return new EvaluationReport("LURM evaluation on " + datasetName, rows, loss, projection, s);
+    }
+
+    /**
+     * Probes given frozen vectors only (no training): every label table x method x probe, with the same folds for
+     * every method (the CLI's {@code lurm evaluate} on embeddings a user already has).
+     *
+     * @param methods vectors per method, each with one row per user index of the label tables' user dictionary
+     * @param threads methods probed in parallel
+     */
+    public static EvaluationReport evaluate(String datasetName, List<Features> methods, List<LabelTable> labels, ProbeEvaluator.Options probes,
+                                            int threads, Progress progress) {
+        if (methods.isEmpty()) throw new IllegalArgumentException("no methods to evaluate");
+        BenchmarkOptions o = BenchmarkOptions.defaults().withProbes(probes).withThreads(Math.max(1, threads)).withSeed(probes.seed()).withProbes(probes);
+        long t0 = System.nanoTime();
+        List<ResultRow> rows = new ArrayList<>();
+        try (Backend backend = Backends.create()) {
+            for (LabelTable l : labels) {
+                for (Features f : methods) {
+                    if (f.rows() != l.numUsers()) throw new IllegalArgumentException("'" + f.name() + "' has " + f.rows() + " rows, label table '" + l.name() + "' " + l.numUsers() + " users");
+                }
+                ProbeEvaluator.Task task = ProbeEvaluator.prepare(l.name(), l, null, probes);
+                rows.addAll(evaluateAll(datasetName, task, methods, o, backend, Progress.orNone(progress)));
+            }
+        }
+        Map<String, String> s = new LinkedHashMap<>();
+        s.put("dataset", datasetName);
+        s.put("seed", Long.toString(probes.seed()));
+        s.put("probes", probes.folds() + "-fold stratified CV; lambda grid " + java.util.Arrays.toString(probes.lambdaGrid()) + "; mlp " + (probes.runMlp() ? probes.mlp() : "off"));
+        s.put("machine", System.getProperty("os.name") + " " + System.getProperty("os.arch") + ", " + Runtime.getRuntime().availableProcessors() + " cores, Java "
+                + System.getProperty("java.version"));
+        s.put("time: total", String.format(Locale.ROOT, "%.1f s", (System.nanoTime() - t0) / 1e9));
+        Features first = methods.get(0);
+        EvaluationReport.UserProjection proj = first.isSparse() ? null : projection(first, labels, java.util.stream.IntStream.range(0, first.rows()).toArray());
+        return new EvaluationReport("Evaluation of frozen vectors on " + datasetName, rows, List.of(), proj, s);
+    }
+
+    /**
+     * Probes every method on one task, methods in parallel on {@code options.threads()} threads (the probes'
+     * small products run on the calling thread); rows come back in method order.
+     */
+    private static List<ResultRow> evaluateAll(String dataset, ProbeEvaluator.Task task, java.util.Collection<Features> methods, BenchmarkOptions o,
+                                               Backend backend, Progress pr) {
+        List<Features> list = new ArrayList<>(methods);
+        List<List<ResultRow>> out = new ArrayList<>();
+        for (int i = 0; i < list.size(); i++) out.add(null);
+        int threads = Math.min(o.threads(), list.size());
+        if (threads <= 1) {
+            for (int i = 0; i < list.size(); i++) out.set(i, ProbeEvaluator.rows(dataset, task, list.get(i).name(), ProbeEvaluator.evaluate(task, list.get(i), o.probes(), backend, pr)));
+        } else {
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads, r -> {
+                Thread t = new Thread(r, "lurm-eval");
+                t.setDaemon(true);
+                return t;
+            });
+            try {
+                List<java.util.concurrent.Future<List<ResultRow>>> fs = new ArrayList<>();
+                for (Features f : list) fs.add(pool.submit(() -> ProbeEvaluator.rows(dataset, task, f.name(), ProbeEvaluator.evaluate(task, f, o.probes(), backend, pr))));
+                for (int i = 0; i < fs.size(); i++) out.set(i, fs.get(i).get());
+            } catch (java.util.concurrent.ExecutionException e) {
+                Throwable c = e.getCause();
+                if (c instanceof RuntimeException re) throw re;
+                if (c instanceof Error er) throw er;
+                throw new IllegalStateException(c);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while probing", e);
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+        List<ResultRow> rows = new ArrayList<>();
+        for (List<ResultRow> r : out) rows.addAll(r);
+        return rows;
     }
 
     private static String describe(BagOfInterests.Config c) {
@@ -295,6 +368,7 @@ public final class Benchmark {
     /** PCA of the LURM vectors of the users labelled in the gender table (else the first table), coloured by it. */
     private static EvaluationReport.UserProjection projection(Features lurm, List<LabelTable> labels, int[] active) {
         if (lurm == null) return null;
+        if (lurm.isSparse()) return null;
         LabelTable colour = labels.stream().filter(l -> l.name().equals("gender")).findFirst().orElse(labels.isEmpty() ? null : labels.get(0));
         int[] users = colour == null ? active : java.util.Arrays.stream(active).filter(colour::has).toArray();
         if (users.length < 3) return null;
@@ -306,6 +380,6 @@ public final class Benchmark {
             y[i] = (float) xy[1][i];
             cls[i] = colour == null ? "all" : String.join("|", java.util.Arrays.stream(colour.classesOf(users[i])).mapToObj(colour.classes()::get).toList());
         }
-        return new EvaluationReport.UserProjection(Baselines.LURM, colour == null ? "none" : colour.name(), x, y, cls);
+        return new EvaluationReport.UserProjection(lurm.name(), colour == null ? "none" : colour.name(), x, y, cls);
     }
 }

@@ -250,18 +250,18 @@ public final class LogisticRegression {
             double gamma = 1 / kappa; // the usual scalar guess
             for (int j = 0; j < D; j++) q[j] *= gamma;
         } else {
-            // data curvature along the last step, without the penalty's share, plus the exact per-direction penalty
+            // the usual scalar curvature estimate y.y / s.y applied to the data term only (y minus the penalty's
+            // exact share λ c ⊙ s), plus the exact per-direction penalty
             double dataKappa = kappa;
             if (stored > 0) {
                 int last = Math.floorMod(head - 1, m);
-                double pen = 0, ss = 0;
-                for (int j = 0; j < D - 1; j++) {
-                    pen += lambda * c[j] * S[last][j] * S[last][j];
-                    ss += S[last][j] * S[last][j];
+                double yy = 0, sy = 0;
+                for (int j = 0; j < D; j++) {
+                    double yd = Y[last][j] - (j < D - 1 ? lambda * c[j] * S[last][j] : 0);
+                    yy += yd * yd;
+                    sy += S[last][j] * yd;
                 }
-                ss += S[last][D - 1] * S[last][D - 1];
-                double sy = dot(S[last], Y[last]);
-                dataKappa = Math.max(1e-12, (sy - pen) / Math.max(1e-300, ss));
+                dataKappa = sy > 0 ? Math.max(1e-12, yy / sy) : kappa;
             }
             for (int j = 0; j < D - 1; j++) q[j] /= dataKappa + lambda * c[j];
             q[D - 1] /= dataKappa;

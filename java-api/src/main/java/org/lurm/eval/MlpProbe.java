@@ -21,8 +21,8 @@ public final class MlpProbe {
      * @param hidden       hidden units (64)
      * @param learningRate Adam learning rate (0.01)
      * @param weightDecay  L2 penalty on the weights, added to the mean loss as (wd/2)||W||² (1e-4)
-     * @param maxEpochs    full-batch epochs at most (300)
-     * @param patience     epochs without a better validation loss before stopping (20)
+     * @param maxEpochs    full-batch epochs at most (200)
+     * @param patience     epochs without a better validation loss before stopping (10)
      * @param seed         initialisation seed
      */
     public record Options(int hidden, double learningRate, double weightDecay, int maxEpochs, int patience, long seed) {
@@ -33,7 +33,7 @@ public final class MlpProbe {
         }
 
         public static Options defaults() {
-            return new Options(64, 0.01, 1e-4, 300, 20, 42L);
+            return new Options(64, 0.01, 1e-4, 200, 10, 42L);
         }
 
         public Options withSeed(long s) {

@@ -311,6 +311,7 @@ public final class ProbeEvaluator {
         MlpProbe.Model model = MlpProbe.fit(xitr, targetMatrix(lab, itrUsers, classes), xiva, targetMatrix(lab, ivaUsers, classes), C, softmax, mo, backend);
         double[] p = model.predict(xte, backend);
         int nt = teUsers.length;
+        if (DEBUG) System.err.printf(java.util.Locale.ROOT, "  [mlp] %s / %s: best epoch %d, validation loss %.4f%n", task.name, xte.name(), model.epochs(), model.validationLoss());
         Map<String, Double> m = new LinkedHashMap<>();
         switch (lab.kind()) {
             case BINARY -> {

@@ -21,8 +21,9 @@ import org.lurm.progress.Progress;
  * claims (logistic and MLP probe), the settings and the time; with {@code --out FILE} also writes all of it there.
  *
  * <pre>
- * java --add-modules jdk.incubator.vector -Xmx6g -cp perf-tests/target/benchmarks.jar org.lurm.perf.EvaluationRun \
- *     ../shared/data [movielens-100k movielens-1m-subset] [--steps 400] [--k 0] [--embedding COOCCURRENCE] [--seed 42] [--no-mlp] [--out FILE]
+ * ./mvnw -q -pl java-api,perf-tests compile
+ * java --add-modules jdk.incubator.vector -Xmx6g -cp java-api/target/classes:perf-tests/target/classes org.lurm.perf.EvaluationRun \
+ *     ../shared/data [movielens-100k movielens-1m-subset] [--steps 400] [--k 0] [--embedding COOCCURRENCE] [--seed 42] [--no-mlp] [--no-baselines] [--no-inductive] [--no-preference] [--out FILE]
  * </pre>
  */
 public final class EvaluationRun {
@@ -43,6 +44,9 @@ public final class EvaluationRun {
                 case "--embedding" -> o = o.withStage1(o.stage1().withEmbedding(BagOfInterests.ItemEmbedding.valueOf(args[++i])));
                 case "--seed" -> o = o.withSeed(Long.parseLong(args[++i]));
                 case "--no-mlp" -> mlp = false;
+                case "--no-baselines" -> o = o.withBaselines(false);
+                case "--no-inductive" -> o = o.withInductive(false);
+                case "--no-preference" -> o = o.withPreference(false);
                 case "--out" -> out = Path.of(args[++i]);
                 default -> {
                     if (dataDir == null) dataDir = Path.of(args[i]);
@@ -53,7 +57,8 @@ public final class EvaluationRun {
         if (dataDir == null) dataDir = Path.of("../shared/data");
         if (datasets.isEmpty()) datasets = List.of("movielens-100k", "movielens-1m-subset");
         o = o.withSmen(BenchmarkOptions.withSteps(o.smen(), steps)).withProbes(o.probes().withMlp(mlp))
-                .withCommand("java --add-modules jdk.incubator.vector -cp perf-tests/target/benchmarks.jar org.lurm.perf.EvaluationRun " + String.join(" ", args));
+                .withCommand("java --add-modules jdk.incubator.vector -Xmx6g -cp java-api/target/classes:perf-tests/target/classes org.lurm.perf.EvaluationRun "
+                        + String.join(" ", args));
         StringBuilder all = new StringBuilder();
         for (String ds : datasets) {
             long t0 = System.nanoTime();
