@@ -1,32 +1,131 @@
 package org.lurm.cli;
 
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
 import java.util.concurrent.Callable;
+import org.lurm.backend.BackendUnavailableException;
+import org.lurm.embed.EmbeddingFormatException;
+import org.lurm.events.io.MalformedInputException;
+import org.lurm.model.JsonException;
+import org.lurm.model.ModelFormatException;
+import org.lurm.smen.TrainingDivergedException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code lurm} command. Exit codes: 0 success, 1 failure during the run (message on stderr), 2 bad
- * usage (picocli's message and the command's help).
+ * The {@code lurm} command. Exit codes are those of {@link Exit}: 0 success, 1 failure, 2 bad usage, 3 bad
+ * input data, 4 backend unavailable, 5 file not readable or writable, 6 training diverged. Errors are one or
+ * two lines that say what to do; {@code --verbose} adds the stack trace.
+ *
+ * <p>Thread-safety: each {@link #run} builds its own command objects; runs may proceed concurrently, but
+ * they share System.out/err unless writers are given.
  */
 @Command(name = "lurm", mixinStandardHelpOptions = true, version = "lurm 0.1.0-SNAPSHOT",
-        description = "Full-life-cycle user representations: Bag-of-Interests + SMEN (arXiv 2110.11337).",
-        subcommands = {DemoCommand.class, BackendsCommand.class, CommandLine.HelpCommand.class})
+        description = {"Full-life-cycle user representations: Bag-of-Interests + SMEN (arXiv 2110.11337).", "",
+                "Start with `lurm demo` (no data needed), then fit a model on your own events."},
+        subcommands = {FitCommand.class, EncodeCommand.class, EvaluateCommand.class, InspectCommand.class, DemoCommand.class,
+                BackendsCommand.class, CommandLine.HelpCommand.class},
+        footer = {"", "Examples:",
+                "  lurm demo                                  # the whole pipeline on synthetic data, with a report",
+                "  lurm fit --events events.csv --header --user-col user_id --item-col item_id --time-col ts -o model.lurm",
+                "  lurm encode --model model.lurm --events events.csv --header --user-col user_id --item-col item_id --time-col ts -o users.emb",
+                "  lurm evaluate --embeddings users.emb --labels labels.csv --labels-header",
+                "", "Exit codes: 0 ok, 1 failure, 2 usage, 3 bad input data, 4 backend unavailable, 5 file not readable/writable,",
+                "  6 training diverged. Documentation: docs/CLI.md."})
 public final class Main implements Callable<Integer> {
+    /** Held so that its level stays set (loggers are weakly referenced). */
+    private static final java.util.logging.Logger BACKEND_LOG = java.util.logging.Logger.getLogger("org.lurm.backend");
+
+    @picocli.CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
     @Override
     public Integer call() {
-        new CommandLine(this).usage(System.out);
-        return 0;
+        spec.commandLine().usage(spec.commandLine().getOut());
+        return Exit.OK;
     }
 
+    /** Runs with System.out / System.err. */
     public static int run(String... args) {
+        return run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+    }
+
+    /** Runs with the given writers (tests capture output this way). */
+    public static int run(PrintWriter out, PrintWriter err, String... args) {
         CommandLine cl = new CommandLine(new Main());
+        cl.setOut(out);
+        cl.setErr(err);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            cmd.getErr().println("lurm " + cmd.getCommandName() + ": " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
-            if (Boolean.getBoolean("lurm.debug")) ex.printStackTrace(cmd.getErr());
-            else cmd.getErr().println("(run with LURM_JAVA_OPTS=-Dlurm.debug=true for the stack trace)");
-            return 1;
+            boolean verbose = cmd.getCommand() instanceof HasCommonOptions h && h.common() != null && h.common().verbose;
+            PrintWriter e = cmd.getErr();
+            int code = exitCode(ex);
+            String name = cmd.getCommandName();
+            e.println("lurm " + name + ": error: " + message(ex));
+            String hint = hint(ex);
+            if (hint != null) e.println("  " + hint);
+            if (verbose) {
+                ex.printStackTrace(e);
+            } else if (code == Exit.FAILURE) {
+                e.println("  (run again with --verbose for the stack trace)");
+            }
+            e.flush();
+            return code;
         });
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } finally {
+            out.flush();
+            err.flush();
+        }
+    }
+
+    /** The exit code for an exception that escaped a command. */
+    static int exitCode(Throwable ex) {
+        if (ex instanceof CliException c) return c.exitCode();
+        if (ex instanceof CommandLine.ParameterException) return Exit.USAGE;
+        if (ex instanceof BackendUnavailableException) return Exit.BACKEND_UNAVAILABLE;
+        if (ex instanceof TrainingDivergedException) return Exit.TRAINING_DIVERGED;
+        if (ex instanceof MalformedInputException || ex instanceof ModelFormatException || ex instanceof EmbeddingFormatException
+                || ex instanceof EmbeddingsFile.FormatException || ex instanceof JsonException
+                || ex instanceof java.nio.charset.CharacterCodingException || ex instanceof java.util.zip.ZipException) {
+            return Exit.BAD_INPUT;
+        }
+        if (ex instanceof UncheckedIOException u) return exitCode(u.getCause());
+        if (ex instanceof IOException) return ex.getCause() instanceof MalformedInputException ? Exit.BAD_INPUT : Exit.IO_ERROR;
+        return Exit.FAILURE;
+    }
+
+    static String message(Throwable ex) {
+        if (ex instanceof UncheckedIOException u && u.getCause() != null) return message(u.getCause());
+        if (ex instanceof NoSuchFileException n) return "file not found: " + n.getFile();
+        if (ex instanceof AccessDeniedException a) return "permission denied: " + a.getFile();
+        if (ex instanceof FileSystemException f && f.getReason() != null) return f.getFile() + ": " + f.getReason();
+        if (ex instanceof OutOfMemoryError) return "out of memory";
+        String m = ex.getMessage();
+        return m == null || m.isBlank() ? ex.toString() : m;
+    }
+
+    /** What to do about it, or null. */
+    static String hint(Throwable ex) {
+        if (ex instanceof UncheckedIOException u && u.getCause() != null) return hint(u.getCause());
+        if (ex instanceof MalformedInputException m) {
+            String r = m.reason() == null ? "" : m.reason();
+            if (m.line() <= 2 && m.field() != null) {
+                return "if the first line names the columns, add --header; check --sep, --time-format and the --*-col options (docs/CLI.md)";
+            }
+            if (r.contains("the line has only")) return "check --sep (the separator) and the --*-col options, or pass --lenient to skip such lines and count them";
+            return "fix the line, or pass --lenient to skip malformed lines and count them";
+        }
+        if (ex instanceof BackendUnavailableException) return "run `lurm backends` to see what can run here, or pass --backend cpu";
+        if (ex instanceof NoSuchFileException) return "check the path (relative paths start at the current directory)";
+        if (ex instanceof OutOfMemoryError) return "give the JVM more heap: LURM_JAVA_OPTS=-Xmx8g lurm ...";
+        if (ex instanceof ModelFormatException) return "the model file is damaged or not a lurm model: fit it again with `lurm fit`";
+        if (ex instanceof TrainingDivergedException) return "lower the learning rate (--learning-rate or \"smen\": {\"learningRate\": ...} in --config)";
+        return null;
     }
 
     public static void main(String[] args) {
@@ -34,6 +133,14 @@ public final class Main implements Callable<Integer> {
         if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
             System.setProperty("java.util.logging.SimpleFormatter.format", "[lurm] %5$s%6$s%n");
         }
+        System.setProperty("java.awt.headless", "true");
+        // Backend selection logs at INFO which backends it passed over; the summaries name the backend used.
+        if (System.getenv("LURM_LOG") == null) BACKEND_LOG.setLevel(java.util.logging.Level.WARNING);
         System.exit(run(args));
+    }
+
+    /** Commands that mix in {@link CommonOptions}. */
+    interface HasCommonOptions {
+        CommonOptions common();
     }
 }

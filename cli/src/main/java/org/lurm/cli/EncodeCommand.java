@@ -1,0 +1,104 @@
+package org.lurm.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.lurm.LurmModel;
+import org.lurm.backend.Backend;
+import org.lurm.backend.cpu.Parallel;
+import org.lurm.boi.BoiSet;
+import org.lurm.memory.F32Array;
+import org.lurm.memory.MemoryScope;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code lurm encode}: a model and events in, one embedding per user out (binary or CSV). */
+@Command(name = "encode", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Encode users with a fitted model: aggregate their events into Bag-of-Interests rows and run SMEN.",
+                "Items are matched to the model by id; users need not have been seen in fitting.",
+                "Writes float32 binary with a header (default) or CSV; formats in docs/CLI.md."},
+        footer = {"", "Examples:",
+                "  lurm encode --model model.lurm --events events.csv -o users.emb",
+                "  lurm encode --model model.lurm --events new-events.csv.gz --header --user-col user_id --item-col sku --time-col ts -o users.csv",
+                "  lurm encode --model model.lurm --events events.csv --format csv -o - | head -3      # CSV on stdout",
+                "  lurm encode --model ml100k.lurm --movielens ../shared/data/movielens-100k -o ml100k.emb"})
+final class EncodeCommand implements Callable<Integer>, Main.HasCommonOptions {
+    @Spec
+    CommandSpec spec;
+    @Mixin
+    EventInput input;
+    @Mixin
+    CommonOptions common;
+
+    @Option(names = {"-m", "--model"}, paramLabel = "FILE", required = true, description = "Model file written by `lurm fit`.")
+    Path modelFile;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "FILE", required = true, description = "Output file, or - for stdout (CSV only).")
+    String output;
+
+    @Option(names = "--format", paramLabel = "FMT", description = "bin, csv or auto (csv for *.csv and stdout, else bin; default: ${DEFAULT-VALUE}).", defaultValue = "auto")
+    String format;
+
+    @Override
+    public CommonOptions common() {
+        return common;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        boolean toStdout = output.equals("-");
+        Path outPath = toStdout ? null : Path.of(output);
+        String fmt = EmbeddingsFile.formatFor(format, outPath);
+        if (toStdout && fmt.equals("bin")) throw CliException.usage("binary embeddings need a file (-o FILE); use --format csv to write to stdout");
+        // The summary goes to stderr when the data goes to stdout, so the CSV stays clean.
+        PrintWriter summary = toStdout ? err : out;
+        long t0 = System.nanoTime();
+        try (ProgressBars progress = common.progressBars(err); MemoryScope scope = MemoryScope.root("encode");
+             Backend backend = common.createBackend(null); Parallel par = new Parallel(common.threadCount())) {
+            LurmModel model;
+            try (var t = progress.start("load model", 0, "")) {
+                model = LurmModel.load(modelFile, scope);
+            }
+            EventInput.Loaded data = input.load(scope, progress);
+            BoiSet rows;
+            try (var t = progress.start("aggregate BoI", data.events().size(), "events")) {
+                // Events of items the model has no interest for (new items, or items fitting could not embed) are skipped
+                // and counted: a user is encoded from the events the model can read.
+                rows = model.aggregate(data.events(), true, backend, scope);
+                t.advance(data.events().size());
+            }
+            F32Array z = Pipeline.encode(model.smen(), rows, par, scope, progress);
+            int dim = model.smen().width();
+            try (var t = progress.start("write " + (toStdout ? "stdout" : outPath.getFileName()), data.events().numUsers(), "users")) {
+                if (toStdout) {
+                    EmbeddingsFile.writeCsv(out, data.events().users(), z, dim, t);
+                    out.flush();
+                } else if (fmt.equals("csv")) {
+                    EmbeddingsFile.writeCsv(outPath, data.events().users(), z, dim, t);
+                } else {
+                    EmbeddingsFile.writeBinary(outPath, data.events().users(), z, dim, t);
+                }
+            }
+            progress.close();
+            summary.printf(Locale.ROOT, "lurm encode: %,d users x %d floats written to %s (%s)%n", data.events().numUsers(), dim,
+                    toStdout ? "stdout" : output, fmt.equals("bin") ? "float32 binary" : "CSV");
+            for (String line : EventInput.describe(data.reports())) summary.println("  read      " + line);
+            summary.printf(Locale.ROOT, "  events    %,d events, %,d aggregated, %,d skipped (their items have no interest in the model)%n",
+                    data.events().size(), rows.aggregatedEvents(), rows.skippedEvents());
+            if (rows.skippedEvents() > 0) {
+                summary.printf(Locale.ROOT, "  note      %.1f %% of the events name items the model has no interest for; refit when that share grows%n",
+                        100.0 * rows.skippedEvents() / Math.max(1, data.events().size()));
+            }
+            summary.printf(Locale.ROOT, "  time      %.1f s; backend %s, %d threads%n", (System.nanoTime() - t0) / 1e9, backend.name(), par.threads());
+            summary.flush();
+            return Exit.OK;
+        }
+    }
+}

@@ -1,0 +1,124 @@
+package org.lurm.cli;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.lurm.BagOfInterests;
+import org.lurm.LurmModel;
+import org.lurm.backend.Backend;
+import org.lurm.backend.cpu.Parallel;
+import org.lurm.boi.BoiSet;
+import org.lurm.eval.EvaluationReport;
+import org.lurm.events.EventTable;
+import org.lurm.events.ItemCatalog;
+import org.lurm.memory.F32Array;
+import org.lurm.memory.MemoryScope;
+import org.lurm.progress.Progress;
+import org.lurm.smen.Smen;
+import org.lurm.smen.SmenConfig;
+import org.lurm.smen.SmenTrainer;
+
+/**
+ * The steps every command shares, each reported to a {@link Progress}: fit Stage 1 (embed, cluster),
+ * aggregate the BoI rows, train SMEN, encode users. Stateless; thread-safe.
+ */
+final class Pipeline {
+    private Pipeline() {
+    }
+
+    /** A fitted model and what fitting measured. */
+    record Fitted(BagOfInterests stage1, BoiSet rows, Smen smen, LurmModel model, List<EvaluationReport.LossPoint> lossCurve,
+                  Map<String, Double> seconds) {
+    }
+
+    static Fitted fit(EventTable events, ItemCatalog catalog, BagOfInterests.Config cfg, SmenConfig smenCfg, Backend backend, Parallel par,
+                      MemoryScope scope, Progress progress) {
+        Map<String, Double> secs = new LinkedHashMap<>();
+        Progress.Task[] current = {progress.start("embed items", 0, "")};
+        BagOfInterests stage1;
+        try {
+            stage1 = BagOfInterests.fit(events, catalog, cfg, backend, scope, (stage, nanos, summary) -> {
+                secs.put(stage, nanos / 1e9);
+                current[0].status(summary);
+                current[0].close();
+                current[0] = stage.equals("embed") ? progress.start("cluster into interests", 0, "") : Progress.Task.NONE;
+            });
+        } finally {
+            current[0].close();
+        }
+        long t0 = System.nanoTime();
+        BoiSet rows;
+        try (Progress.Task t = progress.start("aggregate BoI", events.size(), "events")) {
+            rows = stage1.aggregate(events, backend, scope);
+            t.advance(events.size());
+            t.status(String.format(Locale.ROOT, "%,d rows, %,d non-zeros", rows.numRows(), rows.nnz()));
+        }
+        secs.put("aggregate", (System.nanoTime() - t0) / 1e9);
+        t0 = System.nanoTime();
+        List<EvaluationReport.LossPoint> curve = new ArrayList<>();
+        Smen smen = trainSmen(rows, stage1, smenCfg, par, progress, curve);
+        secs.put("train", (System.nanoTime() - t0) / 1e9);
+        return new Fitted(stage1, rows, smen, LurmModel.of(stage1, events.items(), smen), curve, secs);
+    }
+
+    /** Trains SMEN with a progress bar over steps (status: loss, held-out loss); fills {@code curve}. */
+    static Smen trainSmen(BoiSet rows, BagOfInterests stage1, SmenConfig cfg, Parallel par, Progress progress, List<EvaluationReport.LossPoint> curve) {
+        Progress.Task[] task = {null};
+        double[] held = {Double.NaN};
+        SmenTrainer.Listener l = new SmenTrainer.Listener() {
+            @Override
+            public void onStep(SmenTrainer.StepInfo s) {
+                if (task[0] == null) task[0] = progress.start("train SMEN", s.totalSteps(), "steps");
+                curve.add(new EvaluationReport.LossPoint(s.step(), s.loss().total(), Double.NaN));
+                task[0].status(String.format(Locale.ROOT, "loss %.3f%s", s.loss().total(),
+                        Double.isNaN(held[0]) ? "" : String.format(Locale.ROOT, ", held-out %.3f", held[0])));
+                task[0].advance(1);
+            }
+
+            @Override
+            public void onEvaluation(long step, double heldOutLoss, boolean improved) {
+                held[0] = heldOutLoss;
+                if (!curve.isEmpty() && curve.getLast().step() == step) {
+                    var last = curve.removeLast();
+                    curve.add(new EvaluationReport.LossPoint(step, last.loss(), heldOutLoss));
+                }
+            }
+        };
+        try {
+            return Smen.train(rows, stage1.interests().centroids(), stage1.embeddings().dim(), cfg, par, l, null, 0);
+        } finally {
+            if (task[0] != null) task[0].close();
+        }
+    }
+
+    /** Encodes every user of {@code rows} (users x width, off-heap in scope) with a progress bar over users. */
+    static F32Array encode(Smen smen, BoiSet rows, Parallel par, MemoryScope scope, Progress progress) {
+        int n = rows.numUsers();
+        int w = smen.width();
+        F32Array out = scope.allocateF32((long) n * w);
+        try (Progress.Task t = progress.start("encode users", n, "users")) {
+            int batch = 2048;
+            for (int b0 = 0; b0 < n; b0 += batch) {
+                int[] users = new int[Math.min(batch, n - b0)];
+                for (int i = 0; i < users.length; i++) users[i] = b0 + i;
+                float[] z = smen.encode(rows, users, par);
+                out.copyFrom(z, 0, (long) b0 * w, z.length);
+                t.advance(users.length);
+            }
+        }
+        return out;
+    }
+
+    /** A SMEN config sized for a small data set: batch at most a quarter of the users, warm-up within the steps. */
+    static SmenConfig sizedFor(SmenConfig c, int users) {
+        int batch = Math.max(2, Math.min(c.batchUsers(), Math.max(2, users / 4)));
+        long steps = c.maxSteps() > 0 ? c.maxSteps() : (long) Math.max(1, (users + batch - 1) / batch) * Math.max(1, c.maxEpochs());
+        int warm = (int) Math.min(c.warmupSteps(), Math.max(0, steps / 5));
+        int evalEvery = (int) Math.max(1, Math.min(c.evalEvery(), Math.max(10, steps / 8)));
+        return new SmenConfig(c.h(), c.anchors(), c.anchorDim(), c.recencyBuckets(), c.headHidden(), c.headOut(), c.tau(), c.diversityWeight(),
+                c.learningRate(), c.beta1(), c.beta2(), c.eps(), warm, c.maxSteps(), c.maxEpochs(), c.clipNorm(), batch, c.heldOutFraction(),
+                c.patience(), evalEvery, c.periodCrop(), c.seed());
+    }
+}

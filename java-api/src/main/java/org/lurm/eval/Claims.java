@@ -1,0 +1,133 @@
+package org.lurm.eval;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The two claims of EVALUATION.md, decided from result rows of one dataset and one probe.
+ *
+ * <p>The claim metrics of a task are its ROC-AUC ({@code roc_auc} or {@code mean_roc_auc}) when it has one,
+ * otherwise accuracy and macro-F1 (the metrics EVALUATION.md names per task: gender ROC-AUC, age and occupation
+ * accuracy and macro-F1, preference mean ROC-AUC).
+ * <ul>
+ * <li><b>almost lossless</b>: for every claim metric, mean(LURM) >= {@value #LOSSLESS_RATIO} · mean(raw BoI);</li>
+ * <li><b>better than peers</b>: the mean over claim metrics of LURM >= that of every width-matched baseline
+ * present (BoI + RSVD, item TF-IDF + RSVD, mean item embedding, random projection).</li>
+ * </ul>
+ *
+ * <p><b>Thread-safety.</b> Stateless; results are immutable.
+ */
+public final class Claims {
+    public static final double LOSSLESS_RATIO = 0.97;
+    public static final List<String> PEERS = List.of(Baselines.BOI_RSVD, Baselines.ITEM_TFIDF_RSVD, Baselines.MEAN_ITEM_EMBEDDING, Baselines.RANDOM_PROJECTION);
+
+    /** One comparison behind a claim: LURM's value against another method's on a task metric (or the mean). */
+    public record Comparison(String what, String other, double lurm, double otherValue, double threshold, boolean holds) {
+    }
+
+    /** A claim's verdict, the numbers behind it and a one-line summary. */
+    public record Claim(String name, boolean holds, List<Comparison> comparisons, String summary) {
+        public Claim {
+            comparisons = List.copyOf(comparisons);
+        }
+    }
+
+    private Claims() {
+    }
+
+    /** Both claims for {@code dataset} with {@code probe}; a claim whose methods are missing fails and says so. */
+    public static List<Claim> evaluate(List<ResultRow> rows, String dataset, String probe) {
+        Map<String, Map<String, Double>> byMethod = new LinkedHashMap<>(); // method -> task/metric -> mean
+        List<String> keys = new ArrayList<>();
+        for (ResultRow r : rows) {
+            if (!r.dataset().equals(dataset) || !r.probe().equals(probe) || !isClaimMetric(rows, r)) continue;
+            String key = r.task() + " " + r.metric();
+            if (!keys.contains(key)) keys.add(key);
+            byMethod.computeIfAbsent(r.method(), k -> new LinkedHashMap<>()).put(key, r.mean());
+        }
+        List<Claim> out = new ArrayList<>();
+        Map<String, Double> lurm = byMethod.get(Baselines.LURM);
+        // almost lossless
+        Map<String, Double> raw = byMethod.get(Baselines.RAW_BOI);
+        if (lurm == null || raw == null) {
+            out.add(new Claim("almost lossless", false, List.of(), "cannot decide: " + (lurm == null ? "no LURM rows" : "no raw BoI rows")));
+        } else {
+            List<Comparison> cs = new ArrayList<>();
+            boolean all = true;
+            StringBuilder worst = new StringBuilder();
+            double worstRatio = Double.POSITIVE_INFINITY;
+            for (String k : keys) {
+                Double a = lurm.get(k), b = raw.get(k);
+                if (a == null || b == null) continue;
+                boolean ok = a >= LOSSLESS_RATIO * b;
+                all &= ok;
+                cs.add(new Comparison(k, Baselines.RAW_BOI, a, b, LOSSLESS_RATIO * b, ok));
+                double ratio = a / b;
+                if (ratio < worstRatio) {
+                    worstRatio = ratio;
+                    worst.setLength(0);
+                    worst.append(k);
+                }
+            }
+            all &= !cs.isEmpty();
+            out.add(new Claim("almost lossless", all, cs, String.format(Locale.ROOT, "%s: LURM / raw BoI >= %.2f on %d of %d task metrics; lowest ratio %.3f (%s)",
+                    all ? "holds" : "fails", LOSSLESS_RATIO, cs.stream().filter(Comparison::holds).count(), cs.size(), worstRatio, worst)));
+        }
+        // better than peers
+        if (lurm == null) {
+            out.add(new Claim("better than peers", false, List.of(), "cannot decide: no LURM rows"));
+        } else {
+            double lm = meanOver(lurm, keys);
+            List<Comparison> cs = new ArrayList<>();
+            boolean all = true;
+            for (String peer : PEERS) {
+                Map<String, Double> pm = byMethod.get(peer);
+                if (pm == null) continue;
+                double v = meanOver(pm, keys);
+                boolean ok = lm >= v;
+                all &= ok;
+                cs.add(new Comparison("mean over task metrics", peer, lm, v, v, ok));
+            }
+            all &= !cs.isEmpty();
+            StringBuilder sb = new StringBuilder(all ? "holds" : "fails").append(String.format(Locale.ROOT, ": LURM mean %.4f", lm));
+            for (Comparison c : cs) sb.append(String.format(Locale.ROOT, "; %s %.4f%s", c.other(), c.otherValue(), c.holds() ? "" : " (higher)"));
+            out.add(new Claim("better than peers", all, cs, sb.toString()));
+        }
+        return out;
+    }
+
+    /** Markdown lines: the verdict and the numbers of each claim. */
+    public static String markdown(List<Claim> claims) {
+        StringBuilder sb = new StringBuilder();
+        for (Claim c : claims) {
+            sb.append("- **").append(c.name()).append("**: ").append(c.summary()).append('\n');
+            for (Comparison x : c.comparisons()) {
+                sb.append(String.format(Locale.ROOT, "  - %s: LURM %.4f vs %s %.4f (needs >= %.4f) %s%n", x.what(), x.lurm(), x.other(), x.otherValue(),
+                        x.threshold(), x.holds() ? "ok" : "FAILS"));
+            }
+        }
+        return sb.toString();
+    }
+
+    private static boolean isClaimMetric(List<ResultRow> rows, ResultRow r) {
+        boolean taskHasAuc = rows.stream().anyMatch(x -> x.task().equals(r.task()) && (x.metric().equals("roc_auc") || x.metric().equals("mean_roc_auc")));
+        if (taskHasAuc) return r.metric().equals("roc_auc") || r.metric().equals("mean_roc_auc");
+        return r.metric().equals("accuracy") || r.metric().equals("macro_f1");
+    }
+
+    private static double meanOver(Map<String, Double> m, List<String> keys) {
+        double s = 0;
+        int n = 0;
+        for (String k : keys) {
+            Double v = m.get(k);
+            if (v != null && Double.isFinite(v)) {
+                s += v;
+                n++;
+            }
+        }
+        return n == 0 ? Double.NaN : s / n;
+    }
+}

@@ -1,0 +1,98 @@
+package org.lurm.eval;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.lurm.events.IdDictionary;
+import org.lurm.events.io.DelimitedFormat;
+import org.lurm.events.io.MalformedInputException;
+
+/** Labels files: binary, multi-class and multi-label columns, unknown users, errors with file:line:field, lenient skipping, gzip. */
+class LabelsReaderTest {
+    static IdDictionary users(String... ids) {
+        IdDictionary d = new IdDictionary();
+        for (String id : ids) d.add(id);
+        return d;
+    }
+
+    static Map<String, LabelTable.Kind> tasks() {
+        Map<String, LabelTable.Kind> t = new LinkedHashMap<>();
+        t.put("churned", LabelTable.Kind.BINARY);
+        t.put("segment", LabelTable.Kind.MULTI_CLASS);
+        t.put("likes", LabelTable.Kind.MULTI_LABEL);
+        return t;
+    }
+
+    @Test
+    void readsAllThreeKinds(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("labels.csv.gz");
+        String text = """
+                # users and their labels
+                user,churned,segment,likes
+                a,0,gold,jazz|rock
+                b,1,silver,
+                "c",1,,rock
+                zz,0,gold,pop
+                d,0,bronze,"jazz | pop"
+                """;
+        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(f))) {
+            out.write(text.getBytes());
+        }
+        IdDictionary u = users("a", "b", "c", "d", "e");
+        var r = new LabelsReader(DelimitedFormat.csv().withHeader(true).withCommentPrefix("#"), "user", tasks(), false).read(f, u);
+        assertEquals(3, r.tables().size());
+        LabelTable churn = r.tables().get(0), seg = r.tables().get(1), likes = r.tables().get(2);
+        assertEquals(List.of("0", "1"), churn.classes());
+        assertEquals(LabelTable.Kind.BINARY, churn.kind());
+        assertEquals(1, churn.classOf(1));
+        assertEquals(-1, churn.classOf(4), "e is not in the file");
+        assertEquals(List.of("bronze", "gold", "silver"), seg.classes());
+        assertEquals(-1, seg.classOf(2), "empty multi-class field: no label");
+        assertEquals(List.of("jazz", "pop", "rock"), likes.classes());
+        assertArrayEquals(new int[] {0, 2}, likes.classesOf(0));
+        assertArrayEquals(new int[0], likes.classesOf(1), "empty multi-label field: the empty set");
+        assertArrayEquals(new int[] {0, 1}, likes.classesOf(3));
+        assertNull(likes.classesOf(4));
+        assertEquals(1, r.report().note("users not in the events"));
+        assertEquals(4, r.report().accepted());
+    }
+
+    @Test
+    void errorsNameFileLineAndFieldOrAreSkippedWhenLenient(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("bad.tsv");
+        Files.writeString(f, "user\tchurned\tsegment\tlikes\na\t1\tx\tp\nb\t0\ty\nb\t0\ty\tq\nc\t0\tx\tq\n");
+        IdDictionary u = users("a", "b", "c");
+        DelimitedFormat tsv = DelimitedFormat.tsv().withHeader(true);
+        MalformedInputException e = assertThrows(MalformedInputException.class, () -> new LabelsReader(tsv, "user", tasks(), false).read(f, u));
+        assertEquals(3, e.line());
+        assertTrue(e.getMessage().contains(f.toString()), e.getMessage());
+        var r = new LabelsReader(tsv, "user", tasks(), true).read(f, u);
+        assertEquals(1, r.report().skipped());
+        assertEquals(3, r.report().accepted());
+
+        Files.writeString(f, "user\tchurned\tsegment\tlikes\na\t1\tx\tp\na\t0\ty\tq\n");
+        MalformedInputException twice = assertThrows(MalformedInputException.class, () -> new LabelsReader(tsv, "user", tasks(), false).read(f, u));
+        assertEquals(3, twice.line());
+        assertEquals("user", twice.field());
+        assertTrue(twice.getMessage().contains("twice"), twice.getMessage());
+
+        Files.writeString(f, "user\tchurned\tsegment\tlikes\na\t1\tx\tp\nb\t2\ty\tq\nc\t3\tx\tq\n");
+        MalformedInputException three = assertThrows(MalformedInputException.class, () -> new LabelsReader(tsv, "user", tasks(), false).read(f, u));
+        assertEquals("churned", three.field());
+
+        MalformedInputException col = assertThrows(MalformedInputException.class, () -> new LabelsReader(tsv, "id", tasks(), false).read(f, u));
+        assertTrue(col.getMessage().contains("no column 'id'"), col.getMessage());
+    }
+}
