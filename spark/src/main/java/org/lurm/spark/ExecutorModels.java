@@ -100,7 +100,7 @@ public final class ExecutorModels {
                 try {
                     shared = backend.smenOps(model.smen().layout());
                 } catch (UnsupportedOperationException e) {
-                    LOG.warning("lurm backend '" + p.name() + "' has no SMEN ops yet (" + e.getMessage() + "): encoding on the CPU");
+                    LOG.warning("lurm backend '" + p.name() + "' was selected but cannot encode (" + e.getMessage() + "): encoding on the CPU");
                     backend.close();
                     backend = null;
                 }

@@ -12,7 +12,9 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.lurm.boi.BoiAggregator;
 import org.lurm.boi.BoiConfig;
 import org.lurm.boi.BoiSet;
@@ -62,7 +64,7 @@ class SparkBoiTest {
     }
 
     @Test
-    void syntheticRowsEqualLocalAndIncrementalEqualsFullRecompute() {
+    void syntheticRowsEqualLocalAndIncrementalEqualsFullRecompute(@TempDir Path dir) {
         long seed = TestData.seed("spark-boi-synth");
         SplittableRandom rnd = new SplittableRandom(seed);
         LifeCycleConfig lc = LifeCycleConfig.tiny().toBuilder().users(300).seed(seed).build();
@@ -86,7 +88,9 @@ class SparkBoiTest {
             List<Row> all = SparkTestSupport.frame(ev).collectAsList();
             for (Row r : all) (r.getLong(2) < cut ? before : after).add(r);
             assertTrue(!before.isEmpty() && !after.isEmpty(), "both parts non-empty");
-            Dataset<Row> stored = SparkBoi.aggregate(SparkTestSupport.frame(before), cols, bi, spec, 2, null);
+            // The stored rows go through Parquet, as an incremental job keeps them.
+            SparkBoi.aggregate(SparkTestSupport.frame(before), cols, bi, spec, 2, null).write().parquet(dir.resolve("stored").toString());
+            Dataset<Row> stored = spark.read().parquet(dir.resolve("stored").toString());
             Dataset<Row> fresh = SparkBoi.aggregate(SparkTestSupport.frame(after), cols, bi, spec, 2, null);
             Map<String, Row> merged = SparkTestSupport.byKey(SparkBoi.merge(stored, fresh, spec, k, 3));
             SparkTestSupport.assertSameRows(full, merged, 1e-6);

@@ -62,11 +62,32 @@ class SparkEncoderTest {
             var spark = SparkTestSupport.spark();
             ItemInterests interests = ItemInterests.fromModel(file);
             assertEquals(model.smen().layout().numInterests(), interests.numInterests());
-            Dataset<Row> boi = SparkBoi.aggregate(SparkTestSupport.frame(ev), EventColumns.defaults(), SparkBoi.broadcast(spark, interests),
-                    BoiSpec.of(model.boiConfig()), 3, null).cache();
-            for (ModelSource source : List.of(ModelSource.broadcast(spark, file), ModelSource.sharedPath(file.toString()))) {
+            Dataset<Row> boi0 = SparkBoi.aggregate(SparkTestSupport.frame(ev), EventColumns.defaults(), SparkBoi.broadcast(spark, interests),
+                    BoiSpec.of(model.boiConfig()), 3, null);
+            // Through Parquet, as a job would store them.
+            boi0.write().parquet(dir.resolve("boi").toString());
+            Dataset<Row> boi = spark.read().parquet(dir.resolve("boi").toString()).cache();
+            // Model bytes broadcast and a shared path, on the CPU; then the paths of a non-CPU executor backend:
+            // SMEN ops shared by all tasks, and a backend without SMEN ops (the CPU encoder, with a warning).
+            String[] backends = {null, null, "spark-test-shared", "spark-test-no-smen"};
+            List<ModelSource> sources = List.of(ModelSource.broadcast(spark, file), ModelSource.sharedPath(file.toString()),
+                    ModelSource.sharedPath(file.toString()), ModelSource.sharedPath(file.toString()));
+            for (int run = 0; run < sources.size(); run++) {
+                ModelSource source = sources.get(run);
                 Map<String, float[]> got = new HashMap<>();
-                for (Row r : SparkEncoder.encode(boi, source, 2).collectAsList()) {
+                if (backends[run] != null) {
+                    ExecutorModels.closeAll(); // the backend is chosen when a model is loaded
+                    System.setProperty("lurm.backend", backends[run]);
+                }
+                List<Row> encoded;
+                try {
+                    encoded = SparkEncoder.encode(boi, source, 2).collectAsList();
+                    assertEquals(run == 2, ExecutorModels.get(source).sharedOps != null, "shared SMEN ops only for the backend that has them");
+                } finally {
+                    System.clearProperty("lurm.backend");
+                }
+                if (run == 1) assertEquals(2, ExecutorModels.loadedCount(), "one load per model source in this JVM, shared by all tasks");
+                for (Row r : encoded) {
                     List<Object> v = r.getList(1);
                     float[] z = new float[v.size()];
                     for (int j = 0; j < z.length; j++) z[j] = (Float) v.get(j);
@@ -93,10 +114,9 @@ class SparkEncoderTest {
                 }
                 assertEquals(got.size(), active, "no user the local encoder lacks");
                 assertTrue(active > 300, "most users encoded: " + active);
-                System.out.println("[spark-encode] " + source.key().substring(0, Math.min(20, source.key().length())) + ": " + active
+                System.out.println("[spark-encode] " + source.key().substring(0, Math.min(20, source.key().length())) + " backend " + backends[run] + ": " + active
                         + " users, max |z_spark - z_local| = " + maxDiff);
             }
-            assertEquals(2, ExecutorModels.loadedCount(), "one load per model source in this JVM, shared by all tasks");
             boi.unpersist();
         }
     }
