@@ -14,6 +14,9 @@ import java.util.Map;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Test;
+import org.lurm.BagOfInterests;
+import org.lurm.backend.Backend;
+import org.lurm.backend.Backends;
 import org.lurm.boi.BoiConfig;
 import org.lurm.boi.Scale;
 import org.lurm.events.EventTable;
@@ -48,6 +51,21 @@ class SparkSamplingTest {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SparkSampling.collect(sample, EventColumns.defaults(), 10, scope));
             assertTrue(e.getMessage().contains("more than 10 events"), e.getMessage());
             assertThrows(IllegalArgumentException.class, () -> SparkSampling.sampleUsers(all, EventColumns.defaults(), 0, seed));
+
+            // Interests fitted on the driver from the sample: the local library's fit of the same sample.
+            BagOfInterests.Config cfg = BagOfInterests.Config.defaults().withInterests(16).withSeed(seed);
+            ItemInterests fitted = SparkSampling.fitInterests(all, EventColumns.defaults(), cfg, 0.3, seed, 1_000_000);
+            assertEquals(16, fitted.numInterests());
+            try (Backend backend = Backends.create()) {
+                BagOfInterests ref = BagOfInterests.fit(local, null, cfg, backend, scope, null);
+                int assigned = 0;
+                for (int i = 0; i < local.numItems(); i++) {
+                    String id = local.items().id(i);
+                    assertEquals(ref.interests().interestOf(i), fitted.interestOf(id), "interest of item " + id);
+                    if (fitted.interestOf(id) >= 0) assigned++;
+                }
+                assertTrue(assigned > local.numItems() / 2, assigned + " of " + local.numItems() + " sampled items have an interest");
+            }
         }
     }
 
