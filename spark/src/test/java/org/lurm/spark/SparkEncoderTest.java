@@ -18,6 +18,7 @@ import org.lurm.LurmModel;
 import org.lurm.backend.Backend;
 import org.lurm.backend.Backends;
 import org.lurm.backend.cpu.Parallel;
+import org.lurm.boi.BoiConfig;
 import org.lurm.boi.BoiSet;
 import org.lurm.events.EventTable;
 import org.lurm.memory.F32Array;
@@ -44,7 +45,7 @@ class SparkEncoderTest {
             SyntheticData d = LifeCycleGenerator.generate(LifeCycleConfig.tiny().toBuilder().users(400).seed(seed).build(), scope);
             EventTable ev = d.events();
             // Types weigh through the event weights here, so the model's BoI config has no type weights.
-            BagOfInterests stage1 = BagOfInterests.fit(ev, null, BagOfInterests.Config.defaults().withInterests(32).withSeed(seed), backend, scope, null);
+            BagOfInterests stage1 = BagOfInterests.fit(ev, null, BagOfInterests.Config.defaults().withBoi(BoiConfig.defaults().withLenient(true)).withInterests(32).withSeed(seed), backend, scope, null);
             BoiSet rows = stage1.aggregate(ev, backend, scope);
             SmenConfig x = SmenConfig.defaults();
             SmenConfig cfg = new SmenConfig(16, 4, 4, 8, 16, 8, x.tau(), x.diversityWeight(), x.learningRate(), x.beta1(), x.beta2(), x.eps(), 2, 12, 0,
@@ -56,14 +57,15 @@ class SparkEncoderTest {
             SyntheticData d = LifeCycleGenerator.generate(LifeCycleConfig.tiny().toBuilder().users(400).seed(seed).build(), scope);
             EventTable ev = d.events();
             LurmModel model = LurmModel.load(file, scope);
-            F32Array expected = model.encodeEvents(ev, false, backend, par, scope);
+            // Lenient on both sides: an item the co-occurrence embedding could not place has no interest.
+            F32Array expected = model.encodeEvents(ev, true, backend, par, scope);
             int w = model.smen().width();
 
             var spark = SparkTestSupport.spark();
             ItemInterests interests = ItemInterests.fromModel(file);
             assertEquals(model.smen().layout().numInterests(), interests.numInterests());
             Dataset<Row> boi0 = SparkBoi.aggregate(SparkTestSupport.frame(ev), EventColumns.defaults(), SparkBoi.broadcast(spark, interests),
-                    BoiSpec.of(model.boiConfig()), 3, null);
+                    BoiSpec.of(model.boiConfig()).withLenient(true), 3, null);
             // Through Parquet, as a job would store them.
             boi0.write().parquet(dir.resolve("boi").toString());
             Dataset<Row> boi = spark.read().parquet(dir.resolve("boi").toString()).cache();
@@ -128,7 +130,7 @@ class SparkEncoderTest {
         Path file = dir.resolve("m.lurm");
         try (MemoryScope scope = MemoryScope.root("test"); Backend backend = Backends.create(); Parallel par = new Parallel(2)) {
             EventTable ev = LifeCycleGenerator.generate(LifeCycleConfig.tiny().toBuilder().seed(seed).build(), scope).events();
-            BagOfInterests stage1 = BagOfInterests.fit(ev, null, BagOfInterests.Config.defaults().withInterests(16).withSeed(seed), backend, scope, null);
+            BagOfInterests stage1 = BagOfInterests.fit(ev, null, BagOfInterests.Config.defaults().withBoi(BoiConfig.defaults().withLenient(true)).withInterests(16).withSeed(seed), backend, scope, null);
             BoiSet rows = stage1.aggregate(ev, backend, scope);
             SmenConfig x = SmenConfig.defaults();
             SmenConfig cfg = new SmenConfig(8, 2, 4, 8, 8, 8, x.tau(), x.diversityWeight(), x.learningRate(), x.beta1(), x.beta2(), x.eps(), 1, 3, 0,
@@ -139,7 +141,7 @@ class SparkEncoderTest {
             var bi = SparkBoi.broadcast(spark, ItemInterests.fromModel(file));
             BoiSpec spec;
             try (MemoryScope s2 = MemoryScope.root("cfg")) {
-                spec = BoiSpec.of(LurmModel.load(file, s2).boiConfig());
+                spec = BoiSpec.of(LurmModel.load(file, s2).boiConfig()).withLenient(true); // see above: items without interest
             }
             Dataset<Row> all = SparkTestSupport.frame(ev);
             long mid = (ev.timeRange()[0] + ev.timeRange()[1]) / 2;
