@@ -114,57 +114,66 @@ public final class SparkScaleRun {
                     w.append(sb);
                 }
             }
-        }
 
-        SparkSession spark = SparkSession.builder().master("local[2]").appName("lurm-scale-run")
-                .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
-                .config("spark.sql.shuffle.partitions", String.valueOf(partitions))
-                .config("spark.local.dir", out.resolve("spark-tmp").toString()).getOrCreate();
-        spark.sparkContext().setLogLevel("WARN");
-        try {
-            StructType schema = new StructType().add("user", DataTypes.StringType).add("item", DataTypes.StringType)
-                    .add("timestamp", DataTypes.LongType).add("weight", DataTypes.FloatType);
-            String eventsPq = out.resolve("events.parquet").toString();
-            spark.read().schema(schema).csv(csv.toString()).write().mode(SaveMode.Overwrite).parquet(eventsPq);
-            Files.deleteIfExists(csv);
-            var bi = SparkBoi.broadcast(spark, ItemInterests.fromModel(modelFile));
-            BoiSpec spec = BoiSpec.defaults();
-            String boiPq = out.resolve("boi.parquet").toString(), zPq = out.resolve("z.parquet").toString();
+            SparkSession spark = SparkSession.builder().master("local[2]").appName("lurm-scale-run")
+                    .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
+                    .config("spark.sql.shuffle.partitions", String.valueOf(partitions))
+                    .config("spark.local.dir", out.resolve("spark-tmp").toString()).getOrCreate();
+            spark.sparkContext().setLogLevel("WARN");
+            try {
+                StructType schema = new StructType().add("user", DataTypes.StringType).add("item", DataTypes.StringType)
+                        .add("timestamp", DataTypes.LongType).add("weight", DataTypes.FloatType);
+                String eventsPq = out.resolve("events.parquet").toString();
+                spark.read().schema(schema).csv(csv.toString()).write().mode(SaveMode.Overwrite).parquet(eventsPq);
+                Files.deleteIfExists(csv);
+                var bi = SparkBoi.broadcast(spark, ItemInterests.fromModel(modelFile));
+                BoiSpec spec = BoiSpec.defaults();
+                String boiPq = out.resolve("boi.parquet").toString(), zPq = out.resolve("z.parquet").toString();
 
-            // Spark's own floor for the stage: read the same Parquet and shuffle it by user, nothing else.
-            long s0 = System.nanoTime();
-            Dataset<Row> raw = spark.read().parquet(eventsPq);
-            raw.repartition(partitions, raw.col("user")).write().format("noop").mode(SaveMode.Overwrite).save();
-            t.put("Spark floor: read events Parquet + shuffle by user (no-op sink)", (System.nanoTime() - s0) / 1e9);
-            s0 = System.nanoTime();
-            SparkBoi.aggregate(spark.read().parquet(eventsPq), EventColumns.defaults(), bi, spec, partitions, null).write().format("noop").mode(SaveMode.Overwrite).save();
-            t.put("Spark BoI aggregation (read Parquet, shuffle, aggregate; no-op sink)", (System.nanoTime() - s0) / 1e9);
-            s0 = System.nanoTime();
-            BoiCounters counters = BoiCounters.register(spark, "scale");
-            SparkBoi.aggregate(spark.read().parquet(eventsPq), EventColumns.defaults(), bi, spec, partitions, counters).write().mode(SaveMode.Overwrite).parquet(boiPq);
-            t.put("Spark BoI aggregation + Parquet write", (System.nanoTime() - s0) / 1e9);
-            long sparkRows = spark.read().parquet(boiPq).count();
-            if (sparkRows != rows || counters.aggregatedEvents() != events) {
-                throw new IllegalStateException("Spark made " + sparkRows + " rows from " + counters.aggregatedEvents() + " events; local " + rows + " from " + events);
+                // Spark's own floor for the stage: read the same Parquet and shuffle it by user, nothing else.
+                long s0 = System.nanoTime();
+                Dataset<Row> raw = spark.read().parquet(eventsPq);
+                raw.repartition(partitions, raw.col("user")).write().format("noop").mode(SaveMode.Overwrite).save();
+                t.put("Spark floor: read events Parquet + shuffle by user (no-op sink)", (System.nanoTime() - s0) / 1e9);
+                s0 = System.nanoTime();
+                SparkBoi.aggregate(spark.read().parquet(eventsPq), EventColumns.defaults(), bi, spec, partitions, null).write().format("noop").mode(SaveMode.Overwrite).save();
+                t.put("Spark BoI aggregation (read Parquet, shuffle, aggregate; no-op sink)", (System.nanoTime() - s0) / 1e9);
+                s0 = System.nanoTime();
+                BoiCounters counters = BoiCounters.register(spark, "scale");
+                SparkBoi.aggregate(spark.read().parquet(eventsPq), EventColumns.defaults(), bi, spec, partitions, counters).write().mode(SaveMode.Overwrite).parquet(boiPq);
+                t.put("Spark BoI aggregation + Parquet write", (System.nanoTime() - s0) / 1e9);
+                long sparkRows = spark.read().parquet(boiPq).count();
+                if (sparkRows != rows || counters.aggregatedEvents() != events) {
+                    throw new IllegalStateException("Spark made " + sparkRows + " rows from " + counters.aggregatedEvents() + " events; local " + rows + " from " + events);
+                }
+
+                ModelSource src = ModelSource.broadcast(spark, modelFile);
+                s0 = System.nanoTime();
+                Dataset<Row> rawBoi = spark.read().parquet(boiPq);
+                rawBoi.repartition(partitions, rawBoi.col("user")).write().format("noop").mode(SaveMode.Overwrite).save();
+                t.put("Spark floor: read BoI Parquet + shuffle by user (no-op sink)", (System.nanoTime() - s0) / 1e9);
+                s0 = System.nanoTime();
+                SparkEncoder.encode(spark.read().parquet(boiPq), src, partitions).write().format("noop").mode(SaveMode.Overwrite).save();
+                t.put("Spark encoding (read BoI Parquet, shuffle, encode; no-op sink)", (System.nanoTime() - s0) / 1e9);
+                s0 = System.nanoTime();
+                SparkEncoder.encode(spark.read().parquet(boiPq), src, partitions).write().mode(SaveMode.Overwrite).parquet(zPq);
+                t.put("Spark encoding + Parquet write", (System.nanoTime() - s0) / 1e9);
+                Dataset<Row> zs = spark.read().parquet(zPq);
+                System.out.printf("%n%,d events -> %,d BoI rows (%,d non-zeros) -> %,d users x %d floats; local[2], %d shuffle partitions, %d cores, JDK %s%n",
+                        events, rows, nnz, zs.count(), width, partitions, Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
+            } finally {
+                spark.stop();
+                ExecutorModels.closeAll();
             }
-
-            ModelSource src = ModelSource.broadcast(spark, modelFile);
-            s0 = System.nanoTime();
-            Dataset<Row> rawBoi = spark.read().parquet(boiPq);
-            rawBoi.repartition(partitions, rawBoi.col("user")).write().format("noop").mode(SaveMode.Overwrite).save();
-            t.put("Spark floor: read BoI Parquet + shuffle by user (no-op sink)", (System.nanoTime() - s0) / 1e9);
-            s0 = System.nanoTime();
-            SparkEncoder.encode(spark.read().parquet(boiPq), src, partitions).write().format("noop").mode(SaveMode.Overwrite).save();
-            t.put("Spark encoding (read BoI Parquet, shuffle, encode; no-op sink)", (System.nanoTime() - s0) / 1e9);
-            s0 = System.nanoTime();
-            SparkEncoder.encode(spark.read().parquet(boiPq), src, partitions).write().mode(SaveMode.Overwrite).parquet(zPq);
-            t.put("Spark encoding + Parquet write", (System.nanoTime() - s0) / 1e9);
-            Dataset<Row> zs = spark.read().parquet(zPq);
-            System.out.printf("%n%,d events -> %,d BoI rows (%,d non-zeros) -> %,d users x %d floats; local[2], %d shuffle partitions, %d cores, JDK %s%n",
-                    events, rows, nnz, zs.count(), width, partitions, Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
-        } finally {
-            spark.stop();
-            ExecutorModels.closeAll();
+            // The local stages once more, after Spark: this machine is shared, so load can differ over the run.
+            try (MemoryScope again = scope.child("again")) {
+                long a1 = System.nanoTime();
+                BoiAggregator.aggregate(ev, map, k, cfg, again, par);
+                t.put("local BoI aggregation (again, after Spark)", (System.nanoTime() - a1) / 1e9);
+                long e1 = System.nanoTime();
+                smen.encode(boi, par, again);
+                t.put("local encoding (again, after Spark)", (System.nanoTime() - e1) / 1e9);
+            }
         }
         System.out.println("| stage | seconds | events/s |");
         System.out.println("|---|---|---|");
