@@ -31,6 +31,7 @@ public final class BoiRows {
     public static final String HISTORY = "history";
     public static final String INTERESTS = "interests";
     public static final String VALUES = "values";
+    private static final boolean DEBUG_TYPES = Boolean.getBoolean("lurm.spark.debugTypes");
 
     /** The schema of BoI rows. */
     public static final StructType SCHEMA = new StructType()
@@ -69,8 +70,8 @@ public final class BoiRows {
         if (u == null) throw new IllegalArgumentException("BoI row with a null user: " + row);
         int s = row.getInt(1);
         if (s < 0 || s >= numScales) throw new IllegalArgumentException("BoI row of user '" + u + "': scale " + s + " outside [0, " + numScales + ")");
-        int[] k = ints(row.getList(4));
-        float[] v = floats(row.getList(5));
+        int[] k = ints(row.get(4));
+        float[] v = floats(row.get(5));
         if (k.length != v.length) throw new IllegalArgumentException("BoI row of user '" + u + "': " + k.length + " interests but " + v.length + " values");
         for (int j = 0; j < k.length; j++) {
             if (k[j] < 0 || k[j] >= numInterests || (j > 0 && k[j] <= k[j - 1])) {
@@ -118,15 +119,37 @@ public final class BoiRows {
                 scope.allocateI32(numInterests), 0, 0);
     }
 
-    private static int[] ints(List<Object> l) {
-        if (l == null) return new int[0];
+    /** Spark hands primitive arrays over as Scala's ArraySeq.ofInt: take the array without boxing when it does. */
+    private static int[] ints(Object o) {
+        if (o == null) return new int[0];
+        if (o instanceof int[] a) return a;
+        if (o instanceof scala.collection.mutable.ArraySeq.ofInt a) return a.array();
+        if (o instanceof scala.collection.immutable.ArraySeq.ofInt a) return a.unsafeArray();
+        if (o instanceof scala.collection.mutable.ArraySeq.ofRef<?> a) { // what Spark 4.2's row deserializer gives: boxed
+            Object[] b = a.array();
+            int[] r = new int[b.length];
+            for (int i = 0; i < r.length; i++) r[i] = ((Number) b[i]).intValue();
+            return r;
+        }
+        if (DEBUG_TYPES) System.err.println("[lurm-spark] interests arrive as " + o.getClass());
+        List<?> l = o instanceof List<?> jl ? jl : scala.jdk.javaapi.CollectionConverters.asJava((scala.collection.Seq<?>) o);
         int[] a = new int[l.size()];
         for (int i = 0; i < a.length; i++) a[i] = ((Number) l.get(i)).intValue();
         return a;
     }
 
-    private static float[] floats(List<Object> l) {
-        if (l == null) return new float[0];
+    private static float[] floats(Object o) {
+        if (o == null) return new float[0];
+        if (o instanceof float[] a) return a;
+        if (o instanceof scala.collection.mutable.ArraySeq.ofFloat a) return a.array();
+        if (o instanceof scala.collection.immutable.ArraySeq.ofFloat a) return a.unsafeArray();
+        if (o instanceof scala.collection.mutable.ArraySeq.ofRef<?> a) {
+            Object[] b = a.array();
+            float[] r = new float[b.length];
+            for (int i = 0; i < r.length; i++) r[i] = ((Number) b[i]).floatValue();
+            return r;
+        }
+        List<?> l = o instanceof List<?> jl ? jl : scala.jdk.javaapi.CollectionConverters.asJava((scala.collection.Seq<?>) o);
         float[] a = new float[l.size()];
         for (int i = 0; i < a.length; i++) a[i] = ((Number) l.get(i)).floatValue();
         return a;
