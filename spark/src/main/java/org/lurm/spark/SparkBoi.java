@@ -73,6 +73,8 @@ public final class SparkBoi {
     static Iterator<Row> aggregatePartition(Iterator<Row> it, ItemInterests interests, BoiSpec spec, BoiCounters counters) {
         EventTableBuilder b = new EventTableBuilder();
         long malformed = 0;
+        String lastType = null;
+        int lastTypeIndex = -1;
         while (it.hasNext()) {
             Row r = it.next();
             String bad = null;
@@ -89,7 +91,13 @@ public final class SparkBoi {
                 malformed++;
                 continue;
             }
-            b.add(r.getString(0), r.getString(1), r.getLong(2), r.getFloat(3), r.isNullAt(4) ? "" : r.getString(4));
+            // The dictionaries are most of our per-event cost: skip the type lookup while the type repeats.
+            String type = r.isNullAt(4) ? "" : r.getString(4);
+            if (!type.equals(lastType)) {
+                lastType = type;
+                lastTypeIndex = b.types().add(type);
+            }
+            b.addIndexed(b.users().add(r.getString(0)), b.items().add(r.getString(1)), r.getLong(2), r.getFloat(3), lastTypeIndex);
         }
         if (b.size() == 0) {
             if (counters != null) counters.add(0, 0, malformed);
