@@ -1,6 +1,5 @@
 package org.lurm.spark;
 
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -31,7 +30,6 @@ public final class BoiRows {
     public static final String HISTORY = "history";
     public static final String INTERESTS = "interests";
     public static final String VALUES = "values";
-    private static final boolean DEBUG_TYPES = Boolean.getBoolean("lurm.spark.debugTypes");
 
     /** The schema of BoI rows. */
     public static final StructType SCHEMA = new StructType()
@@ -131,7 +129,6 @@ public final class BoiRows {
             for (int i = 0; i < r.length; i++) r[i] = ((Number) b[i]).intValue();
             return r;
         }
-        if (DEBUG_TYPES) System.err.println("[lurm-spark] interests arrive as " + o.getClass());
         List<?> l = o instanceof List<?> jl ? jl : scala.jdk.javaapi.CollectionConverters.asJava((scala.collection.Seq<?>) o);
         int[] a = new int[l.size()];
         for (int i = 0; i < a.length; i++) a[i] = ((Number) l.get(i)).intValue();
@@ -153,10 +150,5 @@ public final class BoiRows {
         float[] a = new float[l.size()];
         for (int i = 0; i < a.length; i++) a[i] = ((Number) l.get(i)).floatValue();
         return a;
-    }
-
-    /** Copies a list, for callers that must not keep Spark's reused row objects. */
-    static <T> List<T> copy(List<T> l) {
-        return new ArrayList<>(l);
     }
 }
