@@ -73,6 +73,11 @@ public final class LurmModel {
         return items;
     }
 
+    /** Interest of every item of {@link #items()} (-1: none); the model's own array, owned by its scope. */
+    public I32Array itemInterest() {
+        return itemInterest;
+    }
+
     /**
      * BoI rows of any events: items are matched by id; items the model does not know have no interest (an error
      * naming the item, or skipped and counted when {@code lenient}).
