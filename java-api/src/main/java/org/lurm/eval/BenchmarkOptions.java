@@ -21,6 +21,8 @@ import org.lurm.smen.SmenConfig;
  * @param inductiveTrain   share of users Stage 1 and SMEN are trained on in the inductive check (0.8)
  * @param threads          worker threads of the SMEN trainer and encoder
  * @param command          the command that reproduces the run (recorded in the report's settings), may be empty
+ *
+ * <p><b>Thread-safety.</b> Immutable (a record of immutable parts).
  */
 public record BenchmarkOptions(long seed, BagOfInterests.Config stage1, SmenConfig smen, ProbeEvaluator.Options probes, boolean baselines,
                                boolean preference, double preferenceSplit, boolean inductive, double inductiveTrain, int threads, String command) {
@@ -35,12 +37,12 @@ public record BenchmarkOptions(long seed, BagOfInterests.Config stage1, SmenConf
     }
 
     /**
-     * The protocol of EVALUATION.md with MODEL.md's defaults (Stage 1 defaults; SMEN defaults but at most
-     * 400 training steps) and every part on.
+     * The protocol of EVALUATION.md with MODEL.md's defaults (Stage 1 defaults; SMEN defaults but 300 training
+     * steps, the setting of docs/RESULTS.md) and every part on.
      */
     public static BenchmarkOptions defaults() {
         SmenConfig d = SmenConfig.defaults();
-        return new BenchmarkOptions(42L, BagOfInterests.Config.defaults(), withSteps(d, 400), ProbeEvaluator.Options.defaults(), true, true, 0.8, true, 0.8,
+        return new BenchmarkOptions(42L, BagOfInterests.Config.defaults(), withSteps(d, 300), ProbeEvaluator.Options.defaults(), true, true, 0.8, true, 0.8,
                 Math.max(1, Runtime.getRuntime().availableProcessors()), "");
     }
 

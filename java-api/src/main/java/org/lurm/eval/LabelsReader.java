@@ -36,7 +36,9 @@ import org.lurm.events.io.ReadReport;
  * A malformed line (wrong number of fields, a user listed twice, bad bytes) throws a
  * {@link MalformedInputException} naming file, line and field, or is skipped and counted when lenient.
  *
- * <p>Columns are named by the header, or, without a header, as "1", "2", ... (1-based positions).
+ * <p>Columns are named by the header, or, without a header, as "1", "2", ... (1-based positions). The event
+ * readers' byte tokenizer is package-private to {@code org.lurm.events.io}, so this reader splits decoded lines
+ * itself: quoted fields (RFC 4180, doubled quotes) are honoured within one line, but may not span lines.
  *
  * <p><b>Thread-safety.</b> Immutable; {@link #read} may run concurrently.
  */

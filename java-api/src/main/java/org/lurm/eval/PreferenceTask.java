@@ -16,14 +16,15 @@ import org.lurm.memory.MemoryScope;
  * @param early  the early events (shares the source's dictionaries), owned by the scope given to {@link #build}
  * @param labels multi-label table over the categories of {@link ItemCatalog#allCategories()}
  * @param lateEvents number of events in the late part
+ *
+ * <p><b>Thread-safety.</b> {@link #build} is stateless; the result is immutable (its early table is owned by the
+ * scope given to it and must not be used after that scope closes).
  */
 public record PreferenceTask(EventTable early, LabelTable labels, long lateEvents) {
     /** Task name used in result rows. */
     public static final String NAME = "preference";
 
-    /**
-     * Splits the events and builds the labels. <b>Thread-safety:</b> stateless; the result is immutable.
-     */
+    /** Splits the events and builds the labels. */
     public static PreferenceTask build(EventTable events, ItemCatalog catalog, double fraction, MemoryScope scope) {
         List<String> categories = catalog.allCategories();
         if (categories.isEmpty()) throw new IllegalArgumentException("the item catalogue has no categories: the preference task needs them");

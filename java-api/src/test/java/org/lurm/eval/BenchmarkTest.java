@@ -27,7 +27,10 @@ class BenchmarkTest {
         BenchmarkOptions d = BenchmarkOptions.defaults();
         ProbeEvaluator.Options p = new ProbeEvaluator.Options(3, 7L, new double[] {1e-3, 1e-1}, 20, LogisticRegression.Options.defaults().withMaxIterations(30),
                 MlpProbe.Options.defaults().withMaxEpochs(8), true);
-        BenchmarkOptions o = d.withStage1(d.stage1().withInterests(150)).withSmen(BenchmarkOptions.withSteps(d.smen(), 12)).withProbes(p).withSeed(7)
+        // small widths keep it quick: e = 16, K = 150, SMEN h 16, M 4, d' 8 (32 floats per user, so baselines are 32 wide), 12 steps
+        org.lurm.smen.SmenConfig small = new org.lurm.smen.SmenConfig(16, 4, 8, 16, 32, 16, 0.1f, 0.1f, 3e-3f, 0.9f, 0.999f, 1e-8f, 2, 12, 0, 5f, 128, 0.1,
+                50, 25, 1.0, 11L);
+        BenchmarkOptions o = d.withStage1(d.stage1().withInterests(150).withDim(16)).withSmen(small).withProbes(p).withSeed(7)
                 .withThreads(2).withCommand("BenchmarkTest");
         Map<String, AtomicLong> started = new ConcurrentHashMap<>();
         Progress progress = (name, total, unit) -> {
@@ -69,6 +72,7 @@ class BenchmarkTest {
         assertTrue(r.trainingLoss().stream().allMatch(lp -> Double.isFinite(lp.loss())));
         assertNotNull(r.projection());
         assertEquals(943, r.projection().x().length);
+        assertEquals("32", r.settings().get("width (M·d')"));
         assertEquals("gender", r.projection().label());
         assertTrue(List.of(r.projection().classes()).containsAll(List.of("F", "M")));
         for (String k : List.of("seed", "command", "Stage 1", "SMEN", "probes", "machine", "time: total", "inductive check", "preference task")) {
