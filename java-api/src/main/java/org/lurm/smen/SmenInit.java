@@ -182,11 +182,6 @@ public final class SmenInit {
         SmenConfig cfg = layout.config();
         int md = cfg.outputWidth();
         gaussian(params, layout, "A", options.smallStd(), options.seed());
-        // EXPERIMENT (temporary): anchors from a spherical k-means of V's rows.
-        if ("interests".equals(System.getProperty("lurm.smen.anchorInit", "random"))) {
-            double scale = Double.parseDouble(System.getProperty("lurm.smen.anchorScale", "1"));
-            anchorsFromInterests(params, layout, scale, options.seed());
-        }
         gaussian(params, layout, "W", options.weightGain() / Math.sqrt(cfg.h()), options.seed());
         gaussian(params, layout, "q", options.smallStd(), options.seed());
         gaussian(params, layout, "g", options.smallStd(), options.seed());
@@ -304,87 +299,6 @@ public final class SmenInit {
                 }
             }
         });
-    }
-
-    /**
-     * A_m = scale * sqrt(h) / rms|V_k| * unit(mean of spherical k-means cluster m of V's rows), so that
-     * A_m . V[k] / sqrt(h) = scale * (|V[k]| / rms|V_k|) * cos(A_m, V[k]). Seeded k-means++ then Lloyd, on the
-     * calling thread (bit-identical for any thread count).
-     */
-    static void anchorsFromInterests(float[] params, SmenLayout layout, double scale, long seed) {
-        int k = layout.numInterests();
-        int h = layout.config().h();
-        int m = layout.config().anchors();
-        int vOff = layout.offset("V");
-        int aOff = layout.offset("A");
-        double[][] u = new double[k][h];
-        double sumSq = 0;
-        for (int r = 0; r < k; r++) {
-            double n2 = 0;
-            for (int j = 0; j < h; j++) {
-                double v = params[vOff + r * h + j];
-                u[r][j] = v;
-                n2 += v * v;
-            }
-            sumSq += n2;
-            double inv = n2 > 0 ? 1 / Math.sqrt(n2) : 0;
-            for (int j = 0; j < h; j++) u[r][j] *= inv;
-        }
-        double rms = Math.sqrt(sumSq / k);
-        if (!(rms > 0)) return;
-        SplittableRandom rnd = new SplittableRandom(tensorSeed(seed, "A.kmeans"));
-        double[][] c = new double[m][];
-        // k-means++ on cosine distance 1 - cos.
-        c[0] = u[rnd.nextInt(k)].clone();
-        double[] d = new double[k];
-        for (int i = 1; i < m; i++) {
-            double tot = 0;
-            for (int r = 0; r < k; r++) {
-                double best = Double.MAX_VALUE;
-                for (int q = 0; q < i; q++) best = Math.min(best, 1 - dot(u[r], c[q]));
-                d[r] = Math.max(0, best);
-                tot += d[r];
-            }
-            double x = rnd.nextDouble() * tot;
-            int pick = k - 1;
-            for (int r = 0; r < k; r++) {
-                x -= d[r];
-                if (x < 0) {
-                    pick = r;
-                    break;
-                }
-            }
-            c[i] = u[pick].clone();
-        }
-        int[] assign = new int[k];
-        for (int it = 0; it < 25; it++) {
-            double[][] sum = new double[m][h];
-            for (int r = 0; r < k; r++) {
-                int arg = 0;
-                double best = -Double.MAX_VALUE;
-                for (int q = 0; q < m; q++) {
-                    double s = dot(u[r], c[q]);
-                    if (s > best) {
-                        best = s;
-                        arg = q;
-                    }
-                }
-                assign[r] = arg;
-                for (int j = 0; j < h; j++) sum[arg][j] += u[r][j];
-            }
-            for (int q = 0; q < m; q++) {
-                double n = Math.sqrt(dot(sum[q], sum[q]));
-                if (n > 0) for (int j = 0; j < h; j++) c[q][j] = sum[q][j] / n;
-            }
-        }
-        double f = scale * Math.sqrt(h) / rms;
-        for (int q = 0; q < m; q++) for (int j = 0; j < h; j++) params[aOff + q * h + j] = (float) (f * c[q][j]);
-    }
-
-    private static double dot(double[] a, double[] b) {
-        double s = 0;
-        for (int i = 0; i < a.length; i++) s += a[i] * b[i];
-        return s;
     }
 
     private static void gaussian(float[] params, SmenLayout layout, String name, double std, long seed) {
