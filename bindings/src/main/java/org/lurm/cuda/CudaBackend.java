@@ -302,10 +302,7 @@ public final class CudaBackend implements Backend {
 
     /** {@code stream} null: the host emulation. */
     private static BoiSet aggregate(EventTable events, I32Array itemInterest, int numInterests, BoiConfig config, MemoryScope scope, MemorySegment stream) {
-        if (numInterests < 1) throw new IllegalArgumentException("numInterests must be >= 1, got " + numInterests);
-        if (itemInterest.length() < events.numItems()) {
-            throw new IllegalArgumentException("item-to-interest table has " + itemInterest.length() + " entries but the events use " + events.numItems() + " items");
-        }
+        BackendChecks.checkAggregate(events, itemInterest, numInterests);
         long n = events.size();
         int nScales = config.scales().size();
         float[] tw = config.typeWeights();

@@ -1,5 +1,6 @@
 package org.lurm.backend;
 
+import org.lurm.events.EventTable;
 import org.lurm.memory.F32Array;
 import org.lurm.memory.I32Array;
 import org.lurm.memory.I64Array;
@@ -48,6 +49,17 @@ public final class BackendChecks {
         checkRange("points", points.length(), 0, (long) n * dim);
         checkRange("centroids", centroids.length(), 0, (long) kc * dim);
         if (outIndex.length() < n || outScore.length() < n) throw new IllegalArgumentException("outputs shorter than n = " + n);
+    }
+
+    /**
+     * Checks the arguments of {@link Backend#aggregate}: at least one interest, and an item-to-interest entry for
+     * every item the events use (IllegalArgumentException otherwise).
+     */
+    public static void checkAggregate(EventTable events, I32Array itemInterest, int numInterests) {
+        if (numInterests < 1) throw new IllegalArgumentException("numInterests must be >= 1, got " + numInterests);
+        if (itemInterest.length() < events.numItems()) {
+            throw new IllegalArgumentException("item-to-interest table has " + itemInterest.length() + " entries but the events use " + events.numItems() + " items");
+        }
     }
 
     /**
