@@ -6,6 +6,7 @@ import java.lang.foreign.ValueLayout;
 import java.util.EnumSet;
 import java.util.Set;
 import org.lurm.backend.Backend;
+import org.lurm.backend.BackendChecks;
 import org.lurm.backend.Capability;
 import org.lurm.boi.BoiAggregator;
 import org.lurm.boi.BoiConfig;
@@ -138,15 +139,11 @@ public final class CudaBackend implements Backend {
         }
     }
 
-    private static void checkRange(String what, long length, long off, long n) {
-        if (off < 0 || n < 0 || off + n > length) throw new IndexOutOfBoundsException(what + ": [" + off + ", " + (off + n) + ") outside array of " + length);
-    }
-
     @Override
     public synchronized float dot(F32Array a, long aOff, F32Array b, long bOff, int n) {
         ensureOpen();
-        checkRange("a", a.length(), aOff, n);
-        checkRange("b", b.length(), bOff, n);
+        BackendChecks.checkRange("a", a.length(), aOff, n);
+        BackendChecks.checkRange("b", b.length(), bOff, n);
         if (n == 0) return 0f;
         try (MemoryScope tmp = scope.child("dot")) {
             DeviceBuffer da = upload(tmp, a.segment(), aOff * 4, 4L * n);
@@ -164,9 +161,9 @@ public final class CudaBackend implements Backend {
     public synchronized void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, F32Array a, F32Array b, float beta, F32Array c) {
         ensureOpen();
         if (m < 0 || n < 0 || k < 0) throw new IllegalArgumentException("negative gemm shape " + m + "x" + n + "x" + k);
-        checkRange("A", a.length(), 0, (long) m * k);
-        checkRange("B", b.length(), 0, (long) k * n);
-        checkRange("C", c.length(), 0, (long) m * n);
+        BackendChecks.checkRange("A", a.length(), 0, (long) m * k);
+        BackendChecks.checkRange("B", b.length(), 0, (long) k * n);
+        BackendChecks.checkRange("C", c.length(), 0, (long) m * n);
         if (m == 0 || n == 0) return;
         try (MemoryScope tmp = scope.child("gemm")) {
             DeviceBuffer da = upload(tmp, a.segment(), 0, 4L * m * k);
@@ -181,29 +178,15 @@ public final class CudaBackend implements Backend {
     public synchronized void csrMultiply(boolean transpose, I64Array rowPtr, I32Array cols, F32Array vals, int nRows, int nCols,
                                          F32Array dense, int r, F32Array out) {
         ensureOpen();
-        if (rowPtr.length() != nRows + 1L) throw new IllegalArgumentException("rowPtr must have nRows+1 = " + (nRows + 1L) + " entries, has " + rowPtr.length());
-        long nnz = rowPtr.get(nRows);
-        if (cols.length() < nnz || vals.length() < nnz) throw new IllegalArgumentException("cols/vals shorter than rowPtr[nRows] = " + nnz);
+        long nnz = BackendChecks.csrNonZeros(rowPtr, cols, vals, nRows);
         if (transpose) {
-            // Transpose on the host (counting sort by column, entry order kept) and run the plain product.
-            long[] tPtr = new long[nCols + 1];
-            for (long j = 0; j < nnz; j++) tPtr[checkCol(cols.get(j), nCols) + 1]++;
-            for (int q = 0; q < nCols; q++) tPtr[q + 1] += tPtr[q];
-            int[] tCols = new int[Math.toIntExact(nnz)];
-            float[] tVals = new float[tCols.length];
-            long[] fill = tPtr.clone();
-            for (int row = 0; row < nRows; row++) {
-                for (long j = rowPtr.get(row), e = rowPtr.get(row + 1); j < e; j++) {
-                    int dst = (int) fill[cols.get(j)]++;
-                    tCols[dst] = row;
-                    tVals[dst] = vals.get(j);
-                }
-            }
-            csrMultiply(false, I64Array.wrap(tPtr), I32Array.wrap(tCols), F32Array.wrap(tVals), nCols, nRows, dense, r, out);
+            // Transpose on the host once (counting sort by column) and run the plain product.
+            BackendChecks.CsrTranspose t = BackendChecks.transposeCsr(rowPtr, cols, vals, nRows, nCols, nnz);
+            csrMultiply(false, t.rowPtr(), t.cols(), t.vals(), nCols, nRows, dense, r, out);
             return;
         }
-        checkRange("dense", dense.length(), 0, (long) nCols * r);
-        checkRange("out", out.length(), 0, (long) nRows * r);
+        BackendChecks.checkRange("dense", dense.length(), 0, (long) nCols * r);
+        BackendChecks.checkRange("out", out.length(), 0, (long) nRows * r);
         if (nRows == 0 || r == 0) return;
         try (MemoryScope tmp = scope.child("csr")) {
             DeviceBuffer dp = upload(tmp, rowPtr.segment(), 0, 8L * (nRows + 1L));
@@ -219,7 +202,7 @@ public final class CudaBackend implements Backend {
                 copyOut(bad, 0, flag, 0, 4);
                 int e = flag.get(ValueLayout.JAVA_INT_UNALIGNED, 0);
                 if (e != -1) {
-                    checkCol(cols.get(e), nCols);
+                    BackendChecks.checkColumn(cols.get(e), nCols);
                     throw new IndexOutOfBoundsException("a CSR column lies outside [0, " + nCols + ")");
                 }
             }
@@ -227,20 +210,10 @@ public final class CudaBackend implements Backend {
         }
     }
 
-    private static int checkCol(int c, int nCols) {
-        if (c < 0 || c >= nCols) throw new IndexOutOfBoundsException("CSR column " + c + " outside [0, " + nCols + ")");
-        return c;
-    }
-
     @Override
     public synchronized void assignNearest(F32Array points, int n, F32Array centroids, int kc, int dim, I32Array outIndex, F32Array outScore) {
         ensureOpen();
-        if (kc < 1) throw new IllegalArgumentException("need at least one centroid, got k = " + kc);
-        if (dim < 1) throw new IllegalArgumentException("dim must be >= 1, got " + dim);
-        if (n < 0) throw new IllegalArgumentException("negative point count " + n);
-        checkRange("points", points.length(), 0, (long) n * dim);
-        checkRange("centroids", centroids.length(), 0, (long) kc * dim);
-        if (outIndex.length() < n || outScore.length() < n) throw new IllegalArgumentException("outputs shorter than n = " + n);
+        BackendChecks.checkAssignNearest(points, n, centroids, kc, dim, outIndex, outScore);
         if (n == 0) return;
         try (MemoryScope tmp = scope.child("assign")) {
             DeviceBuffer dp = upload(tmp, points.segment(), 0, 4L * n * dim);
@@ -267,9 +240,9 @@ public final class CudaBackend implements Backend {
         for (int j = 0; j < kc; j++) {
             if (fineOffsets[j] > fineOffsets[j + 1] || fineOffsets[j] < 0) throw new IllegalArgumentException("fineOffsets must be non-decreasing from 0");
         }
-        checkRange("points", points.length(), 0, (long) n * dim);
-        checkRange("coarse", coarse.length(), 0, (long) kc * dim);
-        checkRange("fine", fine.length(), 0, (long) kFine * dim);
+        BackendChecks.checkRange("points", points.length(), 0, (long) n * dim);
+        BackendChecks.checkRange("coarse", coarse.length(), 0, (long) kc * dim);
+        BackendChecks.checkRange("fine", fine.length(), 0, (long) kFine * dim);
         if (outIndex.length() < n || outScore.length() < n) throw new IllegalArgumentException("outputs shorter than n = " + n);
         if (n == 0) return;
         try (MemoryScope tmp = scope.child("assign2")) {
@@ -294,10 +267,10 @@ public final class CudaBackend implements Backend {
     public synchronized int[] updateCentroids(F32Array points, int n, int dim, I32Array assign, F32Array weights, int k, boolean normalize,
                                               F32Array centroids) {
         ensureOpen();
-        checkRange("points", points.length(), 0, (long) n * dim);
-        checkRange("assign", assign.length(), 0, n);
-        if (weights != null) checkRange("weights", weights.length(), 0, n);
-        checkRange("centroids", centroids.length(), 0, (long) k * dim);
+        BackendChecks.checkRange("points", points.length(), 0, (long) n * dim);
+        BackendChecks.checkRange("assign", assign.length(), 0, n);
+        if (weights != null) BackendChecks.checkRange("weights", weights.length(), 0, n);
+        BackendChecks.checkRange("centroids", centroids.length(), 0, (long) k * dim);
         try (MemoryScope tmp = scope.child("update")) {
             DeviceBuffer dp = upload(tmp, points.segment(), 0, 4L * n * dim);
             DeviceBuffer da = upload(tmp, assign.segment(), 0, 4L * n);
@@ -329,10 +302,7 @@ public final class CudaBackend implements Backend {
 
     /** {@code stream} null: the host emulation. */
     private static BoiSet aggregate(EventTable events, I32Array itemInterest, int numInterests, BoiConfig config, MemoryScope scope, MemorySegment stream) {
-        if (numInterests < 1) throw new IllegalArgumentException("numInterests must be >= 1, got " + numInterests);
-        if (itemInterest.length() < events.numItems()) {
-            throw new IllegalArgumentException("item-to-interest table has " + itemInterest.length() + " entries but the events use " + events.numItems() + " items");
-        }
+        BackendChecks.checkAggregate(events, itemInterest, numInterests);
         long n = events.size();
         int nScales = config.scales().size();
         float[] tw = config.typeWeights();

@@ -3,10 +3,9 @@ package org.lurm.cli;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PushbackInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.zip.GZIPInputStream;
+import org.lurm.events.io.Inputs;
 import org.lurm.progress.Progress;
 
 /**
@@ -37,23 +36,6 @@ final class CountingInput extends FilterInputStream {
 
     /** The file's text bytes (decompressed when gzip); reading advances {@code task} by file bytes. */
     static InputStream open(Path file, Progress.Task task) throws IOException {
-        InputStream raw = new CountingInput(Files.newInputStream(file), task);
-        try {
-            PushbackInputStream pb = new PushbackInputStream(raw, 2);
-            byte[] magic = new byte[2];
-            int n = pb.readNBytes(magic, 0, 2);
-            if (n > 0) pb.unread(magic, 0, n);
-            if (n == 2 && magic[0] == (byte) 0x1f && magic[1] == (byte) 0x8b) {
-                try {
-                    return new GZIPInputStream(pb, 1 << 16);
-                } catch (IOException e) {
-                    throw new java.util.zip.ZipException(file + ": starts like gzip but its header is corrupt: " + e.getMessage());
-                }
-            }
-            return pb;
-        } catch (IOException | RuntimeException e) {
-            raw.close();
-            throw e;
-        }
+        return Inputs.open(new CountingInput(Files.newInputStream(file), task), file.toString());
     }
 }

@@ -92,58 +92,43 @@ public final class EmbeddingsFile {
         int rows = users.size();
         if (values.length() != (long) rows * dim) throw new IllegalArgumentException("values must be users x dim");
         byte[][] ids = new byte[rows][];
-        long idBytes = 0;
+        long idsLength = 0;
         for (int u = 0; u < rows; u++) {
             ids[u] = users.id(u).getBytes(StandardCharsets.UTF_8);
-            idBytes += 4 + ids[u].length;
+            idsLength += 4 + ids[u].length;
         }
+        long idBytes = idsLength;
         long dataOffset = (HEADER_BYTES + idBytes + 63) / 64 * 64;
-        Path tmp = tempBeside(path);
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING);
-                 OutputStream os = new BufferedOutputStream(java.nio.channels.Channels.newOutputStream(ch), 1 << 16)) {
-                ByteBuffer h = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-                h.put(MAGIC).putInt(VERSION).putInt(dim).putLong(rows).putLong(dataOffset).putLong(idBytes);
-                os.write(h.array());
-                ByteBuffer len = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
-                for (byte[] id : ids) {
-                    len.clear();
-                    os.write(len.putInt(id.length).array());
-                    os.write(id);
-                }
-                os.write(new byte[(int) (dataOffset - HEADER_BYTES - idBytes)]);
-                ByteBuffer row = ByteBuffer.allocate(dim * 4).order(ByteOrder.LITTLE_ENDIAN);
-                float[] r = new float[dim];
-                for (int u = 0; u < rows; u++) {
-                    values.copyTo((long) u * dim, r, 0, dim);
-                    row.clear();
-                    row.asFloatBuffer().put(r);
-                    os.write(row.array());
-                    task.advance(1);
-                }
-                os.flush();
-                ch.force(true);
+        writeAtomically(path, os -> {
+            ByteBuffer h = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            h.put(MAGIC).putInt(VERSION).putInt(dim).putLong(rows).putLong(dataOffset).putLong(idBytes);
+            os.write(h.array());
+            ByteBuffer len = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
+            for (byte[] id : ids) {
+                len.clear();
+                os.write(len.putInt(id.length).array());
+                os.write(id);
             }
-            Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+            os.write(new byte[(int) (dataOffset - HEADER_BYTES - idBytes)]);
+            ByteBuffer row = ByteBuffer.allocate(dim * 4).order(ByteOrder.LITTLE_ENDIAN);
+            float[] r = new float[dim];
+            for (int u = 0; u < rows; u++) {
+                values.copyTo((long) u * dim, r, 0, dim);
+                row.clear();
+                row.asFloatBuffer().put(r);
+                os.write(row.array());
+                task.advance(1);
+            }
+        });
     }
 
     /** Writes CSV to a file, atomically. */
     public static void writeCsv(Path path, IdDictionary users, F32Array values, int dim, Progress.Task task) throws IOException {
-        Path tmp = tempBeside(path);
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING);
-                 Writer w = new java.io.OutputStreamWriter(new BufferedOutputStream(java.nio.channels.Channels.newOutputStream(ch), 1 << 16), StandardCharsets.UTF_8)) {
-                writeCsv(w, users, values, dim, task);
-                w.flush();
-                ch.force(true);
-            }
-            Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        writeAtomically(path, os -> {
+            Writer w = new java.io.OutputStreamWriter(os, StandardCharsets.UTF_8);
+            writeCsv(w, users, values, dim, task);
+            w.flush();
+        });
     }
 
     /** Writes CSV to a writer (stdout, for instance); does not close it. */
@@ -295,6 +280,31 @@ public final class EmbeddingsFile {
         float[] values = new float[Math.multiplyExact(rows.size(), dim[0])];
         for (int i = 0; i < rows.size(); i++) System.arraycopy(rows.get(i), 0, values, i * dim[0], dim[0]);
         return new Embeddings(ids, dim[0], values);
+    }
+
+    /** What writes a file's content into the (buffered) stream of {@link #writeAtomically}. */
+    private interface Content {
+        void writeTo(OutputStream os) throws IOException;
+    }
+
+    /**
+     * Writes {@code path} atomically: the content goes to a temporary file beside it (buffered, forced to disk),
+     * which then replaces {@code path} in one move; on failure the temporary file is deleted and {@code path} is
+     * untouched.
+     */
+    private static void writeAtomically(Path path, Content content) throws IOException {
+        Path tmp = tempBeside(path);
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING);
+                 OutputStream os = new BufferedOutputStream(java.nio.channels.Channels.newOutputStream(ch), 1 << 16)) {
+                content.writeTo(os);
+                os.flush();
+                ch.force(true);
+            }
+            Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
     }
 
     private static Path tempBeside(Path path) throws IOException {

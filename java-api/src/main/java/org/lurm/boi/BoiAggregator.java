@@ -1,6 +1,7 @@
 package org.lurm.boi;
 
 import java.util.Arrays;
+import org.lurm.backend.BackendChecks;
 import org.lurm.backend.cpu.Parallel;
 import org.lurm.events.EventTable;
 import org.lurm.events.UserGrouping;
@@ -38,10 +39,7 @@ public final class BoiAggregator {
     }
 
     public static BoiSet aggregate(EventTable events, I32Array itemInterest, int numInterests, BoiConfig config, MemoryScope scope, Parallel par) {
-        if (numInterests < 1) throw new IllegalArgumentException("numInterests must be >= 1, got " + numInterests);
-        if (itemInterest.length() < events.numItems()) {
-            throw new IllegalArgumentException("item-to-interest table has " + itemInterest.length() + " entries but the events use " + events.numItems() + " items");
-        }
+        BackendChecks.checkAggregate(events, itemInterest, numInterests);
         long T0 = System.nanoTime();
         // 1. Group event positions by user (stable), unless the table already is; 2. user ranges balanced by events.
         UserGrouping grouping = UserGrouping.of(events);

@@ -262,38 +262,11 @@ public final class ProbeEvaluator {
         for (int c = 0; c < C; c++) tFull[c] = targets(lab, trUsers, classes[c]);
         LogisticRegression.Model full = LogisticRegression.fit(xtr, tFull, chosen, penalty, o.logistic(), backend);
         double[] dt = full.decision(xte, backend);
-        int nt = teUsers.length;
         if (DEBUG) {
             System.err.printf(java.util.Locale.ROOT, "  [probe] %s / %s: inner %d problems %d rounds (max iters %d), refit %d rounds, lambda %s%n", task.name, xtr.name(),
                     P, inner.rounds(), Arrays.stream(inner.iterations()).max().orElse(0), full.rounds(), Arrays.toString(chosen));
         }
-        Map<String, Double> m = new LinkedHashMap<>();
-        switch (lab.kind()) {
-            case BINARY -> {
-                double[] score = column(dt, nt, 1, 0);
-                int[] truth = classesOf(lab, teUsers), pred = new int[nt];
-                for (int i = 0; i < nt; i++) pred[i] = score[i] > 0 ? 1 : 0;
-                m.put("roc_auc", Metrics.rocAuc(targets(lab, teUsers, 1), score));
-                m.put("accuracy", Metrics.accuracy(truth, pred));
-                m.put("macro_f1", Metrics.macroF1(truth, pred));
-            }
-            case MULTI_CLASS -> {
-                int[] truth = classesOf(lab, teUsers), pred = new int[nt];
-                for (int i = 0; i < nt; i++) {
-                    int arg = 0;
-                    for (int c = 1; c < C; c++) if (dt[i * C + c] > dt[i * C + arg]) arg = c;
-                    pred[i] = classes[arg];
-                }
-                m.put("accuracy", Metrics.accuracy(truth, pred));
-                m.put("macro_f1", Metrics.macroF1(truth, pred));
-            }
-            case MULTI_LABEL -> {
-                double[] aucs = new double[C];
-                for (int c = 0; c < C; c++) aucs[c] = Metrics.rocAuc(targets(lab, teUsers, classes[c]), column(dt, nt, C, c));
-                m.put("mean_roc_auc", Metrics.mean(aucs));
-            }
-        }
-        return m;
+        return testMetrics(lab, teUsers, classes, dt, 0);
     }
 
     // --- MLP probe ---
@@ -310,15 +283,27 @@ public final class ProbeEvaluator {
         int C = classes.length;
         MlpProbe.Model model = MlpProbe.fit(xitr, targetMatrix(lab, itrUsers, classes), xiva, targetMatrix(lab, ivaUsers, classes), C, softmax, mo, backend);
         double[] p = model.predict(xte, backend);
-        int nt = teUsers.length;
         if (DEBUG) System.err.printf(java.util.Locale.ROOT, "  [mlp] %s / %s: best epoch %d, validation loss %.4f%n", task.name, xte.name(), model.epochs(), model.validationLoss());
+        return testMetrics(lab, teUsers, classes, p, 0.5);
+    }
+
+    // --- helpers ---
+
+    /**
+     * The test-fold metrics of one task from the scores of its classes (row-major, one row of {@code classes.length}
+     * scores per test user): binary ROC AUC, accuracy and macro F1 (positive when the score is above
+     * {@code threshold}: 0 for decision values, 0.5 for probabilities), multi-class accuracy and macro F1 of the
+     * arg-max class, multi-label mean ROC AUC over the scored classes.
+     */
+    private static Map<String, Double> testMetrics(LabelTable lab, int[] teUsers, int[] classes, double[] score, double threshold) {
+        int nt = teUsers.length, C = classes.length;
         Map<String, Double> m = new LinkedHashMap<>();
         switch (lab.kind()) {
             case BINARY -> {
-                double[] score = column(p, nt, 1, 0);
+                double[] binary = column(score, nt, 1, 0);
                 int[] truth = classesOf(lab, teUsers), pred = new int[nt];
-                for (int i = 0; i < nt; i++) pred[i] = score[i] > 0.5 ? 1 : 0;
-                m.put("roc_auc", Metrics.rocAuc(targets(lab, teUsers, 1), score));
+                for (int i = 0; i < nt; i++) pred[i] = binary[i] > threshold ? 1 : 0;
+                m.put("roc_auc", Metrics.rocAuc(targets(lab, teUsers, 1), binary));
                 m.put("accuracy", Metrics.accuracy(truth, pred));
                 m.put("macro_f1", Metrics.macroF1(truth, pred));
             }
@@ -326,7 +311,7 @@ public final class ProbeEvaluator {
                 int[] truth = classesOf(lab, teUsers), pred = new int[nt];
                 for (int i = 0; i < nt; i++) {
                     int arg = 0;
-                    for (int c = 1; c < C; c++) if (p[i * C + c] > p[i * C + arg]) arg = c;
+                    for (int c = 1; c < C; c++) if (score[i * C + c] > score[i * C + arg]) arg = c;
                     pred[i] = classes[arg];
                 }
                 m.put("accuracy", Metrics.accuracy(truth, pred));
@@ -334,14 +319,12 @@ public final class ProbeEvaluator {
             }
             case MULTI_LABEL -> {
                 double[] aucs = new double[C];
-                for (int c = 0; c < C; c++) aucs[c] = Metrics.rocAuc(targets(lab, teUsers, classes[c]), column(p, nt, C, c));
+                for (int c = 0; c < C; c++) aucs[c] = Metrics.rocAuc(targets(lab, teUsers, classes[c]), column(score, nt, C, c));
                 m.put("mean_roc_auc", Metrics.mean(aucs));
             }
         }
         return m;
     }
-
-    // --- helpers ---
 
     private static int bestIndex(int n, java.util.function.IntToDoubleFunction score) {
         // grid ascends in lambda: scan from the strongest regularisation down, keep strict improvements

@@ -117,8 +117,8 @@ class SklearnOracleTest {
             clsTruth.add(ct);
             clsPred.add(cp);
         }
-        json.append(", \"aucTruth\": ").append(jsonBool(aucTruth)).append(", \"aucScore\": ").append(jsonDouble(aucScore));
-        json.append(", \"clsTruth\": ").append(jsonInt(clsTruth)).append(", \"clsPred\": ").append(jsonInt(clsPred)).append('}');
+        json.append(", \"aucTruth\": ").append(jsonRows(aucTruth)).append(", \"aucScore\": ").append(jsonRows(aucScore));
+        json.append(", \"clsTruth\": ").append(jsonRows(clsTruth)).append(", \"clsPred\": ").append(jsonRows(clsPred)).append('}');
         Path in = dir.resolve("in.json"), script = dir.resolve("oracle.py");
         Files.writeString(in, json);
         Files.writeString(script, SCRIPT);
@@ -161,31 +161,16 @@ class SklearnOracleTest {
         }
     }
 
-    private static String jsonBool(List<boolean[]> l) {
+    /** A JSON list of rows (boolean[], double[] or int[] each; booleans as 0 / 1), for the Python oracle. */
+    private static String jsonRows(List<?> l) {
         StringBuilder sb = new StringBuilder("[");
         for (int r = 0; r < l.size(); r++) {
+            Object row = l.get(r);
             sb.append(r == 0 ? "[" : ",[");
-            for (int i = 0; i < l.get(r).length; i++) sb.append(i == 0 ? "" : ",").append(l.get(r)[i] ? 1 : 0);
-            sb.append(']');
-        }
-        return sb.append(']').toString();
-    }
-
-    private static String jsonDouble(List<double[]> l) {
-        StringBuilder sb = new StringBuilder("[");
-        for (int r = 0; r < l.size(); r++) {
-            sb.append(r == 0 ? "[" : ",[");
-            for (int i = 0; i < l.get(r).length; i++) sb.append(i == 0 ? "" : ",").append(l.get(r)[i]);
-            sb.append(']');
-        }
-        return sb.append(']').toString();
-    }
-
-    private static String jsonInt(List<int[]> l) {
-        StringBuilder sb = new StringBuilder("[");
-        for (int r = 0; r < l.size(); r++) {
-            sb.append(r == 0 ? "[" : ",[");
-            for (int i = 0; i < l.get(r).length; i++) sb.append(i == 0 ? "" : ",").append(l.get(r)[i]);
+            for (int i = 0; i < java.lang.reflect.Array.getLength(row); i++) {
+                Object x = java.lang.reflect.Array.get(row, i);
+                sb.append(i == 0 ? "" : ",").append(x instanceof Boolean b ? (b ? 1 : 0) : x);
+            }
             sb.append(']');
         }
         return sb.append(']').toString();

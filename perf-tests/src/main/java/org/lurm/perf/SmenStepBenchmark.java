@@ -1,6 +1,5 @@
 package org.lurm.perf;
 
-import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.lurm.backend.cpu.Parallel;
@@ -80,35 +79,9 @@ public class SmenStepBenchmark {
                 a.nnz(), b.nnz(), par.threads());
     }
 
+    /** Rows per group = rows per user / scales (integer division, at least 1; the reference rounds, the same for the default 20 / 2). */
     private SmenBatch randomView(SplittableRandom r, SmenConfig cfg) {
-        int perGroup = Math.max(1, rowsPerUser / scales);
-        int rBuckets = cfg.recencyBuckets();
-        int[] groupStart = new int[users * scales + 1];
-        int[] rowPtr = new int[users * scales * (2 * perGroup) + 1];
-        int[] bucket = new int[rowPtr.length - 1];
-        int[] cols = new int[rowPtr.length * 2 * nnzPerRow];
-        float[] vals = new float[cols.length];
-        int t = 0, nz = 0;
-        for (int u = 0; u < users; u++) {
-            for (int s = 0; s < scales; s++) {
-                groupStart[u * scales + s] = t;
-                int n = 1 + r.nextInt(2 * perGroup - 1);
-                for (int q = 0; q < n; q++) {
-                    int m = Math.min(interests, 1 + r.nextInt(2 * nnzPerRow - 1));
-                    int[] ks = r.ints(0, interests).distinct().limit(m).sorted().toArray();
-                    for (int k : ks) {
-                        cols[nz] = k;
-                        vals[nz++] = (float) Math.log1p(1 + 4 * r.nextDouble());
-                    }
-                    rowPtr[t + 1] = nz;
-                    int age = n - 1 - q;
-                    bucket[t++] = q == 0 && n > 2 ? rBuckets - 1 : Math.min(rBuckets - 2, 31 - Integer.numberOfLeadingZeros(1 + age));
-                }
-            }
-        }
-        groupStart[users * scales] = t;
-        return new SmenBatch(users, scales, t, Arrays.copyOf(rowPtr, t + 1), Arrays.copyOf(cols, nz), Arrays.copyOf(vals, nz),
-                Arrays.copyOf(bucket, t), groupStart);
+        return RandomSmenViews.randomView(r, cfg, users, scales, Math.max(1, rowsPerUser / scales), nnzPerRow, interests);
     }
 
     @TearDown(Level.Trial)

@@ -17,11 +17,17 @@ final class TestBackends {
     private TestBackends() {
     }
 
-    /** A backend whose SMEN ops are the CPU backend's (multi-threaded, shared across tasks). */
-    public static final class SharedOps implements BackendProvider {
+    /** What both stand-ins share: a name, score 0, the CPU backend's capabilities, always available. */
+    private abstract static class StandIn implements BackendProvider {
+        private final String name;
+
+        StandIn(String name) {
+            this.name = name;
+        }
+
         @Override
         public String name() {
-            return "spark-test-shared";
+            return name;
         }
 
         @Override
@@ -37,6 +43,13 @@ final class TestBackends {
         @Override
         public Availability availability() {
             return Availability.yes();
+        }
+    }
+
+    /** A backend whose SMEN ops are the CPU backend's (multi-threaded, shared across tasks). */
+    public static final class SharedOps extends StandIn {
+        public SharedOps() {
+            super("spark-test-shared");
         }
 
         @Override
@@ -46,25 +59,9 @@ final class TestBackends {
     }
 
     /** A backend that has no SMEN ops (like today's CUDA backend): encoding must fall back to the CPU, saying so. */
-    public static final class NoSmenOps implements BackendProvider {
-        @Override
-        public String name() {
-            return "spark-test-no-smen";
-        }
-
-        @Override
-        public int score() {
-            return 0;
-        }
-
-        @Override
-        public Set<Capability> capabilities() {
-            return new CpuBackendProvider().capabilities();
-        }
-
-        @Override
-        public Availability availability() {
-            return Availability.yes();
+    public static final class NoSmenOps extends StandIn {
+        public NoSmenOps() {
+            super("spark-test-no-smen");
         }
 
         @Override

@@ -3,6 +3,7 @@ package org.lurm.backend.cpu;
 import java.lang.foreign.MemorySegment;
 import java.util.Set;
 import org.lurm.backend.Backend;
+import org.lurm.backend.BackendChecks;
 import org.lurm.backend.Capability;
 import org.lurm.boi.BoiAggregator;
 import org.lurm.boi.BoiConfig;
@@ -57,16 +58,16 @@ public final class CpuBackend implements Backend {
 
     @Override
     public float dot(F32Array a, long aOff, F32Array b, long bOff, int n) {
-        checkRange("a", a, aOff, n);
-        checkRange("b", b, bOff, n);
+        BackendChecks.checkRange("a", a.length(), aOff, n);
+        BackendChecks.checkRange("b", b.length(), bOff, n);
         return k.dot(a.segment(), aOff, b.segment(), bOff, n);
     }
 
     @Override
     public void gemm(boolean transA, boolean transB, int m, int n, int kk, float alpha, F32Array a, F32Array b, float beta, F32Array c) {
-        checkRange("A", a, 0, (long) m * kk);
-        checkRange("B", b, 0, (long) kk * n);
-        checkRange("C", c, 0, (long) m * n);
+        BackendChecks.checkRange("A", a.length(), 0, (long) m * kk);
+        BackendChecks.checkRange("B", b.length(), 0, (long) kk * n);
+        BackendChecks.checkRange("C", c.length(), 0, (long) m * n);
         MemorySegment as = a.segment(), bs = b.segment(), cs = c.segment();
         if (transB) {
             // C[i,j] = A_i . B_j : contiguous dot products when A is not transposed.
@@ -114,44 +115,25 @@ public final class CpuBackend implements Backend {
     @Override
     public void csrMultiply(boolean transpose, I64Array rowPtr, I32Array cols, F32Array vals, int nRows, int nCols,
                             F32Array dense, int r, F32Array out) {
-        if (rowPtr.length() != nRows + 1L) throw new IllegalArgumentException("rowPtr must have nRows+1 = " + (nRows + 1L) + " entries, has " + rowPtr.length());
-        long nnz = rowPtr.get(nRows);
-        if (cols.length() < nnz || vals.length() < nnz) throw new IllegalArgumentException("cols/vals shorter than rowPtr[nRows] = " + nnz);
+        long nnz = BackendChecks.csrNonZeros(rowPtr, cols, vals, nRows);
         if (transpose) {
-            // Transpose once (counting sort by column) so that every output row is written by one thread.
-            long[] tPtr = new long[nCols + 1];
-            for (long j = 0; j < nnz; j++) tPtr[checkCol(cols.get(j), nCols) + 1]++;
-            for (int c = 0; c < nCols; c++) tPtr[c + 1] += tPtr[c];
-            int[] tCols = new int[Math.toIntExact(nnz)];
-            float[] tVals = new float[tCols.length];
-            long[] fill = tPtr.clone();
-            for (int row = 0; row < nRows; row++) {
-                for (long j = rowPtr.get(row), e = rowPtr.get(row + 1); j < e; j++) {
-                    int dst = (int) fill[cols.get(j)]++;
-                    tCols[dst] = row;
-                    tVals[dst] = vals.get(j);
-                }
-            }
-            csrMultiply(false, I64Array.wrap(tPtr), I32Array.wrap(tCols), F32Array.wrap(tVals), nCols, nRows, dense, r, out);
+            // Transpose on the host once (counting sort by column) and run the plain product.
+            BackendChecks.CsrTranspose t = BackendChecks.transposeCsr(rowPtr, cols, vals, nRows, nCols, nnz);
+            csrMultiply(false, t.rowPtr(), t.cols(), t.vals(), nCols, nRows, dense, r, out);
             return;
         }
-        checkRange("dense", dense, 0, (long) nCols * r);
-        checkRange("out", out, 0, (long) nRows * r);
+        BackendChecks.checkRange("dense", dense.length(), 0, (long) nCols * r);
+        BackendChecks.checkRange("out", out.length(), 0, (long) nRows * r);
         MemorySegment ds = dense.segment(), os = out.segment();
         par.forRange(nRows, 64, (chunk, lo, hi) -> {
             os.asSlice(lo * r * 4L, (hi - lo) * r * 4L).fill((byte) 0);
             for (long row = lo; row < hi; row++) {
                 for (long j = rowPtr.get(row), e = rowPtr.get(row + 1); j < e; j++) {
-                    int c = checkCol(cols.get(j), nCols);
+                    int c = BackendChecks.checkColumn(cols.get(j), nCols);
                     k.axpy(vals.get(j), ds, (long) c * r, os, row * r, r);
                 }
             }
         });
-    }
-
-    private static int checkCol(int c, int nCols) {
-        if (c < 0 || c >= nCols) throw new IndexOutOfBoundsException("CSR column " + c + " outside [0, " + nCols + ")");
-        return c;
     }
 
     /**
@@ -161,12 +143,7 @@ public final class CpuBackend implements Backend {
      */
     @Override
     public void assignNearest(F32Array points, int n, F32Array centroids, int kc, int dim, I32Array outIndex, F32Array outScore) {
-        if (kc < 1) throw new IllegalArgumentException("need at least one centroid, got k = " + kc);
-        if (dim < 1) throw new IllegalArgumentException("dim must be >= 1, got " + dim);
-        if (n < 0) throw new IllegalArgumentException("negative point count " + n);
-        checkRange("points", points, 0, (long) n * dim);
-        checkRange("centroids", centroids, 0, (long) kc * dim);
-        if (outIndex.length() < n || outScore.length() < n) throw new IllegalArgumentException("outputs shorter than n = " + n);
+        BackendChecks.checkAssignNearest(points, n, centroids, kc, dim, outIndex, outScore);
         if (n == 0) return;
         MemorySegment ps = points.segment(), is = outIndex.segment(), ss = outScore.segment();
         VectorKernels.PackedCentroids packed = k.packCentroids(centroids.segment(), 0, kc, dim);
@@ -184,10 +161,6 @@ public final class CpuBackend implements Backend {
     @Override
     public org.lurm.smen.SmenOps smenOps(org.lurm.smen.SmenLayout layout) {
         return new org.lurm.smen.CpuSmenOps(layout, par, !(k instanceof ScalarKernels));
-    }
-
-    private static void checkRange(String what, F32Array a, long off, long n) {
-        if (off < 0 || n < 0 || off + n > a.length()) throw new IndexOutOfBoundsException(what + ": [" + off + ", " + (off + n) + ") outside array of " + a.length());
     }
 
     @Override

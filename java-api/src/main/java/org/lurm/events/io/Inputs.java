@@ -6,15 +6,27 @@ import java.io.PushbackInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
 
-/** Opening input files: gzip is recognised by its magic bytes, never by the file name. */
-final class Inputs {
+/**
+ * Opening input files: gzip is recognised by its magic bytes, never by the file name. Used by the readers here and
+ * by the CLI (which counts the file's bytes for its progress bars). Static, thread-safe.
+ */
+public final class Inputs {
     private Inputs() {
     }
 
     /** The file's bytes, decompressed when it starts with the gzip magic 1f 8b. The caller closes it. */
     static InputStream open(Path file) throws IOException {
-        InputStream raw = Files.newInputStream(file);
+        return open(Files.newInputStream(file), file.toString());
+    }
+
+    /**
+     * The bytes of {@code raw}, decompressed when they start with the gzip magic 1f 8b; the caller closes the
+     * result. When that fails, {@code raw} is closed; a gzip start with a corrupt header is a
+     * {@link java.util.zip.ZipException} whose message starts with {@code source}.
+     */
+    public static InputStream open(InputStream raw, String source) throws IOException {
         try {
             PushbackInputStream pb = new PushbackInputStream(raw, 2);
             byte[] magic = new byte[2];
@@ -24,7 +36,9 @@ final class Inputs {
                 try {
                     return new GZIPInputStream(pb, 1 << 16);
                 } catch (IOException e) {
-                    throw new IOException(file + ": starts like gzip but its header is corrupt: " + e.getMessage(), e);
+                    ZipException z = new ZipException(source + ": starts like gzip but its header is corrupt: " + e.getMessage());
+                    z.initCause(e);
+                    throw z;
                 }
             }
             return pb;

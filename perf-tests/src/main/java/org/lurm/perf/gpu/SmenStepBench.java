@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.lurm.cuda.smen.CudaSmenTraining;
+import org.lurm.perf.RandomSmenViews;
 import org.lurm.smen.SmenBatch;
 import org.lurm.smen.SmenConfig;
 import org.lurm.smen.SmenLayout;
@@ -135,35 +136,9 @@ public final class SmenStepBench {
         return t.length() > 200 ? "..." + t.substring(t.length() - 200) : t;
     }
 
-    /** As SmenStepBenchmark.randomView and smen_reference.py random_view: the same distribution of shapes. */
+    /** Rows per group as the reference bench's: round(rows per user / scales), at least 1. */
     static SmenBatch randomView(SplittableRandom r, SmenConfig cfg, int users, int scales, int rowsPerUser, int nnzPerRow, int interests) {
         int perGroup = Math.max(1, Math.round(rowsPerUser / (float) scales));
-        int rb = cfg.recencyBuckets();
-        int[] groupStart = new int[users * scales + 1];
-        int[] rowPtr = new int[users * scales * (2 * perGroup) + 1];
-        int[] bucket = new int[rowPtr.length - 1];
-        int[] cols = new int[rowPtr.length * 2 * nnzPerRow];
-        float[] vals = new float[cols.length];
-        int t = 0, nz = 0;
-        for (int u = 0; u < users; u++) {
-            for (int s = 0; s < scales; s++) {
-                groupStart[u * scales + s] = t;
-                int n = 1 + r.nextInt(2 * perGroup - 1);
-                for (int q = 0; q < n; q++) {
-                    int m = Math.min(interests, 1 + r.nextInt(2 * nnzPerRow - 1));
-                    int[] ks = r.ints(0, interests).distinct().limit(m).sorted().toArray();
-                    for (int kk : ks) {
-                        cols[nz] = kk;
-                        vals[nz++] = (float) Math.log1p(1 + 4 * r.nextDouble());
-                    }
-                    rowPtr[t + 1] = nz;
-                    int age = n - 1 - q;
-                    bucket[t++] = q == 0 && n > 2 ? rb - 1 : Math.min(rb - 2, 31 - Integer.numberOfLeadingZeros(1 + age));
-                }
-            }
-        }
-        groupStart[users * scales] = t;
-        return new SmenBatch(users, scales, t, Arrays.copyOf(rowPtr, t + 1), Arrays.copyOf(cols, nz), Arrays.copyOf(vals, nz),
-                Arrays.copyOf(bucket, t), groupStart);
+        return RandomSmenViews.randomView(r, cfg, users, scales, perGroup, nnzPerRow, interests);
     }
 }
