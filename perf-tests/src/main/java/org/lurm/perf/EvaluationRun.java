@@ -14,6 +14,7 @@ import org.lurm.eval.EvaluationReport;
 import org.lurm.eval.ProbeEvaluator;
 import org.lurm.eval.ResultsTable;
 import org.lurm.progress.Progress;
+import org.lurm.smen.SmenConfig;
 
 /**
  * The full evaluation protocol (EVALUATION.md) on MovieLens: for each dataset named, runs
@@ -21,9 +22,9 @@ import org.lurm.progress.Progress;
  * claims (logistic and MLP probe), the settings and the time; with {@code --out FILE} also writes all of it there.
  *
  * <pre>
- * ./mvnw -q -pl java-api,perf-tests compile
+ * ./mvnw -q -pl perf-tests -am compile
  * java --add-modules jdk.incubator.vector -Xmx6g -cp java-api/target/classes:perf-tests/target/classes org.lurm.perf.EvaluationRun \
- *     ../shared/data [movielens-100k movielens-1m-subset] [--steps 400] [--k 0] [--embedding COOCCURRENCE] [--seed 42] [--no-mlp] [--no-baselines] [--no-inductive] [--no-preference] [--out FILE]
+ *     ../shared/data [movielens-100k movielens-1m-subset] [--steps 400] [--k 0] [--embedding COOCCURRENCE] [--seed 42] [--lr 1e-3] [--no-mlp] [--no-baselines] [--no-inductive] [--no-preference] [--out FILE]
  * </pre>
  */
 public final class EvaluationRun {
@@ -37,12 +38,14 @@ public final class EvaluationRun {
         int steps = o.smen().maxSteps();
         Path out = null;
         boolean mlp = true;
+        float lr = o.smen().learningRate();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--steps" -> steps = Integer.parseInt(args[++i]);
                 case "--k" -> o = o.withStage1(o.stage1().withInterests(Integer.parseInt(args[++i])));
                 case "--embedding" -> o = o.withStage1(o.stage1().withEmbedding(BagOfInterests.ItemEmbedding.valueOf(args[++i])));
                 case "--seed" -> o = o.withSeed(Long.parseLong(args[++i]));
+                case "--lr" -> lr = Float.parseFloat(args[++i]);
                 case "--no-mlp" -> mlp = false;
                 case "--no-baselines" -> o = o.withBaselines(false);
                 case "--no-inductive" -> o = o.withInductive(false);
@@ -56,7 +59,11 @@ public final class EvaluationRun {
         }
         if (dataDir == null) dataDir = Path.of("../shared/data");
         if (datasets.isEmpty()) datasets = List.of("movielens-100k", "movielens-1m-subset");
-        o = o.withSmen(BenchmarkOptions.withSteps(o.smen(), steps)).withProbes(o.probes().withMlp(mlp))
+        SmenConfig c = BenchmarkOptions.withSteps(o.smen(), steps);
+        c = new SmenConfig(c.h(), c.anchors(), c.anchorDim(), c.recencyBuckets(), c.headHidden(), c.headOut(), c.tau(), c.diversityWeight(),
+                lr, c.beta1(), c.beta2(), c.eps(), c.warmupSteps(), c.maxSteps(), c.maxEpochs(),
+                c.clipNorm(), c.batchUsers(), c.heldOutFraction(), c.patience(), c.evalEvery(), c.periodCrop(), c.seed());
+        o = o.withSmen(c).withProbes(o.probes().withMlp(mlp))
                 .withCommand("java --add-modules jdk.incubator.vector -Xmx6g -cp java-api/target/classes:perf-tests/target/classes org.lurm.perf.EvaluationRun "
                         + String.join(" ", args));
         StringBuilder all = new StringBuilder();
