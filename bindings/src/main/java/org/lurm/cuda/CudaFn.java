@@ -28,7 +28,16 @@ public final class CudaFn {
     private final FunctionDescriptor descriptor;
     private volatile Bound bound;
 
-    private record Bound(NativeLibrary lib, MethodHandle handle) {
+    /**
+     * The downcall of one library, and the same handle spread over an Object[] and typed (Object[])Object once,
+     * so that a call is one {@code invokeExact} instead of {@code invokeWithArguments}, which adapts the handle
+     * on every call (microseconds; a training step makes about 40 calls).
+     */
+    private record Bound(NativeLibrary lib, MethodHandle handle, MethodHandle spread) {
+        Bound(NativeLibrary lib, MethodHandle handle) {
+            this(lib, handle, handle.asSpreader(Object[].class, handle.type().parameterCount())
+                    .asType(java.lang.invoke.MethodType.methodType(Object.class, Object[].class)));
+        }
     }
 
     private CudaFn(String symbol, FunctionDescriptor descriptor) {
@@ -80,7 +89,7 @@ public final class CudaFn {
 
     /** Calls the function and returns its cudaError_t without checking it. */
     public int callRaw(NativeLibrary lib, Object... args) {
-        MethodHandle h = handle(lib);
+        MethodHandle h = bound(lib).spread;
         if (args.length != descriptor.argumentLayouts().size()) {
             throw new IllegalArgumentException(symbol + " takes " + descriptor.argumentLayouts().size() + " arguments, got " + args.length);
         }
@@ -97,7 +106,7 @@ public final class CudaFn {
             if (a[i] == null) throw new IllegalArgumentException(symbol + ": argument " + i + " is null (use MemorySegment.NULL for a null pointer)");
         }
         try {
-            return (int) h.invokeWithArguments(a);
+            return (int) (Object) h.invokeExact(a);
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
@@ -105,13 +114,13 @@ public final class CudaFn {
         }
     }
 
-    private MethodHandle handle(NativeLibrary lib) {
+    private Bound bound(NativeLibrary lib) {
         Bound b = bound;
         if (b == null || b.lib != lib) {
             b = new Bound(lib, lib.downcall(symbol, descriptor));
             bound = b;
         }
-        return b.handle;
+        return b;
     }
 
     @Override
