@@ -55,7 +55,8 @@ public final class SmenTrainer {
     public record Result(float[] params, long steps, double bestHeldOutLoss, boolean stoppedEarly, double[] lossCurve, int trainUsers, int heldOutUsers) {
     }
 
-    private final SmenConfig cfg;
+    /** The layout's config, then (in train) the config sized for the training users ({@link SmenConfig#sizedFor}). */
+    private SmenConfig cfg;
     private final SmenLayout layout;
     private final SmenObjective objective;
     private final SmenInputs inputs;
@@ -104,10 +105,9 @@ public final class SmenTrainer {
         }
     }
 
+    /** Steps of a run on {@code trainUsers} users ({@link SmenConfig#sizedFor}). */
     public long totalSteps(int trainUsers) {
-        if (cfg.maxSteps() > 0) return cfg.maxSteps();
-        long perEpoch = Math.max(1, (trainUsers + cfg.batchUsers() - 1) / cfg.batchUsers());
-        return perEpoch * Math.max(1, cfg.maxEpochs());
+        return layout.config().sizedFor(trainUsers).maxSteps();
     }
 
     public Result train() {
@@ -116,7 +116,8 @@ public final class SmenTrainer {
         if (train.length < 2) {
             throw new IllegalArgumentException("SMEN needs at least 2 trainable users (users with >= 2 events), found " + train.length);
         }
-        long total = totalSteps(train.length);
+        cfg = layout.config().sizedFor(train.length);
+        long total = cfg.maxSteps();
         float[] params = initial.clone();
         float[] grad = new float[params.length];
         SmenOptimizer opt = new SmenOptimizer(layout, total);

@@ -59,11 +59,15 @@ class SmenOptimizerTest {
     void clippingAndSchedule() {
         SmenConfig c = small();
         SmenLayout l = new SmenLayout(c, 3, 1);
-        SmenOptimizer opt = new SmenOptimizer(l, 20);
+        // warm-up 3 steps, within a tenth of the 30-step run (SmenConfig.effectiveWarmup)
+        SmenOptimizer opt = new SmenOptimizer(l, 30);
+        assertEquals(3, c.effectiveWarmup(30));
         assertEquals(c.learningRate() / 3, opt.learningRate(0), 1e-9);
         assertEquals(c.learningRate(), opt.learningRate(2), 1e-9);
         assertEquals(c.learningRate(), opt.learningRate(3), 1e-9, "cosine starts at the base rate");
-        assertEquals(0, opt.learningRate(20), 1e-9, "and ends at zero");
+        assertEquals(0, opt.learningRate(30), 1e-9, "and ends at zero");
+        assertEquals(2, c.effectiveWarmup(20), "a 20-step run warms up for a tenth of it");
+        assertEquals(1, c.effectiveWarmup(5), "at least one step");
         float[] p = new float[(int) l.total()], g = new float[p.length];
         int dense = (int) l.denseOffset();
         g[dense] = 100f; // norm 100 > clip 1: the first Adam step is lr-sized anyway, check the moment instead
@@ -71,5 +75,33 @@ class SmenOptimizerTest {
         assertEquals(0.1 * 1.0, opt.firstMoment()[dense], 1e-6, "m = (1 - beta1) * clipped gradient");
         g[dense] = Float.NaN;
         assertThrows(ArithmeticException.class, () -> opt.apply(p, g, new int[0], 0));
+    }
+
+    /** Per-group step sizes: A moves anchorLrScale times, V's rows interestLrScale times what the rest moves. */
+    @Test
+    void perGroupLearningRates() {
+        SplittableRandom r = new SplittableRandom(TestData.seed("SmenOptimizerTest.perGroupLearningRates"));
+        SmenConfig base = small();
+        SmenLayout l1 = new SmenLayout(base, 6, 1);
+        SmenLayout l2 = new SmenLayout(base.toBuilder().anchorLrScale(0f).interestLrScale(2.5f).build(), 6, 1);
+        int n = (int) l1.total();
+        float[] p0 = new float[n], g0 = new float[n];
+        for (int i = 0; i < n; i++) {
+            p0[i] = (float) r.nextGaussian();
+            g0[i] = (float) r.nextGaussian() * 0.01f;
+        }
+        float[] p1 = p0.clone(), p2 = p0.clone();
+        int[] rows = {1, 4};
+        new SmenOptimizer(l1, 10).apply(p1, g0.clone(), rows, rows.length);
+        new SmenOptimizer(l2, 10).apply(p2, g0.clone(), rows, rows.length);
+        int a0 = l1.offset("A"), a1 = a0 + (int) l1.tensor("A").size(), v0 = l1.offset("V"), h = base.h();
+        for (int i = 0; i < n; i++) {
+            double d1 = p1[i] - p0[i], d2 = p2[i] - p0[i];
+            boolean inA = i >= a0 && i < a1, inV = i < l1.denseOffset();
+            boolean touchedRow = inV && (i - v0) / h % 6 == 1 || inV && (i - v0) / h == 4;
+            if (inA) assertEquals(0.0, d2, 0.0, "A frozen at anchorLrScale 0, entry " + i);
+            else if (inV && touchedRow) assertEquals(2.5 * d1, d2, 1e-6, "V row entry " + i + " moves 2.5x");
+            else assertEquals(d1, d2, 0.0, "entry " + i + " moves as before");
+        }
     }
 }
