@@ -76,7 +76,7 @@ final class EvaluateCommand implements Callable<Integer>, Main.HasCommonOptions 
     @Option(names = "--data-dir", paramLabel = "DIR", description = "Folder holding the data sets (default: $LURM_DATA_DIR, else ../shared/data).")
     Path dataDir;
 
-    @Option(names = "--baselines", description = "(a) Also evaluate the baselines computable from the model and events (raw BoI, BoI + RSVD, item TF-IDF + RSVD, random projection).")
+    @Option(names = "--baselines", description = "(a) Also evaluate the five width-matched baselines (raw BoI, BoI + RSVD, item TF-IDF + RSVD, mean item embedding, random projection), built as --dataset builds them.")
     boolean baselines;
 
     @Option(names = "--folds", paramLabel = "K", description = "Cross-validation folds (default: ${DEFAULT-VALUE}).", defaultValue = "5")
@@ -156,7 +156,14 @@ final class EvaluateCommand implements Callable<Integer>, Main.HasCommonOptions 
         float[] lurm = z.toArray();
         List<Features> methods = new ArrayList<>();
         methods.add(Features.dense("LURM", lurm, n, w));
-        if (baselines) methods.addAll(Evaluations.baselines(rows, data.events(), null, w, seed, backend, scope, progress));
+        if (baselines) {
+            // the harness's construction and seeds (Baselines.widthMatched, as Benchmark): the Stage 1 seed comes from
+            // --seed / --config as for `lurm fit`, the BoI configuration from the model
+            long stage1Seed = model.resolve().stage1().seed();
+            methods.addAll(Evaluations.baselines(rows, data.events(), m.boiConfig(), stage1Seed, w, seed, backend, scope, progress));
+            settings.put("baselines", String.format(Locale.ROOT, "width %d; random matrices seeds %d, %d, %d; mean item embedding: co-occurrence "
+                    + "embedding of these events at width %d, seed %d", w, seed + 1, seed + 2, seed + 3, w, stage1Seed));
+        }
         LabelOptions.Read labels = labelOptions.read(data.events().users(), progress);
         String name = data.source();
         List<ResultRow> results = Evaluations.probe(name, labels.tables(), methods, po, backend, progress, notes);
