@@ -39,11 +39,13 @@ import picocli.CommandLine.Spec;
  * built-in data set run through the whole protocol.
  */
 @Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Evaluate user representations on downstream tasks: per task and method, L2 logistic regression and an",
-                "MLP on frozen vectors, stratified k-fold cross-validation, the same folds for every method (EVALUATION.md).",
-                "Inputs: (a) --model and events, encoded here; (b) --embeddings files; both with --labels;",
-                "(c) --dataset: the full protocol on MovieLens (fit, baselines, profiling and preference tasks, inductive check).",
-                "Prints the results table and writes a self-contained HTML report."},
+        description = {"Evaluate user representations on downstream tasks: per task and method, L2 logistic regression and an "
+                + "MLP on frozen vectors, stratified k-fold cross-validation, the same folds for every method (EVALUATION.md).",
+                "Inputs: (a) --model and events, encoded here (--baselines adds the five width-matched baselines); "
+                + "(b) --embeddings files; both with --labels; "
+                + "(c) --dataset: the full protocol on MovieLens (fit, baselines, profiling and preference tasks, inductive check).",
+                "Prints the results table, the verdicts of the two claims of EVALUATION.md (almost lossless, better than peers) "
+                + "per probe, and writes a self-contained HTML report."},
         footer = {"", "Examples:",
                 "  lurm evaluate --model model.lurm --events events.csv --labels labels.csv --labels-header --baselines",
                 "  lurm evaluate --embeddings users.emb --labels labels.csv --labels-header --task gender:binary --task age:multi-class",
@@ -85,7 +87,7 @@ final class EvaluateCommand implements Callable<Integer>, Main.HasCommonOptions 
     @Option(names = "--no-mlp", description = "Skip the MLP probe (the logistic probe always runs).")
     boolean noMlp;
 
-    @Option(names = "--no-inductive", description = "(c) Skip the inductive check (SMEN trained on 80 % of users, probed on the other 20 %).")
+    @Option(names = "--no-inductive", description = "(c) Skip the inductive check (SMEN trained on 80 %% of users, probed on the other 20 %%).")
     boolean noInductive;
 
     @Option(names = "--report", paramLabel = "FILE", description = "HTML report (default: ${DEFAULT-VALUE}).", defaultValue = "lurm-report.html")
@@ -124,12 +126,21 @@ final class EvaluateCommand implements Callable<Integer>, Main.HasCommonOptions 
                     + (po.runMlp() ? " and one-hidden-layer MLP" : "") + ", features standardised per training fold");
             settings.put("machine", backend.name() + " backend, " + par.threads() + " threads, Java " + System.getProperty("java.version"));
             for (int i = 0; i < notes.size(); i++) settings.put("note " + (i + 1), notes.get(i));
+            List<String> claims = Evaluations.claimLines(er.rows(), dataset != null ? null : modelFile != null
+                    ? (baselines ? null : "add --baselines to compute raw BoI and the width-matched baselines")
+                    : "the claims compare a method named LURM with raw BoI and the width-matched baselines: use --model with --baselines, or --dataset");
+            for (String c : claims) {
+                int colon = c.indexOf("): ");
+                settings.put(c.substring(0, colon + 1), c.substring(colon + 3));
+            }
             er = new EvaluationReport(er.title(), er.rows(), er.trainingLoss(), er.projection(), settings);
             HtmlReport.write(er, report);
             progress.close();
             out.println(er.title());
             out.println();
             TerminalTable.print(out, er.rows());
+            out.println();
+            for (String c : claims) out.println(c);
             for (String n : notes) out.println("note: " + n);
             out.printf(Locale.ROOT, "%nDone in %.1f s (backend %s, %d threads). Report: %s%n", (System.nanoTime() - t0) / 1e9, backend.name(), par.threads(),
                     report.toAbsolutePath());

@@ -7,6 +7,7 @@ import org.lurm.backend.Backend;
 import org.lurm.boi.BoiConfig;
 import org.lurm.boi.BoiSet;
 import org.lurm.eval.Baselines;
+import org.lurm.eval.Claims;
 import org.lurm.eval.Features;
 import org.lurm.eval.LabelTable;
 import org.lurm.eval.ProbeEvaluator;
@@ -64,6 +65,27 @@ final class Evaluations {
         try (Progress.Task t = progress.start("baselines", 5, "methods")) {
             return Baselines.widthMatched(events, rows, width, seed, boiConfig, stage1Seed, backend, scope, t);
         }
+    }
+
+    /**
+     * The claim verdicts of EVALUATION.md, one line each ({@link Claims#line}), for the first dataset of the rows
+     * (the inductive rows of {@code --dataset} are not claim rows) and every probe that has rows, logistic first.
+     *
+     * @param hint appended in parentheses to an undecided claim's line (what to run to decide it); null for none
+     */
+    static List<String> claimLines(List<ResultRow> rows, String hint) {
+        List<String> lines = new ArrayList<>();
+        if (rows.isEmpty()) return lines;
+        String dataset = rows.get(0).dataset();
+        for (String probe : List.of(ProbeEvaluator.LOGISTIC, ProbeEvaluator.MLP)) {
+            if (rows.stream().noneMatch(r -> r.dataset().equals(dataset) && r.probe().equals(probe))) continue;
+            for (Claims.Claim c : Claims.evaluate(rows, dataset, probe)) {
+                String line = Claims.line(c, probe);
+                if (hint != null && c.comparisons().isEmpty()) line += " (" + hint + ")";
+                lines.add(line);
+            }
+        }
+        return lines;
     }
 
     /** Probe options from the command's settings. */
