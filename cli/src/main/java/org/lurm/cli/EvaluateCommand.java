@@ -176,6 +176,7 @@ final class EvaluateCommand implements Callable<Integer>, Main.HasCommonOptions 
                     + "embedding of these events at width %d, seed %d", w, seed + 1, seed + 2, seed + 3, w, stage1Seed));
         }
         LabelOptions.Read labels = labelOptions.read(data.events().users(), progress);
+        notes.addAll(labels.warnings());
         String name = data.source();
         List<ResultRow> results = Evaluations.probe(name, labels.tables(), methods, po, backend, progress, notes);
         settings.put("model", modelFile.toString());
@@ -219,6 +220,7 @@ final class EvaluateCommand implements Callable<Integer>, Main.HasCommonOptions 
             settings.put("embeddings " + (f + 1), embeddings.get(f) + ": " + EmbeddingsFile.describe(e));
         }
         LabelOptions.Read labels = labelOptions.read(users, progress);
+        notes.addAll(labels.warnings());
         settings.put("labels", labelOptions.labels + ": " + labels.report().accepted() + " users; tasks " + taskNames(labels.tables()));
         List<ResultRow> results = Evaluations.probe(labelOptions.labels.getFileName().toString(), labels.tables(), methods, po, backend, progress, notes);
         EmbeddingsFile.Embeddings first = files.get(0);

@@ -138,6 +138,46 @@ class EvaluateCommandTest {
         assertFalse(r.out().contains("(mlp)"), "no MLP claims without the MLP probe:\n" + r.out());
     }
 
+    /**
+     * A labels file with a header, read without --labels-header: the header row must not count as a value of the
+     * columns (it used to make the two-valued segment column a three-valued multi-class task) and the summary says
+     * what it looks like and what to pass.
+     */
+    @Test
+    void aHeaderReadAsDataIsPassedOverAndNamedInTheSummary() {
+        Run r = lurm("evaluate", "--model", model.toString(), "--events", events.toString(), "--header", "--labels", labels.toString(),
+                "--folds", "3", "--no-mlp", "--progress", "none", "--report", dir.resolve("c.html").toString());
+        assertEquals(0, r.code(), r.err());
+        // columns are numbered without a header: 2 is segment, two values, so binary with its ROC-AUC
+        table(r.out(), "2", "roc_auc", "logistic", Baselines.LURM);
+        table(r.out(), "3", "accuracy", "logistic", Baselines.LURM);
+        List<String> notes = new ArrayList<>();
+        for (String l : r.out().split("\n")) if (l.startsWith("note: ")) notes.add(l);
+        assertEquals(1, notes.size(), r.out());
+        assertEquals("note: " + labels + ":1: field 1 (user id 'user_id') looks like a header row read as data: 'user_id' is not a user of the events and "
+                + "'segment', 'age_group' occur on no other line; the line was passed over. If it names the columns, read the file with a header so the tasks "
+                + "take those names (pass --labels-header)", notes.get(0));
+
+        // with --labels-header the same file reads cleanly, tasks named by the header, no note
+        Run ok = lurm("evaluate", "--model", model.toString(), "--events", events.toString(), "--header", "--labels", labels.toString(), "--labels-header",
+                "--folds", "3", "--no-mlp", "--progress", "none", "--report", dir.resolve("d.html").toString());
+        assertEquals(0, ok.code(), ok.err());
+        assertFalse(ok.out().contains("note: "), ok.out());
+        assertEquals(table(r.out(), "2", "roc_auc", "logistic", Baselines.LURM), table(ok.out(), "segment", "roc_auc", "logistic", Baselines.LURM), 0,
+                "the header row changed nothing but the names");
+    }
+
+    /** A labels file whose user column matches no user of the events: a clear error, not an empty task list. */
+    @Test
+    void labelsOfNoKnownUserAreAnErrorNamingTheColumn() throws IOException {
+        Path other = dir.resolve("other-labels.csv");
+        Files.writeString(other, "x1,a\nx2,b\nx3,a\n");
+        Run r = lurm("evaluate", "--model", model.toString(), "--events", events.toString(), "--header", "--labels", other.toString(),
+                "--progress", "none", "--report", dir.resolve("e.html").toString());
+        assertEquals(Exit.BAD_INPUT, r.code(), r.out());
+        assertTrue(r.err().contains(other + ": no line has a user of the 300 users in its user id column (column 1); check --labels-user-col"), r.err());
+    }
+
     /** {@code --help} prints the usage and no picocli warnings (a '%' in a description is a format conversion to picocli). */
     @Test
     void helpPrintsCleanly() {
