@@ -156,6 +156,9 @@ final class EvaluateCommand implements Callable<Integer>, Main.HasCommonOptions 
             m = LurmModel.load(modelFile, scope);
         }
         EventInput.Loaded data = input.load(scope, progress);
+        // the labels before the expensive steps, so that a bad labels file stops the command at once
+        LabelOptions.Read labels = labelOptions.read(data.events().users(), progress);
+        notes.addAll(labels.warnings());
         BoiSet rows;
         try (var t = progress.start("aggregate BoI", data.events().size(), "events")) {
             rows = m.aggregate(data.events(), true, backend, scope);
@@ -175,8 +178,6 @@ final class EvaluateCommand implements Callable<Integer>, Main.HasCommonOptions 
             settings.put("baselines", String.format(Locale.ROOT, "width %d; random matrices seeds %d, %d, %d; mean item embedding: co-occurrence "
                     + "embedding of these events at width %d, seed %d", w, seed + 1, seed + 2, seed + 3, w, stage1Seed));
         }
-        LabelOptions.Read labels = labelOptions.read(data.events().users(), progress);
-        notes.addAll(labels.warnings());
         String name = data.source();
         List<ResultRow> results = Evaluations.probe(name, labels.tables(), methods, po, backend, progress, notes);
         settings.put("model", modelFile.toString());
