@@ -39,11 +39,13 @@ import picocli.CommandLine.Spec;
  * built-in data set run through the whole protocol.
  */
 @Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Evaluate user representations on downstream tasks: per task and method, L2 logistic regression and an",
-                "MLP on frozen vectors, stratified k-fold cross-validation, the same folds for every method (EVALUATION.md).",
-                "Inputs: (a) --model and events, encoded here; (b) --embeddings files; both with --labels;",
-                "(c) --dataset: the full protocol on MovieLens (fit, baselines, profiling and preference tasks, inductive check).",
-                "Prints the results table and writes a self-contained HTML report."},
+        description = {"Evaluate user representations on downstream tasks: per task and method, L2 logistic regression and an "
+                + "MLP on frozen vectors, stratified k-fold cross-validation, the same folds for every method (EVALUATION.md).",
+                "Inputs: (a) --model and events, encoded here (--baselines adds the five width-matched baselines); "
+                + "(b) --embeddings files; both with --labels; "
+                + "(c) --dataset: the full protocol on MovieLens (fit, baselines, profiling and preference tasks, inductive check).",
+                "Prints the results table, the verdicts of the two claims of EVALUATION.md (almost lossless, better than peers) "
+                + "per probe, and writes a self-contained HTML report."},
         footer = {"", "Examples:",
                 "  lurm evaluate --model model.lurm --events events.csv --labels labels.csv --labels-header --baselines",
                 "  lurm evaluate --embeddings users.emb --labels labels.csv --labels-header --task gender:binary --task age:multi-class",
@@ -76,7 +78,7 @@ final class EvaluateCommand implements Callable<Integer>, Main.HasCommonOptions 
     @Option(names = "--data-dir", paramLabel = "DIR", description = "Folder holding the data sets (default: $LURM_DATA_DIR, else ../shared/data).")
     Path dataDir;
 
-    @Option(names = "--baselines", description = "(a) Also evaluate the baselines computable from the model and events (raw BoI, BoI + RSVD, item TF-IDF + RSVD, random projection).")
+    @Option(names = "--baselines", description = "(a) Also evaluate the five width-matched baselines (raw BoI, BoI + RSVD, item TF-IDF + RSVD, mean item embedding, random projection), built as --dataset builds them.")
     boolean baselines;
 
     @Option(names = "--folds", paramLabel = "K", description = "Cross-validation folds (default: ${DEFAULT-VALUE}).", defaultValue = "5")
@@ -85,7 +87,7 @@ final class EvaluateCommand implements Callable<Integer>, Main.HasCommonOptions 
     @Option(names = "--no-mlp", description = "Skip the MLP probe (the logistic probe always runs).")
     boolean noMlp;
 
-    @Option(names = "--no-inductive", description = "(c) Skip the inductive check (SMEN trained on 80 % of users, probed on the other 20 %).")
+    @Option(names = "--no-inductive", description = "(c) Skip the inductive check (SMEN trained on 80 %% of users, probed on the other 20 %%).")
     boolean noInductive;
 
     @Option(names = "--report", paramLabel = "FILE", description = "HTML report (default: ${DEFAULT-VALUE}).", defaultValue = "lurm-report.html")
@@ -124,12 +126,21 @@ final class EvaluateCommand implements Callable<Integer>, Main.HasCommonOptions 
                     + (po.runMlp() ? " and one-hidden-layer MLP" : "") + ", features standardised per training fold");
             settings.put("machine", backend.name() + " backend, " + par.threads() + " threads, Java " + System.getProperty("java.version"));
             for (int i = 0; i < notes.size(); i++) settings.put("note " + (i + 1), notes.get(i));
+            List<String> claims = Evaluations.claimLines(er.rows(), dataset != null ? null : modelFile != null
+                    ? (baselines ? null : "add --baselines to compute raw BoI and the width-matched baselines")
+                    : "the claims compare a method named LURM with raw BoI and the width-matched baselines: use --model with --baselines, or --dataset");
+            for (String c : claims) {
+                int colon = c.indexOf("): ");
+                settings.put(c.substring(0, colon + 1), c.substring(colon + 3));
+            }
             er = new EvaluationReport(er.title(), er.rows(), er.trainingLoss(), er.projection(), settings);
             HtmlReport.write(er, report);
             progress.close();
             out.println(er.title());
             out.println();
             TerminalTable.print(out, er.rows());
+            out.println();
+            for (String c : claims) out.println(c);
             for (String n : notes) out.println("note: " + n);
             out.printf(Locale.ROOT, "%nDone in %.1f s (backend %s, %d threads). Report: %s%n", (System.nanoTime() - t0) / 1e9, backend.name(), par.threads(),
                     report.toAbsolutePath());
@@ -145,6 +156,9 @@ final class EvaluateCommand implements Callable<Integer>, Main.HasCommonOptions 
             m = LurmModel.load(modelFile, scope);
         }
         EventInput.Loaded data = input.load(scope, progress);
+        // the labels before the expensive steps, so that a bad labels file stops the command at once
+        LabelOptions.Read labels = labelOptions.read(data.events().users(), progress);
+        notes.addAll(labels.warnings());
         BoiSet rows;
         try (var t = progress.start("aggregate BoI", data.events().size(), "events")) {
             rows = m.aggregate(data.events(), true, backend, scope);
@@ -156,8 +170,14 @@ final class EvaluateCommand implements Callable<Integer>, Main.HasCommonOptions 
         float[] lurm = z.toArray();
         List<Features> methods = new ArrayList<>();
         methods.add(Features.dense("LURM", lurm, n, w));
-        if (baselines) methods.addAll(Evaluations.baselines(rows, data.events(), null, w, seed, backend, scope, progress));
-        LabelOptions.Read labels = labelOptions.read(data.events().users(), progress);
+        if (baselines) {
+            // the harness's construction and seeds (Baselines.widthMatched, as Benchmark): the Stage 1 seed comes from
+            // --seed / --config as for `lurm fit`, the BoI configuration from the model
+            long stage1Seed = model.resolve().stage1().seed();
+            methods.addAll(Evaluations.baselines(rows, data.events(), m.boiConfig(), stage1Seed, w, seed, backend, scope, progress));
+            settings.put("baselines", String.format(Locale.ROOT, "width %d; random matrices seeds %d, %d, %d; mean item embedding: co-occurrence "
+                    + "embedding of these events at width %d, seed %d", w, seed + 1, seed + 2, seed + 3, w, stage1Seed));
+        }
         String name = data.source();
         List<ResultRow> results = Evaluations.probe(name, labels.tables(), methods, po, backend, progress, notes);
         settings.put("model", modelFile.toString());
@@ -201,6 +221,7 @@ final class EvaluateCommand implements Callable<Integer>, Main.HasCommonOptions 
             settings.put("embeddings " + (f + 1), embeddings.get(f) + ": " + EmbeddingsFile.describe(e));
         }
         LabelOptions.Read labels = labelOptions.read(users, progress);
+        notes.addAll(labels.warnings());
         settings.put("labels", labelOptions.labels + ": " + labels.report().accepted() + " users; tasks " + taskNames(labels.tables()));
         List<ResultRow> results = Evaluations.probe(labelOptions.labels.getFileName().toString(), labels.tables(), methods, po, backend, progress, notes);
         EmbeddingsFile.Embeddings first = files.get(0);

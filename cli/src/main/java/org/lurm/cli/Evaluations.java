@@ -4,8 +4,10 @@ import java.util.ArrayList;
 import java.util.List;
 import org.lurm.BagOfInterests;
 import org.lurm.backend.Backend;
+import org.lurm.boi.BoiConfig;
 import org.lurm.boi.BoiSet;
 import org.lurm.eval.Baselines;
+import org.lurm.eval.Claims;
 import org.lurm.eval.Features;
 import org.lurm.eval.LabelTable;
 import org.lurm.eval.ProbeEvaluator;
@@ -42,28 +44,48 @@ final class Evaluations {
     }
 
     /**
-     * The baselines at LURM's width: raw BoI (sparse), BoI + RSVD, item TF-IDF + RSVD, random projection, and
-     * the mean item embedding when item embeddings are at hand ({@code stage1} not null).
+     * The five width-matched baselines of a fitted Stage 1's rows ({@code lurm demo}): {@link Baselines#widthMatched}
+     * with the Stage 1's BoI configuration and seed, exactly as the harness's {@code Benchmark} computes them.
      */
     static List<Features> baselines(BoiSet rows, EventTable events, BagOfInterests stage1, int width, long seed, Backend backend,
                                     MemoryScope scope, Progress progress) {
-        List<Features> out = new ArrayList<>();
-        try (Progress.Task t = progress.start("baselines", stage1 == null ? 4 : 5, "methods")) {
-            Features raw = Baselines.rawBoi(rows);
-            out.add(raw);
-            t.advance(1);
-            out.add(Baselines.truncatedSvd(Baselines.BOI_RSVD, raw, width, seed, backend, scope));
-            t.advance(1);
-            out.add(Baselines.truncatedSvd(Baselines.ITEM_TFIDF_RSVD, Baselines.itemTfIdf(events), width, seed, backend, scope));
-            t.advance(1);
-            if (stage1 != null) {
-                out.add(Baselines.meanItemEmbedding(events, stage1.embeddings()));
-                t.advance(1);
-            }
-            out.add(Baselines.randomProjection(raw, width, seed, backend));
-            t.advance(1);
+        return baselines(rows, events, stage1.config().boi(), stage1.config().seed(), width, seed, backend, scope, progress);
+    }
+
+    /**
+     * The five width-matched baselines (raw BoI, BoI + RSVD, item TF-IDF + RSVD, mean item embedding, random
+     * projection) through {@link Baselines#widthMatched}: the same construction and seeds as {@code Benchmark}.
+     *
+     * @param boiConfig     the BoI configuration of the model or Stage 1 the rows come from
+     * @param stage1Seed    the Stage 1 seed (seeds the mean item embedding's co-occurrence embedding)
+     * @param seed          the evaluation seed (the baselines' random matrices use seed + 1 .. seed + 3)
+     */
+    static List<Features> baselines(BoiSet rows, EventTable events, BoiConfig boiConfig, long stage1Seed, int width, long seed, Backend backend,
+                                    MemoryScope scope, Progress progress) {
+        try (Progress.Task t = progress.start("baselines", 5, "methods")) {
+            return Baselines.widthMatched(events, rows, width, seed, boiConfig, stage1Seed, backend, scope, t);
         }
-        return out;
+    }
+
+    /**
+     * The claim verdicts of EVALUATION.md, one line each ({@link Claims#line}), for the first dataset of the rows
+     * (the inductive rows of {@code --dataset} are not claim rows) and every probe that has rows, logistic first.
+     *
+     * @param hint appended in parentheses to an undecided claim's line (what to run to decide it); null for none
+     */
+    static List<String> claimLines(List<ResultRow> rows, String hint) {
+        List<String> lines = new ArrayList<>();
+        if (rows.isEmpty()) return lines;
+        String dataset = rows.get(0).dataset();
+        for (String probe : List.of(ProbeEvaluator.LOGISTIC, ProbeEvaluator.MLP)) {
+            if (rows.stream().noneMatch(r -> r.dataset().equals(dataset) && r.probe().equals(probe))) continue;
+            for (Claims.Claim c : Claims.evaluate(rows, dataset, probe)) {
+                String line = Claims.line(c, probe);
+                if (hint != null && c.comparisons().isEmpty()) line += " (" + hint + ")";
+                lines.add(line);
+            }
+        }
+        return lines;
     }
 
     /** Probe options from the command's settings. */

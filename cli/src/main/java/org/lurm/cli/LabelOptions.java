@@ -41,7 +41,13 @@ final class LabelOptions {
     @Option(names = "--labels-lenient", description = "Skip malformed lines of the labels file and count them.")
     boolean lenient;
 
-    record Read(List<LabelTable> tables, ReadReport report) {
+    /**
+     * What was read.
+     *
+     * @param warnings lines for the summary: input that looks wrong but did not stop the read (a header row read
+     *                 as data), each naming file and line and saying what to do
+     */
+    record Read(List<LabelTable> tables, ReadReport report, List<String> warnings) {
     }
 
     /** Reads the labels against {@code users}. */
@@ -49,7 +55,7 @@ final class LabelOptions {
         if (labels == null) throw CliException.usage("no labels: pass --labels FILE (or --dataset for the built-in MovieLens tasks)");
         if (!Files.isRegularFile(labels)) throw new java.nio.file.NoSuchFileException(labels.toString());
         String separator = EventInput.separator(sep);
-        Map<String, LabelTable.Kind> kinds = tasks.isEmpty() ? guess(separator) : parse();
+        Map<String, LabelTable.Kind> kinds = tasks.isEmpty() ? guess(separator, users) : parse(users);
         if (kinds.isEmpty()) throw CliException.badInput(labels + " has no label column besides the user id column");
         // With a header the reader names columns by it: a column number given here becomes that column's name.
         String user = userCol;
@@ -64,7 +70,9 @@ final class LabelOptions {
         try (Progress.Task t = progress.start("read " + labels.getFileName(), 0, "")) {
             LabelsReader.Result r = new LabelsReader(fmt, user, kinds, lenient).read(labels, users);
             t.status(String.format(Locale.ROOT, "%,d users labelled, tasks %s", r.report().accepted(), kinds));
-            return new Read(r.tables(), r.report());
+            List<String> warnings = new ArrayList<>();
+            for (String w : r.warnings()) warnings.add(w + (header ? "" : " (pass --labels-header)"));
+            return new Read(r.tables(), r.report(), warnings);
         } catch (IllegalArgumentException e) {
             throw CliException.badInput(labels + ": " + e.getMessage());
         }
@@ -90,7 +98,7 @@ final class LabelOptions {
         return names;
     }
 
-    private Map<String, LabelTable.Kind> parse() {
+    private Map<String, LabelTable.Kind> parse(IdDictionary users) {
         Map<String, LabelTable.Kind> m = new LinkedHashMap<>();
         for (String t : tasks) {
             int c = t.lastIndexOf(':');
@@ -106,7 +114,7 @@ final class LabelOptions {
         }
         if (m.containsValue(null)) {
             try {
-                Map<String, LabelTable.Kind> g = guess(EventInput.separator(sep));
+                Map<String, LabelTable.Kind> g = guess(EventInput.separator(sep), users);
                 m.replaceAll((name, k) -> {
                     if (k != null) return k;
                     LabelTable.Kind gk = g.get(name);
@@ -120,19 +128,25 @@ final class LabelOptions {
         return m;
     }
 
-    /** Every column but the user's, with its kind guessed from its values. */
-    private Map<String, LabelTable.Kind> guess(String separator) throws IOException {
+    /**
+     * Every column but the user's, with its kind guessed from its values on the lines of known users only (the
+     * lines the reader keeps: a header row read as data, or users not in the events, must not add a value).
+     */
+    private Map<String, LabelTable.Kind> guess(String separator, IdDictionary users) throws IOException {
         TextTable t = new TextTable(separator, header, true, java.nio.charset.StandardCharsets.UTF_8, null);
         List<String> names = new ArrayList<>();
         List<Set<String>> values = new ArrayList<>();
         List<boolean[]> multi = new ArrayList<>();
         int[] userIndex = {-1};
+        long[] known = {0};
         t.read(labels, Progress.Task.NONE, head -> {
             if (header) names.addAll(head);
             return row -> {
                 List<String> f = row.fields();
                 if (names.isEmpty()) for (int i = 0; i < f.size(); i++) names.add(String.valueOf(i + 1));
                 if (userIndex[0] < 0) userIndex[0] = TextTable.column(userCol, header ? names : List.of(), "--labels-user-col", labels);
+                if (userIndex[0] >= f.size() || users.indexOf(f.get(userIndex[0])) < 0) return;
+                known[0]++;
                 for (int i = 0; i < Math.min(f.size(), names.size()); i++) {
                     while (values.size() <= i) {
                         values.add(new HashSet<>());
@@ -145,6 +159,10 @@ final class LabelOptions {
                 }
             };
         });
+        if (known[0] == 0 && userIndex[0] >= 0) {
+            throw CliException.badInput(labels + ": no line has a user of the " + users.size() + " users in its user id column (" + (header ? names.get(userIndex[0])
+                    : "column " + (userIndex[0] + 1)) + "); check --labels-user-col and --labels-sep");
+        }
         Map<String, LabelTable.Kind> m = new LinkedHashMap<>();
         for (int i = 0; i < values.size(); i++) {
             if (i == userIndex[0]) continue;

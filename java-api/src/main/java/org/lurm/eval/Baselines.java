@@ -1,8 +1,12 @@
 package org.lurm.eval;
 
+import java.util.List;
 import java.util.SplittableRandom;
 import org.lurm.backend.Backend;
+import org.lurm.boi.BoiConfig;
 import org.lurm.boi.BoiSet;
+import org.lurm.embed.CooccurrenceEmbedder;
+import org.lurm.embed.EmbeddingInput;
 import org.lurm.embed.ItemEmbeddings;
 import org.lurm.events.EventTable;
 import org.lurm.linalg.CsrMatrix;
@@ -13,6 +17,7 @@ import org.lurm.memory.F32Array;
 import org.lurm.memory.I32Array;
 import org.lurm.memory.I64Array;
 import org.lurm.memory.MemoryScope;
+import org.lurm.progress.Progress;
 
 /**
  * The general-purpose baselines of EVALUATION.md, each as {@link Features} with one row per user index of the
@@ -25,6 +30,8 @@ import org.lurm.memory.MemoryScope;
  * <li>{@link #meanItemEmbedding}: the event-weighted mean of the item embeddings of the user's events.</li>
  * <li>{@link #randomProjection} of the raw BoI by a Gaussian matrix with N(0, 1/width) entries.</li>
  * </ol>
+ * {@link #widthMatched} computes all five the one way the harness defines them (the same seeds and the same
+ * mean item embedding wherever they are computed: {@link Benchmark}, {@code lurm evaluate}, {@code lurm demo}).
  * Temporaries live in a child scope closed before each method returns; results are on-heap.
  *
  * <p><b>Thread-safety.</b> Stateless; concurrent calls are independent.
@@ -34,6 +41,52 @@ public final class Baselines {
             MEAN_ITEM_EMBEDDING = "mean item embedding", RANDOM_PROJECTION = "random projection";
 
     private Baselines() {
+    }
+
+    /**
+     * The five baselines of EVALUATION.md at LURM's width, in this order and with these names and seeds:
+     * <ol>
+     * <li>{@value #RAW_BOI}: {@link #rawBoi} of {@code boi} (sparse, K columns);</li>
+     * <li>{@value #BOI_RSVD}: {@link #truncatedSvd} of it to {@code width}, seed {@code seed + 1};</li>
+     * <li>{@value #ITEM_TFIDF_RSVD}: {@link #truncatedSvd} of {@link #itemTfIdf}, seed {@code seed + 2};</li>
+     * <li>{@value #MEAN_ITEM_EMBEDDING}: {@link #meanItemEmbedding} over a co-occurrence item embedding trained on
+     * {@code events} at width {@code width} ({@link CooccurrenceEmbedder.Options#forBoi}: the finest scale's
+     * periods are the baskets; seed {@code embeddingSeed}, the Stage 1 seed), so that it is width-matched too;</li>
+     * <li>{@value #RANDOM_PROJECTION}: {@link #randomProjection} of the raw BoI, seed {@code seed + 3}.</li>
+     * </ol>
+     * This is the one definition the harness and the command line share: the same events, BoI rows, width and
+     * seeds give bit-identical vectors on the same backend and thread count.
+     *
+     * @param events        the events the representations are computed from (one row per user index)
+     * @param boi           their BoI rows (from the fitted Stage 1 or a model's interests), over the same users
+     * @param width         M·d', LURM's output width
+     * @param seed          the evaluation seed; the random matrices use {@code seed + 1 .. seed + 3}
+     * @param boiConfig     Stage 1's BoI configuration (its finest scale and origin define the embedding's baskets)
+     * @param embeddingSeed Stage 1's seed (seeds the mean item embedding's co-occurrence embedding)
+     * @param task          advanced by one per baseline computed; null for none
+     */
+    public static List<Features> widthMatched(EventTable events, BoiSet boi, int width, long seed, BoiConfig boiConfig, long embeddingSeed, Backend backend,
+                                              MemoryScope scope, Progress.Task task) {
+        if (boi.numUsers() != events.numUsers()) throw new IllegalArgumentException("BoI covers " + boi.numUsers() + " users, the events " + events.numUsers());
+        if (width < 1) throw new IllegalArgumentException("width must be >= 1, got " + width);
+        Progress.Task t = task == null ? Progress.Task.NONE : task;
+        List<Features> out = new java.util.ArrayList<>(5);
+        try (MemoryScope tmp = scope.child("baselines")) {
+            Features raw = rawBoi(boi);
+            out.add(raw);
+            t.advance(1);
+            out.add(truncatedSvd(BOI_RSVD, raw, width, seed + 1, backend, tmp));
+            t.advance(1);
+            out.add(truncatedSvd(ITEM_TFIDF_RSVD, itemTfIdf(events), width, seed + 2, backend, tmp));
+            t.advance(1);
+            ItemEmbeddings emb = new CooccurrenceEmbedder(CooccurrenceEmbedder.Options.forBoi(boiConfig).withDim(width).withSeed(embeddingSeed))
+                    .embed(EmbeddingInput.of(events), backend, tmp);
+            out.add(meanItemEmbedding(events, emb));
+            t.advance(1);
+            out.add(randomProjection(raw, width, seed + 3, backend));
+            t.advance(1);
+        }
+        return List.copyOf(out);
     }
 
     /** Lifetime BoI at scale 0 (sum of all its rows, history included), log(1 + x) · idf, L2-normalised rows. */

@@ -345,21 +345,8 @@ public final class Benchmark {
         times.put("encode (" + tag + ")", (System.nanoTime() - t) / 1e9);
         if (baselines) {
             t = System.nanoTime();
-            try (Progress.Task task = pr.start("baselines (" + tag + ")", 5, "baselines"); MemoryScope tmp = scope.child("baselines")) {
-                Features raw = Baselines.rawBoi(boi);
-                if (raw.rows() != n) throw new IllegalStateException("BoI covers " + raw.rows() + " users, the events " + n);
-                methods.put(Baselines.RAW_BOI, raw);
-                task.advance(1);
-                methods.put(Baselines.BOI_RSVD, Baselines.truncatedSvd(Baselines.BOI_RSVD, raw, w, o.seed() + 1, backend, tmp));
-                task.advance(1);
-                methods.put(Baselines.ITEM_TFIDF_RSVD, Baselines.truncatedSvd(Baselines.ITEM_TFIDF_RSVD, Baselines.itemTfIdf(events), w, o.seed() + 2, backend, tmp));
-                task.advance(1);
-                ItemEmbeddings emb = new CooccurrenceEmbedder(CooccurrenceEmbedder.Options.forBoi(c1.boi()).withDim(w).withSeed(c1.seed()))
-                        .embed(EmbeddingInput.of(events), backend, tmp);
-                methods.put(Baselines.MEAN_ITEM_EMBEDDING, Baselines.meanItemEmbedding(events, emb));
-                task.advance(1);
-                methods.put(Baselines.RANDOM_PROJECTION, Baselines.randomProjection(raw, w, o.seed() + 3, backend));
-                task.advance(1);
+            try (Progress.Task task = pr.start("baselines (" + tag + ")", 5, "baselines")) {
+                for (Features f : Baselines.widthMatched(events, boi, w, o.seed(), c1.boi(), c1.seed(), backend, scope, task)) methods.put(f.name(), f);
             }
             times.put("baselines (" + tag + ")", (System.nanoTime() - t) / 1e9);
         }

@@ -22,6 +22,8 @@ import java.util.Map;
  */
 public final class Claims {
     public static final double LOSSLESS_RATIO = 0.97;
+    /** Claim names, as in {@link Claim#name()}. */
+    public static final String ALMOST_LOSSLESS = "almost lossless", BETTER_THAN_PEERS = "better than peers";
     public static final List<String> PEERS = List.of(Baselines.BOI_RSVD, Baselines.ITEM_TFIDF_RSVD, Baselines.MEAN_ITEM_EMBEDDING, Baselines.RANDOM_PROJECTION);
 
     /** One comparison behind a claim: LURM's value against another method's on a task metric (or the mean). */
@@ -38,7 +40,10 @@ public final class Claims {
     private Claims() {
     }
 
-    /** Both claims for {@code dataset} with {@code probe}; a claim whose methods are missing fails and says so. */
+    /**
+     * Both claims for {@code dataset} with {@code probe}. A claim whose methods are missing cannot be decided: it
+     * has no comparisons, {@code holds} false, and its summary says why ({@link #verdict} calls it undecided).
+     */
     public static List<Claim> evaluate(List<ResultRow> rows, String dataset, String probe) {
         Map<String, Map<String, Double>> byMethod = new LinkedHashMap<>(); // method -> task/metric -> mean
         List<String> keys = new ArrayList<>();
@@ -53,7 +58,7 @@ public final class Claims {
         // almost lossless
         Map<String, Double> raw = byMethod.get(Baselines.RAW_BOI);
         if (lurm == null || raw == null) {
-            out.add(new Claim("almost lossless", false, List.of(), "cannot decide: " + (lurm == null ? "no LURM rows" : "no raw BoI rows")));
+            out.add(new Claim(ALMOST_LOSSLESS, false, List.of(), "cannot decide: " + (lurm == null ? "no LURM rows" : "no raw BoI rows")));
         } else {
             List<Comparison> cs = new ArrayList<>();
             boolean all = true;
@@ -72,13 +77,13 @@ public final class Claims {
                     worst.append(k);
                 }
             }
-            all &= !cs.isEmpty();
-            out.add(new Claim("almost lossless", all, cs, String.format(Locale.ROOT, "%s: LURM / raw BoI >= %.2f on %d of %d task metrics; lowest ratio %.3f (%s)",
+            if (cs.isEmpty()) out.add(new Claim(ALMOST_LOSSLESS, false, cs, "cannot decide: LURM and raw BoI have no task metric in common"));
+            else out.add(new Claim(ALMOST_LOSSLESS, all, cs, String.format(Locale.ROOT, "%s: LURM / raw BoI >= %.2f on %d of %d task metrics; lowest ratio %.3f (%s)",
                     all ? "holds" : "fails", LOSSLESS_RATIO, cs.stream().filter(Comparison::holds).count(), cs.size(), worstRatio, worst)));
         }
         // better than peers
         if (lurm == null) {
-            out.add(new Claim("better than peers", false, List.of(), "cannot decide: no LURM rows"));
+            out.add(new Claim(BETTER_THAN_PEERS, false, List.of(), "cannot decide: no LURM rows"));
         } else {
             double lm = meanOver(lurm, keys);
             List<Comparison> cs = new ArrayList<>();
@@ -91,12 +96,50 @@ public final class Claims {
                 all &= ok;
                 cs.add(new Comparison("mean over task metrics", peer, lm, v, v, ok));
             }
-            all &= !cs.isEmpty();
-            StringBuilder sb = new StringBuilder(all ? "holds" : "fails").append(String.format(Locale.ROOT, ": LURM mean %.4f", lm));
-            for (Comparison c : cs) sb.append(String.format(Locale.ROOT, "; %s %.4f%s", c.other(), c.otherValue(), c.holds() ? "" : " (higher)"));
-            out.add(new Claim("better than peers", all, cs, sb.toString()));
+            if (cs.isEmpty()) {
+                out.add(new Claim(BETTER_THAN_PEERS, false, cs, "cannot decide: no width-matched baseline rows (" + String.join(", ", PEERS) + ")"));
+            } else {
+                StringBuilder sb = new StringBuilder(all ? "holds" : "fails").append(String.format(Locale.ROOT, ": LURM mean %.4f", lm));
+                for (Comparison c : cs) sb.append(String.format(Locale.ROOT, "; %s %.4f%s", c.other(), c.otherValue(), c.holds() ? "" : " (higher)"));
+                out.add(new Claim(BETTER_THAN_PEERS, all, cs, sb.toString()));
+            }
         }
         return out;
+    }
+
+    /**
+     * The verdict of a claim: {@code "holds"}, {@code "fails"}, or {@code "undecided"} when the rows lack the
+     * methods it compares (no LURM rows, no raw BoI rows, no width-matched baseline).
+     */
+    public static String verdict(Claim c) {
+        return c.comparisons().isEmpty() ? "undecided" : c.holds() ? "holds" : "fails";
+    }
+
+    /**
+     * One line per claim for a terminal: {@code claim almost-lossless (logistic): holds: ...} (the claim's name
+     * hyphenated, the probe, the {@link #verdict}, then the numbers behind it: every task metric of LURM against
+     * raw BoI with its ratio, or LURM's mean against each peer's).
+     */
+    public static String line(Claim c, String probe) {
+        StringBuilder sb = new StringBuilder("claim ").append(c.name().replace(' ', '-')).append(" (").append(probe).append("): ").append(verdict(c)).append(": ");
+        if (c.comparisons().isEmpty()) {
+            String why = c.summary();
+            return sb.append(why.startsWith("cannot decide: ") ? why.substring("cannot decide: ".length()) : why).toString();
+        }
+        if (c.name().equals(ALMOST_LOSSLESS)) {
+            long ok = c.comparisons().stream().filter(Comparison::holds).count();
+            sb.append(String.format(Locale.ROOT, "LURM >= %.2f x raw BoI on %d of %d task metrics (", LOSSLESS_RATIO, ok, c.comparisons().size()));
+            String sep = "";
+            for (Comparison x : c.comparisons()) {
+                sb.append(sep).append(String.format(Locale.ROOT, "%s %.4f vs %.4f, ratio %.3f%s", x.what(), x.lurm(), x.otherValue(), x.lurm() / x.otherValue(),
+                        x.holds() ? "" : " < " + LOSSLESS_RATIO));
+                sep = "; ";
+            }
+            return sb.append(')').toString();
+        }
+        sb.append(String.format(Locale.ROOT, "LURM mean %.4f", c.comparisons().get(0).lurm()));
+        for (Comparison x : c.comparisons()) sb.append(String.format(Locale.ROOT, "; %s %.4f%s", x.other(), x.otherValue(), x.holds() ? "" : " (higher)"));
+        return sb.toString();
     }
 
     /** Markdown lines: the verdict and the numbers of each claim. */

@@ -115,6 +115,66 @@ public final class LabelTable {
         return single(name, kind, users, classes, y);
     }
 
+    /**
+     * The labels of {@code users} only, with the classes renumbered canonically: a function of the partition of
+     * those users (which users share which class) and of the user indices, not of the class names or of the
+     * order a reader put the classes in. Classes are ordered by their sorted member lists among {@code users},
+     * compared lexicographically (for single-label tables: by their first member, i.e. by first appearance in
+     * user-index order); classes without a member among {@code users} are dropped; users outside {@code users}
+     * become unlabelled. Class names travel with their classes. For {@link Kind#BINARY} the positive class of
+     * the result is the one whose first member comes later; ROC-AUC, accuracy and macro-F1 are symmetric in the
+     * two classes, so the metrics do not depend on which class a file called positive.
+     *
+     * @throws IllegalArgumentException when fewer than two classes (single-label) have a member among the users
+     */
+    public LabelTable canonical(int[] users) {
+        int n = numUsers();
+        boolean[] keep = new boolean[n];
+        for (int u : users) {
+            if (u < 0 || u >= n) throw new IllegalArgumentException("user index " + u + " outside [0, " + n + ")");
+            keep[u] = true;
+        }
+        // members of each class among the users, ascending by user index
+        List<List<Integer>> members = new ArrayList<>();
+        for (int c = 0; c < classes.size(); c++) members.add(new ArrayList<>());
+        for (int u = 0; u < n; u++) {
+            if (!keep[u] || !has(u)) continue;
+            for (int c : classesOf(u)) members.get(c).add(u);
+        }
+        List<Integer> order = new ArrayList<>();
+        for (int c = 0; c < classes.size(); c++) if (!members.get(c).isEmpty()) order.add(c);
+        order.sort((a, b) -> {
+            List<Integer> x = members.get(a), y = members.get(b);
+            for (int i = 0; i < Math.min(x.size(), y.size()); i++) {
+                int d = Integer.compare(x.get(i), y.get(i));
+                if (d != 0) return d;
+            }
+            return Integer.compare(x.size(), y.size()); // a prefix first; equal lists are interchangeable
+        });
+        if (kind != Kind.MULTI_LABEL && order.size() < 2) {
+            throw new IllegalArgumentException("label '" + name + "' has " + order.size() + " class(es) among the " + users.length + " users given: "
+                    + order.stream().map(classes::get).toList());
+        }
+        int[] newIndex = new int[classes.size()];
+        Arrays.fill(newIndex, -1);
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < order.size(); i++) {
+            newIndex[order.get(i)] = i;
+            names.add(classes.get(order.get(i)));
+        }
+        if (kind == Kind.MULTI_LABEL) {
+            int[][] m = new int[n][];
+            for (int u = 0; u < n; u++) {
+                if (!keep[u] || multi[u] == null) continue;
+                m[u] = Arrays.stream(multi[u]).map(c -> newIndex[c]).sorted().toArray();
+            }
+            return new LabelTable(name, kind, this.users, names, null, m);
+        }
+        int[] y = new int[n];
+        for (int u = 0; u < n; u++) y[u] = keep[u] && single[u] >= 0 ? newIndex[single[u]] : -1;
+        return new LabelTable(name, kind, this.users, names, y, null);
+    }
+
     public String name() {
         return name;
     }

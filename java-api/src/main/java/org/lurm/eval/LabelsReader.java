@@ -46,10 +46,18 @@ public final class LabelsReader {
     /** Separator of values inside a multi-label field. */
     public static final char MULTI_SEPARATOR = '|';
 
-    /** What was read: one table per task column, in the order asked for, and a report of the file. */
-    public record Result(List<LabelTable> tables, ReadReport report) {
+    /**
+     * What was read: one table per task column, in the order asked for, a report of the file, and warnings
+     * about the input that did not stop the read (see {@link #read}).
+     */
+    public record Result(List<LabelTable> tables, ReadReport report, List<String> warnings) {
         public Result {
             tables = List.copyOf(tables);
+            warnings = List.copyOf(warnings);
+        }
+
+        public Result(List<LabelTable> tables, ReadReport report) {
+            this(tables, report, List.of());
         }
     }
 
@@ -72,7 +80,14 @@ public final class LabelsReader {
         this.maxErrors = 10;
     }
 
-    /** Reads {@code file} against the user dictionary {@code users} (not modified). */
+    /**
+     * Reads {@code file} against the user dictionary {@code users} (not modified).
+     *
+     * <p>Without a header in the format, a first line that looks like a header (its user id is no user of
+     * {@code users}, and each of its task fields is a value no other line has in that column, while other lines
+     * do name known users) is passed over like any line of an unknown user, and the result carries a warning
+     * naming file, line and fields: it was most likely a header read as data.
+     */
     public Result read(Path file, IdDictionary users) throws IOException {
         String src = file.toString();
         long t0 = System.nanoTime();
@@ -86,6 +101,12 @@ public final class LabelsReader {
         int[] taskCol = new int[nTasks];
         String[] names = null;
         boolean[] seen = new boolean[users.size()];
+        // the first record, kept to tell a header read as data: unknown user, task values found on no other line
+        long firstLine = 0;
+        String firstUser = null;
+        String[] firstValues = null;
+        boolean[] valueSeenAgain = new boolean[nTasks];
+        long knownAfterFirst = 0;
         try (InputStream in = open(file);
              BufferedReader r = new BufferedReader(new InputStreamReader(in, format.charset().newDecoder()
                      .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)))) {
@@ -127,6 +148,17 @@ public final class LabelsReader {
                     String id = fields.get(userCol);
                     if (id.isEmpty()) throw new MalformedInputException(src, lines, names[userCol], userCol + 1, format.header() ? names[userCol] : null, "empty user id");
                     int u = users.indexOf(id);
+                    if (!format.header()) {
+                        if (firstValues == null) {
+                            firstLine = lines;
+                            firstUser = u < 0 ? id : null;
+                            firstValues = new String[nTasks];
+                            for (int t = 0; t < nTasks; t++) firstValues[t] = fields.get(taskCol[t]);
+                        } else {
+                            for (int t = 0; t < nTasks; t++) valueSeenAgain[t] |= fields.get(taskCol[t]).equals(firstValues[t]);
+                            if (u >= 0) knownAfterFirst++;
+                        }
+                    }
                     if (u < 0) {
                         unknownUsers++;
                         accepted++;
@@ -144,12 +176,24 @@ public final class LabelsReader {
             }
         }
         if (names == null) throw new MalformedInputException(src, 0, null, 0, null, "no records");
+        List<String> warnings = new ArrayList<>();
+        if (firstUser != null && knownAfterFirst > 0) {
+            boolean headerLike = true;
+            for (int t = 0; t < nTasks; t++) headerLike &= !firstValues[t].isEmpty() && !valueSeenAgain[t];
+            if (headerLike) {
+                List<String> quoted = new ArrayList<>();
+                for (String v : firstValues) quoted.add("'" + v + "'");
+                warnings.add(src + ":" + firstLine + ": field " + (userCol + 1) + " (user id '" + firstUser + "') looks like a header row read as data: '"
+                        + firstUser + "' is not a user of the events and " + String.join(", ", quoted) + " occur on no other line; the line was passed over. "
+                        + "If it names the columns, read the file with a header so the tasks take those names");
+            }
+        }
         List<LabelTable> tables = new ArrayList<>();
         for (int t = 0; t < nTasks; t++) tables.add(table(taskNames[t], tasks.get(taskNames[t]), raw.get(t), users, src));
         Map<String, Long> notes = new LinkedHashMap<>();
         notes.put("users not in the events", unknownUsers);
         return new Result(tables, new ReadReport(src, "users", lines, header, blank, comments, accepted - unknownUsers, skipped, errors, notes,
-                System.nanoTime() - t0));
+                System.nanoTime() - t0), warnings);
     }
 
     private static LabelTable table(String name, LabelTable.Kind kind, Map<Integer, String> values, IdDictionary users, String src) throws MalformedInputException {

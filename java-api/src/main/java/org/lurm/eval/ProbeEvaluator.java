@@ -116,12 +116,17 @@ public final class ProbeEvaluator {
     }
 
     /**
-     * Prepares a task over the labelled users among {@code candidates} (null: every labelled user). The folds
-     * depend only on the labels of those users and the seed.
+     * Prepares a task over the labelled users among {@code candidates} (null: every labelled user). The task's
+     * labels are {@link LabelTable#canonical} over those users, so the folds, the order the probes visit the
+     * classes in, and hence every metric, are a function of the seed, the user indices and the partition of the
+     * users into classes only: the same labels read by another reader, or with classes renamed or listed in
+     * another order, give exactly the same numbers. {@link Task#labels()} and {@link Task#scoredClasses()} are
+     * in the canonical class order.
      */
     public static Task prepare(String name, LabelTable labels, int[] candidates, Options options) {
         int[] users = candidates == null ? labels.labelledUsers() : Arrays.stream(candidates).filter(labels::has).sorted().distinct().toArray();
         if (users.length < options.folds() * 2) throw new IllegalArgumentException("task '" + name + "' has only " + users.length + " labelled users");
+        labels = labels.canonical(users);
         StratifiedFolds folds = StratifiedFolds.of(StratifiedFolds.strata(labels, users), options.folds(), options.seed());
         int[] scored;
         if (labels.kind() == LabelTable.Kind.MULTI_LABEL) {

@@ -2,14 +2,19 @@ package org.lurm.eval;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
  * Stratified k-fold assignment with a fixed seed: the users of each stratum (class) are shuffled with the seed
  * and dealt round-robin into the folds, the dealing continuing from stratum to stratum, so every fold gets
- * floor or ceil of each class's share and fold sizes differ by at most one. The assignment depends only on the
- * strata and the seed, so every method under evaluation sees the same folds.
+ * floor or ceil of each class's share and fold sizes differ by at most one. The strata are taken in the order
+ * of their first position (not of their values), so the assignment depends only on the seed and the
+ * <em>partition</em> of the positions the strata define: renaming or renumbering classes (another reader,
+ * other class names, another sort order) gives the same folds, and every method under evaluation sees the
+ * same folds.
  *
  * <p>For multi-label tasks the stratum of a user is its number of labels, capped (an approximation of
  * iterative stratification that keeps the label-count distribution per fold).
@@ -31,14 +36,13 @@ public final class StratifiedFolds {
     public static StratifiedFolds of(int[] strata, int k, long seed) {
         if (k < 2) throw new IllegalArgumentException("need at least 2 folds, got " + k);
         if (strata.length < k) throw new IllegalArgumentException("cannot split " + strata.length + " users into " + k + " folds");
-        int max = 0;
-        for (int s : strata) {
-            if (s < 0) throw new IllegalArgumentException("stratum must be >= 0, got " + s);
-            max = Math.max(max, s);
+        // strata in the order of their first position: the folds are a function of the partition, not of the values
+        Map<Integer, List<Integer>> byValue = new LinkedHashMap<>();
+        for (int i = 0; i < strata.length; i++) {
+            if (strata[i] < 0) throw new IllegalArgumentException("stratum must be >= 0, got " + strata[i]);
+            byValue.computeIfAbsent(strata[i], x -> new ArrayList<>()).add(i);
         }
-        List<List<Integer>> byStratum = new ArrayList<>();
-        for (int s = 0; s <= max; s++) byStratum.add(new ArrayList<>());
-        for (int i = 0; i < strata.length; i++) byStratum.get(strata[i]).add(i);
+        List<List<Integer>> byStratum = new ArrayList<>(byValue.values());
         SplittableRandom rnd = new SplittableRandom(seed);
         int[] fold = new int[strata.length];
         int next = 0;
@@ -58,7 +62,10 @@ public final class StratifiedFolds {
         return new StratifiedFolds(k, fold);
     }
 
-    /** Strata for a label table over the given users: the class (single-label) or the capped label count (multi-label). */
+    /**
+     * Strata for a label table over the given users: the class (single-label) or the capped label count
+     * (multi-label). Only the partition they define matters to {@link #of}.
+     */
     public static int[] strata(LabelTable labels, int[] users) {
         int[] s = new int[users.length];
         for (int i = 0; i < users.length; i++) {

@@ -95,4 +95,39 @@ class LabelsReaderTest {
         MalformedInputException col = assertThrows(MalformedInputException.class, () -> new LabelsReader(tsv, "id", tasks(), false).read(f, u));
         assertTrue(col.getMessage().contains("no column 'id'"), col.getMessage());
     }
+
+    /** Numbered columns without a header: 2 = churned (binary), 3 = segment (multi-class). */
+    static Map<String, LabelTable.Kind> numbered() {
+        Map<String, LabelTable.Kind> t = new LinkedHashMap<>();
+        t.put("2", LabelTable.Kind.BINARY);
+        t.put("3", LabelTable.Kind.MULTI_CLASS);
+        return t;
+    }
+
+    @Test
+    void aHeaderReadAsDataIsPassedOverWithAWarningNamingFileLineAndField(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("labels.csv");
+        Files.writeString(f, "# comment\nuser,churned,segment\na,0,gold\nb,1,silver\nc,1,gold\n");
+        IdDictionary u = users("a", "b", "c");
+        DelimitedFormat noHeader = DelimitedFormat.csv().withHeader(false).withCommentPrefix("#");
+        var r = new LabelsReader(noHeader, "1", numbered(), false).read(f, u);
+        assertEquals(List.of(f + ":2: field 1 (user id 'user') looks like a header row read as data: 'user' is not a user of the events and 'churned', "
+                + "'segment' occur on no other line; the line was passed over. If it names the columns, read the file with a header so the tasks take those names"),
+                r.warnings());
+        assertEquals(List.of("0", "1"), r.tables().get(0).classes(), "the header's 'churned' is no class");
+        assertEquals(List.of("gold", "silver"), r.tables().get(1).classes());
+        assertEquals(3, r.report().accepted());
+
+        // read with the header: no warning, the same classes
+        var h = new LabelsReader(noHeader.withHeader(true), "user", Map.of("churned", LabelTable.Kind.BINARY), false).read(f, u);
+        assertTrue(h.warnings().isEmpty(), h.warnings().toString());
+        assertEquals(List.of("0", "1"), h.tables().get(0).classes());
+
+        // an unknown first user whose values other lines share is data, not a header
+        Files.writeString(f, "zz,1,gold\na,0,gold\nb,1,silver\nc,1,gold\n");
+        assertTrue(new LabelsReader(noHeader, "1", numbered(), false).read(f, u).warnings().isEmpty());
+        // nor is a first line of a known user
+        Files.writeString(f, "a,x,y\nb,1,silver\nc,0,gold\n");
+        assertTrue(new LabelsReader(noHeader, "1", Map.of("3", LabelTable.Kind.MULTI_CLASS), false).read(f, u).warnings().isEmpty());
+    }
 }

@@ -47,4 +47,36 @@ class StratifiedFoldsTest {
             }
         }
     }
+
+    /** Renumbering the strata (any one-to-one map of the values) changes nothing: the folds belong to the partition. */
+    @Test
+    void foldsDependOnlyOnThePartitionNotOnTheStratumValues() {
+        SplittableRandom rnd = new SplittableRandom(TestData.seed("StratifiedFoldsTest.partition"));
+        int changedBefore = 0;
+        for (int rep = 0; rep < 50; rep++) {
+            int k = 2 + rnd.nextInt(5), n = 4 * k + rnd.nextInt(400), classes = 2 + rnd.nextInt(8);
+            int[] y = new int[n];
+            for (int i = 0; i < n; i++) y[i] = rnd.nextInt(classes);
+            // a random one-to-one renumbering, e.g. what another reader's class order or other class names give
+            int[] perm = new int[classes];
+            for (int c = 0; c < classes; c++) perm[c] = c;
+            for (int c = classes - 1; c > 0; c--) {
+                int j = rnd.nextInt(c + 1), t = perm[c];
+                perm[c] = perm[j];
+                perm[j] = t;
+            }
+            int[] renamed = new int[n];
+            for (int i = 0; i < n; i++) renamed[i] = 3 * perm[y[i]] + 5;
+            long seed = rnd.nextLong();
+            int[] a = StratifiedFolds.of(y, k, seed).assignment();
+            assertArrayEquals(a, StratifiedFolds.of(renamed, k, seed).assignment(), "renumbered strata, same folds (rep " + rep + ")");
+            // and the folds are those of the first-appearance numbering (the canonical one), worked out here
+            int[] canon = new int[n];
+            java.util.Map<Integer, Integer> first = new java.util.HashMap<>();
+            for (int i = 0; i < n; i++) canon[i] = first.computeIfAbsent(y[i], v -> first.size());
+            assertArrayEquals(a, StratifiedFolds.of(canon, k, seed).assignment());
+            if (!java.util.Arrays.equals(y, canon)) changedBefore++;
+        }
+        assertTrue(changedBefore > 0, "some draws are not already in first-appearance order");
+    }
 }
