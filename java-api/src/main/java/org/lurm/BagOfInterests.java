@@ -67,8 +67,14 @@ public final class BagOfInterests {
             if (numInterests < 0) throw new IllegalArgumentException("numInterests must be >= 0 (0 = default), got " + numInterests);
         }
 
+        /**
+         * Item embedding width e: 128 (MODEL.md's reconstruction had 64; a 128-wide co-occurrence embedding feeds
+         * SMEN's h = 128 without padding, see docs/DESIGN.md).
+         */
+        public static final int DEFAULT_DIM = 128;
+
         public static Config defaults() {
-            return new Config(ItemEmbedding.COOCCURRENCE, 64, 0, BoiConfig.defaults(), 42L);
+            return new Config(ItemEmbedding.COOCCURRENCE, DEFAULT_DIM, 0, BoiConfig.defaults(), 42L);
         }
 
         public Config withEmbedding(ItemEmbedding e) {

@@ -41,12 +41,12 @@ public record BenchmarkOptions(long seed, BagOfInterests.Config stage1, SmenConf
     }
 
     /**
-     * The protocol of EVALUATION.md with MODEL.md's defaults (Stage 1 defaults; SMEN defaults but 300 training
-     * steps, the setting of docs/RESULTS.md) and every part on.
+     * The protocol of EVALUATION.md with the library's defaults (Stage 1 and SMEN exactly as {@code lurm fit} and
+     * the API use them: one default for all data) and every part on.
      */
     public static BenchmarkOptions defaults() {
         SmenConfig d = SmenConfig.defaults();
-        return new BenchmarkOptions(42L, BagOfInterests.Config.defaults(), withSteps(d, 300), ProbeEvaluator.Options.defaults(), true, true, 0.8, true, 0.8,
+        return new BenchmarkOptions(42L, BagOfInterests.Config.defaults(), d, ProbeEvaluator.Options.defaults(), true, true, 0.8, true, 0.8,
                 Math.max(1, Runtime.getRuntime().availableProcessors()), "", java.util.Map.of());
     }
 

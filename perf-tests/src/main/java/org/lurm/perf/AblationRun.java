@@ -46,7 +46,7 @@ public final class AblationRun {
         Path data = Path.of("../shared/data");
         List<String> datasets = List.of("movielens-100k", "movielens-1m-subset", "synthetic");
         List<Long> seeds = List.of(42L, 7L, 1234L);
-        int steps = 300, synthUsers = 3000, synthItems = 2000, k = 0, embDim = 0;
+        int steps = 0, synthUsers = 3000, synthItems = 2000, k = 0, embDim = 0;
         String base = "";
         Map<String, String> variants = new LinkedHashMap<>();
         Path out = null;
@@ -79,6 +79,7 @@ public final class AblationRun {
         for (String ds : datasets) {
             for (long seed : seeds) {
                 SmenConfig main = apply(SmenConfig.defaults().toBuilder().maxSteps(steps).seed(seed), base).build();
+                if (steps == 0) main = main.toBuilder().maxSteps(0).build();
                 Map<String, SmenConfig> vs = new LinkedHashMap<>();
                 for (var e : variants.entrySet()) vs.put(e.getKey(), apply(main.toBuilder(), e.getValue()).build());
                 BenchmarkOptions o = BenchmarkOptions.defaults().withSeed(seed).withSmen(main).withVariants(vs).withInductive(false)

@@ -59,10 +59,7 @@ public final class EvaluationRun {
         }
         if (dataDir == null) dataDir = Path.of("../shared/data");
         if (datasets.isEmpty()) datasets = List.of("movielens-100k", "movielens-1m-subset");
-        SmenConfig c = BenchmarkOptions.withSteps(o.smen(), steps);
-        c = new SmenConfig(c.h(), c.anchors(), c.anchorDim(), c.recencyBuckets(), c.headHidden(), c.headOut(), c.tau(), c.diversityWeight(),
-                lr, c.beta1(), c.beta2(), c.eps(), c.warmupSteps(), c.maxSteps(), c.maxEpochs(),
-                c.clipNorm(), c.batchUsers(), c.heldOutFraction(), c.patience(), c.evalEvery(), c.periodCrop(), c.seed());
+        SmenConfig c = BenchmarkOptions.withSteps(o.smen(), steps).toBuilder().learningRate(lr).build();
         o = o.withSmen(c).withProbes(o.probes().withMlp(mlp))
                 .withCommand("java --add-modules jdk.incubator.vector -Xmx6g -cp java-api/target/classes:perf-tests/target/classes org.lurm.perf.EvaluationRun "
                         + String.join(" ", args));
