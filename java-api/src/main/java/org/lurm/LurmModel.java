@@ -61,6 +61,16 @@ public final class LurmModel {
         return new LurmModel(items, stage1.interests().itemInterest(), stage1.interests().centroids(), stage1.embeddings().dim(), stage1.config().boi(), smen);
     }
 
+    /**
+     * A diagnostic: this model's SMEN before training, i.e. the initial parameters its config and seed give
+     * ({@link Smen#initial}), weighted with the trained model's IDF and recency reference. Probing it next to
+     * {@link #smen()} says what training added. {@code rows} matter only for the BoI-SVD initialisation.
+     */
+    public Smen untrainedSmen(BoiSet rows, org.lurm.backend.cpu.Parallel par) {
+        Smen init = Smen.initial(rows, centroids, centroidDim, smen.config(), par);
+        return new Smen(init.layout(), init.parameters(), smen.idf(), smen.referencePeriods(), null);
+    }
+
     public Smen smen() {
         return smen;
     }

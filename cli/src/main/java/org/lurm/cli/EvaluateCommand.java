@@ -25,6 +25,7 @@ import org.lurm.eval.ProbeEvaluator;
 import org.lurm.eval.ResultRow;
 import org.lurm.events.IdDictionary;
 import org.lurm.memory.F32Array;
+import org.lurm.smen.Smen;
 import org.lurm.memory.MemoryScope;
 import org.lurm.smen.SmenConfig;
 import picocli.CommandLine.Command;
@@ -170,6 +171,13 @@ final class EvaluateCommand implements Callable<Integer>, Main.HasCommonOptions 
         float[] lurm = z.toArray();
         List<Features> methods = new ArrayList<>();
         methods.add(Features.dense("LURM", lurm, n, w));
+        // the diagnostics of every results table: what training added, and what the modules add over V alone
+        try (var t = progress.start("diagnostics (untrained SMEN, weight-averaged V)", 0, "")) {
+            Smen untrained = m.untrainedSmen(rows, par);
+            methods.add(Features.dense(Benchmark.LURM_UNTRAINED, Pipeline.encode(untrained, rows, par, scope, progress), n, w));
+            int h = m.smen().config().h();
+            methods.add(Features.dense(Benchmark.WEIGHTED_V, m.smen().meanInterestEmbedding(rows), n, h));
+        }
         if (baselines) {
             // the harness's construction and seeds (Baselines.widthMatched, as Benchmark): the Stage 1 seed comes from
             // --seed / --config as for `lurm fit`, the BoI configuration from the model
