@@ -51,6 +51,13 @@ public final class Benchmark {
     public static final String INDUCTIVE = " (inductive: unseen users)";
     /** Method names of the inductive check. */
     public static final String LURM_INDUCTIVE = "LURM (unseen users)", LURM_TRANSDUCTIVE = "LURM (trained on all users)";
+    /**
+     * Diagnostic rows next to LURM: the same encoder before training (same config and seed, 0 steps), and the
+     * trained interest table V averaged over each user's lifetime interests with SMEN's input weights (no
+     * anchors, no time or scale modules). LURM minus the first is what training adds; LURM minus the second is
+     * what the anchor, time and scale modules add on top of the learned interest embeddings.
+     */
+    public static final String LURM_UNTRAINED = "LURM untrained", WEIGHTED_V = "weight-averaged V";
 
     private Benchmark() {
     }
@@ -321,7 +328,19 @@ public final class Benchmark {
         Map<String, Features> methods = new LinkedHashMap<>();
         try (Progress.Task task = pr.start("encode (" + tag + ")", n, "users"); MemoryScope tmp = scope.child("encode")) {
             methods.put(Baselines.LURM, Features.dense(Baselines.LURM, padRows(smen.encode(boi, par, tmp), boi.numUsers(), n, w), n, w));
+            Smen untrained = Smen.initial(boi, stage1.interests().centroids(), stage1.embeddings().dim(), o.smen(), par);
+            methods.put(LURM_UNTRAINED, Features.dense(LURM_UNTRAINED, padRows(untrained.encode(boi, par, tmp), boi.numUsers(), n, w), n, w));
+            int h = smen.config().h();
+            methods.put(WEIGHTED_V, Features.dense(WEIGHTED_V, padRows(F32Array.wrap(smen.meanInterestEmbedding(boi)), boi.numUsers(), n, h), n, h));
             task.advance(n);
+        }
+        for (Map.Entry<String, org.lurm.smen.SmenConfig> v : o.variants().entrySet()) {
+            long tv = System.nanoTime();
+            Smen sv = Smen.train(boi, stage1.interests().centroids(), stage1.embeddings().dim(), v.getValue(), par, null, null, 0);
+            try (MemoryScope tmp = scope.child("encode-variant")) {
+                methods.put(v.getKey(), Features.dense(v.getKey(), padRows(sv.encode(boi, par, tmp), boi.numUsers(), n, sv.width()), n, sv.width()));
+            }
+            times.put("variant " + v.getKey() + " (" + tag + ")", (System.nanoTime() - tv) / 1e9);
         }
         times.put("encode (" + tag + ")", (System.nanoTime() - t) / 1e9);
         if (baselines) {

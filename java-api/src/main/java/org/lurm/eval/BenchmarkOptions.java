@@ -21,11 +21,14 @@ import org.lurm.smen.SmenConfig;
  * @param inductiveTrain   share of users Stage 1 and SMEN are trained on in the inductive check (0.8)
  * @param threads          worker threads of the SMEN trainer and encoder
  * @param command          the command that reproduces the run (recorded in the report's settings), may be empty
+ * @param variants         further SMEN configurations trained on the same Stage 1 and probed with the same folds,
+ *                         each a method row under its name (for ablations; empty by default)
  *
  * <p><b>Thread-safety.</b> Immutable (a record of immutable parts).
  */
 public record BenchmarkOptions(long seed, BagOfInterests.Config stage1, SmenConfig smen, ProbeEvaluator.Options probes, boolean baselines,
-                               boolean preference, double preferenceSplit, boolean inductive, double inductiveTrain, int threads, String command) {
+                               boolean preference, double preferenceSplit, boolean inductive, double inductiveTrain, int threads, String command,
+                               java.util.Map<String, SmenConfig> variants) {
     public BenchmarkOptions {
         Objects.requireNonNull(stage1, "stage1");
         Objects.requireNonNull(smen, "smen");
@@ -34,6 +37,7 @@ public record BenchmarkOptions(long seed, BagOfInterests.Config stage1, SmenConf
         if (!(inductiveTrain > 0 && inductiveTrain < 1)) throw new IllegalArgumentException("inductiveTrain must be in (0, 1)");
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1");
         command = command == null ? "" : command;
+        variants = variants == null ? java.util.Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(variants));
     }
 
     /**
@@ -43,49 +47,51 @@ public record BenchmarkOptions(long seed, BagOfInterests.Config stage1, SmenConf
     public static BenchmarkOptions defaults() {
         SmenConfig d = SmenConfig.defaults();
         return new BenchmarkOptions(42L, BagOfInterests.Config.defaults(), withSteps(d, 300), ProbeEvaluator.Options.defaults(), true, true, 0.8, true, 0.8,
-                Math.max(1, Runtime.getRuntime().availableProcessors()), "");
+                Math.max(1, Runtime.getRuntime().availableProcessors()), "", java.util.Map.of());
     }
 
     /** A SMEN config with a fixed number of training steps (maxSteps) instead of epochs. */
     public static SmenConfig withSteps(SmenConfig c, int steps) {
-        return new SmenConfig(c.h(), c.anchors(), c.anchorDim(), c.recencyBuckets(), c.headHidden(), c.headOut(), c.tau(), c.diversityWeight(),
-                c.learningRate(), c.beta1(), c.beta2(), c.eps(), Math.min(c.warmupSteps(), Math.max(1, steps / 10)), steps, c.maxEpochs(),
-                c.clipNorm(), c.batchUsers(), c.heldOutFraction(), c.patience(), c.evalEvery(), c.periodCrop(), c.seed());
+        return c.toBuilder().maxSteps(steps).build(); // warm-up: SmenConfig.effectiveWarmup, the one rule
     }
 
     public BenchmarkOptions withSeed(long s) {
-        return new BenchmarkOptions(s, stage1, smen, probes.withSeed(s), baselines, preference, preferenceSplit, inductive, inductiveTrain, threads, command);
+        return new BenchmarkOptions(s, stage1, smen, probes.withSeed(s), baselines, preference, preferenceSplit, inductive, inductiveTrain, threads, command, variants);
     }
 
     public BenchmarkOptions withStage1(BagOfInterests.Config c) {
-        return new BenchmarkOptions(seed, c, smen, probes, baselines, preference, preferenceSplit, inductive, inductiveTrain, threads, command);
+        return new BenchmarkOptions(seed, c, smen, probes, baselines, preference, preferenceSplit, inductive, inductiveTrain, threads, command, variants);
     }
 
     public BenchmarkOptions withSmen(SmenConfig c) {
-        return new BenchmarkOptions(seed, stage1, c, probes, baselines, preference, preferenceSplit, inductive, inductiveTrain, threads, command);
+        return new BenchmarkOptions(seed, stage1, c, probes, baselines, preference, preferenceSplit, inductive, inductiveTrain, threads, command, variants);
     }
 
     public BenchmarkOptions withProbes(ProbeEvaluator.Options p) {
-        return new BenchmarkOptions(seed, stage1, smen, p, baselines, preference, preferenceSplit, inductive, inductiveTrain, threads, command);
+        return new BenchmarkOptions(seed, stage1, smen, p, baselines, preference, preferenceSplit, inductive, inductiveTrain, threads, command, variants);
     }
 
     public BenchmarkOptions withBaselines(boolean b) {
-        return new BenchmarkOptions(seed, stage1, smen, probes, b, preference, preferenceSplit, inductive, inductiveTrain, threads, command);
+        return new BenchmarkOptions(seed, stage1, smen, probes, b, preference, preferenceSplit, inductive, inductiveTrain, threads, command, variants);
     }
 
     public BenchmarkOptions withPreference(boolean p) {
-        return new BenchmarkOptions(seed, stage1, smen, probes, baselines, p, preferenceSplit, inductive, inductiveTrain, threads, command);
+        return new BenchmarkOptions(seed, stage1, smen, probes, baselines, p, preferenceSplit, inductive, inductiveTrain, threads, command, variants);
     }
 
     public BenchmarkOptions withInductive(boolean i) {
-        return new BenchmarkOptions(seed, stage1, smen, probes, baselines, preference, preferenceSplit, i, inductiveTrain, threads, command);
+        return new BenchmarkOptions(seed, stage1, smen, probes, baselines, preference, preferenceSplit, i, inductiveTrain, threads, command, variants);
     }
 
     public BenchmarkOptions withThreads(int t) {
-        return new BenchmarkOptions(seed, stage1, smen, probes, baselines, preference, preferenceSplit, inductive, inductiveTrain, t, command);
+        return new BenchmarkOptions(seed, stage1, smen, probes, baselines, preference, preferenceSplit, inductive, inductiveTrain, t, command, variants);
     }
 
     public BenchmarkOptions withCommand(String c) {
-        return new BenchmarkOptions(seed, stage1, smen, probes, baselines, preference, preferenceSplit, inductive, inductiveTrain, threads, c);
+        return new BenchmarkOptions(seed, stage1, smen, probes, baselines, preference, preferenceSplit, inductive, inductiveTrain, threads, c, variants);
+    }
+
+    public BenchmarkOptions withVariants(java.util.Map<String, SmenConfig> v) {
+        return new BenchmarkOptions(seed, stage1, smen, probes, baselines, preference, preferenceSplit, inductive, inductiveTrain, threads, command, v);
     }
 }

@@ -117,4 +117,9 @@ public final class CpuSmenOps implements SmenOps {
     public double diversity(float[] params, float scale, float[] grad) {
         return grad == null ? diversity.loss(params) : diversity.forwardBackward(params, scale, grad);
     }
+
+    @Override
+    public double interestPrediction(float[] params, float[] z, int users, int[] candidates, float[] y, float scale, float[] dz, float[] grad) {
+        return org.lurm.smen.ops.InterestPrediction.lossAndGradient(layout, params, z, users, candidates, y, scale, dz, grad, par);
+    }
 }

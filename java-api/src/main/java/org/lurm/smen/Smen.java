@@ -45,9 +45,19 @@ public final class Smen {
      */
     public static Smen train(BoiSet boi, F32Array centroids, int centroidDim, SmenConfig config, Parallel par,
                              SmenTrainer.Listener listener, SmenTrainer.CheckpointStore store, int checkpointEvery) {
+        Smen init = initial(boi, centroids, centroidDim, config, par);
+        return train(boi, init.layout, init.params, par, listener, store, checkpointEvery);
+    }
+
+    /**
+     * The untrained encoder: the initial parameters {@link #train} starts from (same config, same seed), weighted
+     * with {@code boi}'s IDF. "What training adds" is the difference between this and the trained encoder.
+     */
+    public static Smen initial(BoiSet boi, F32Array centroids, int centroidDim, SmenConfig config, Parallel par) {
         SmenLayout layout = new SmenLayout(config, boi.numInterests(), boi.config().scales().size());
-        float[] init = SmenInit.initialize(layout, centroids, centroidDim, SmenInit.Options.defaults(config.seed()), par).parameters();
-        return train(boi, layout, init, par, listener, store, checkpointEvery);
+        SmenInputs in = new SmenInputs(boi, config.recencyBuckets());
+        float[] init = SmenInit.initialize(layout, boi, in.idf(), centroids, centroidDim, SmenInit.Options.defaults(config.seed()), par).parameters();
+        return new Smen(layout, init, in.idf(), in.referencePeriods(), null);
     }
 
     /** Trains from given initial parameters (e.g. for a random-init comparison). */
@@ -125,6 +135,50 @@ public final class Smen {
             for (int i = 0; i < users.length; i++) users[i] = b0 + i;
             float[] z = model.encode(params, in.full(users), false).z();
             out.copyFrom(z, 0, (long) b0 * width(), z.length);
+        }
+        return out;
+    }
+
+    /**
+     * Diagnostic: for every user, V's rows averaged over the user's lifetime interests at the finest scale, each
+     * weighted as SMEN weighs its inputs (log(1 + x) · idf with x the lifetime count): the representation without
+     * the anchor, time and scale modules. Users without rows get zeros. Heap array, users x h.
+     */
+    public float[] meanInterestEmbedding(BoiSet boi) {
+        int n = boi.numUsers(), h = layout.config().h(), k = layout.numInterests();
+        if (boi.numInterests() != k) throw new IllegalArgumentException("the BoI set has K = " + boi.numInterests() + " interests, the model " + k);
+        int vOff = layout.offset("V");
+        float[] out = new float[Math.multiplyExact(n, h)];
+        double[] acc = new double[k];
+        boolean[] touched = new boolean[k];
+        int[] list = new int[k];
+        double[] sum = new double[h];
+        for (int u = 0; u < n; u++) {
+            int m = 0;
+            for (long r = boi.userRowStart(u); r < boi.userRowStart(u + 1); r++) {
+                if (boi.rowScale(r) != 0) continue;
+                for (long j = boi.rowStart(r); j < boi.rowEnd(r); j++) {
+                    int c = boi.col(j);
+                    if (!touched[c]) {
+                        touched[c] = true;
+                        list[m++] = c;
+                    }
+                    acc[c] += boi.val(j);
+                }
+            }
+            java.util.Arrays.sort(list, 0, m);
+            java.util.Arrays.fill(sum, 0);
+            double wsum = 0;
+            for (int q = 0; q < m; q++) {
+                int c = list[q];
+                double w = Math.log1p(Math.max(0, acc[c])) * idf[c];
+                acc[c] = 0;
+                touched[c] = false;
+                if (!(w > 0)) continue;
+                wsum += w;
+                for (int i = 0; i < h; i++) sum[i] += w * params[vOff + c * h + i];
+            }
+            if (wsum > 0) for (int i = 0; i < h; i++) out[u * h + i] = (float) (sum[i] / wsum);
         }
         return out;
     }

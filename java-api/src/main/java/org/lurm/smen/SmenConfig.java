@@ -1,10 +1,14 @@
 package org.lurm.smen;
 
+import java.util.Objects;
+
 /**
- * Sizes and training options of SMEN (MODEL.md, Stage 2). Defaults are MODEL.md's; the options MODEL.md leaves
- * open are named here and documented in docs/DESIGN.md.
+ * Sizes and training options of SMEN (MODEL.md, Stage 2). The sizes and optimiser settings named in MODEL.md
+ * keep its names; where measurement led us away from MODEL.md's value, {@link #defaults()} says so and
+ * docs/DESIGN.md gives the evidence. Build variants with {@link #toBuilder()} rather than the canonical
+ * constructor.
  *
- * @param h                interest embedding width inside SMEN (64)
+ * @param h                interest embedding width inside SMEN
  * @param anchors          M, number of anchors (8)
  * @param anchorDim        d', output width per anchor (16); a user is M * d' floats
  * @param recencyBuckets   R, log-spaced recency buckets of the time attention (16); history rows use the last
@@ -12,11 +16,12 @@ package org.lurm.smen;
  * @param headOut          width of the projection head's output (128)
  * @param tau              contrastive temperature (0.1)
  * @param diversityWeight  weight of the anchor-diversity term L_div (0.1)
- * @param learningRate     Adam learning rate (1e-3)
+ * @param learningRate     Adam learning rate
  * @param beta1            Adam beta1 (0.9)
  * @param beta2            Adam beta2 (0.999)
  * @param eps              Adam epsilon (1e-8)
- * @param warmupSteps      linear warm-up steps before cosine decay (100)
+ * @param warmupSteps      linear warm-up steps before cosine decay; capped at a tenth of the run's steps
+ *                         (see {@link #effectiveWarmup(long)}), so short runs on small data still warm up and decay
  * @param maxSteps         training steps (0: derived from maxEpochs)
  * @param maxEpochs        passes over the training users when maxSteps is 0 (20)
  * @param clipNorm         global gradient-norm clip (5)
@@ -26,12 +31,32 @@ package org.lurm.smen;
  * @param evalEvery        steps between held-out evaluations (50)
  * @param periodCrop       fraction of a user's periods kept by the optional period-crop augmentation (1: off)
  * @param seed             seed of initialisation, batching and view splits (42)
+ * @param interestInit     how the interest table V starts ({@link InterestInit})
+ * @param interestLrScale  V's learning rate as a multiple of {@code learningRate}
+ * @param anchorLrScale    the anchors' (A) learning rate as a multiple of {@code learningRate}
+ * @param predictionWeight weight of the cross-view interest prediction term L_pred
+ *                         ({@link org.lurm.smen.ops.InterestPrediction}; 0: off)
+ *
+ * <p><b>Thread-safety.</b> Immutable.
  */
 public record SmenConfig(int h, int anchors, int anchorDim, int recencyBuckets, int headHidden, int headOut,
                          float tau, float diversityWeight,
                          float learningRate, float beta1, float beta2, float eps, int warmupSteps, int maxSteps, int maxEpochs,
                          float clipNorm, int batchUsers, double heldOutFraction, int patience, int evalEvery, double periodCrop,
-                         long seed) {
+                         long seed, InterestInit interestInit, float interestLrScale, float anchorLrScale, float predictionWeight) {
+
+    /** How V starts. */
+    public enum InterestInit {
+        /** MODEL.md: the k-means centroids reduced to h dimensions by PCA (random columns fill up if e &lt; h). */
+        CENTROID_PCA,
+        /**
+         * The top h right singular vectors of the users x interests matrix (lifetime log(1 + x) · idf at the finest
+         * scale, L2-normalised rows) scaled to RMS 1: the untrained encoder is then a truncated-SVD projection of
+         * the BoI, the strongest linear start, and training refines it.
+         */
+        BOI_SVD
+    }
+
     public SmenConfig {
         pos("h", h);
         pos("anchors", anchors);
@@ -50,12 +75,35 @@ public record SmenConfig(int h, int anchors, int anchorDim, int recencyBuckets, 
         if (!(heldOutFraction >= 0 && heldOutFraction < 1)) throw new IllegalArgumentException("SmenConfig.heldOutFraction must be in [0, 1)");
         if (patience < 1 || evalEvery < 1) throw new IllegalArgumentException("SmenConfig: patience and evalEvery must be >= 1");
         if (!(periodCrop > 0 && periodCrop <= 1)) throw new IllegalArgumentException("SmenConfig.periodCrop must be in (0, 1]");
+        Objects.requireNonNull(interestInit, "SmenConfig.interestInit");
+        if (!(interestLrScale >= 0) || Float.isInfinite(interestLrScale)) throw new IllegalArgumentException("SmenConfig.interestLrScale must be finite and >= 0, got " + interestLrScale);
+        if (!(anchorLrScale >= 0) || Float.isInfinite(anchorLrScale)) throw new IllegalArgumentException("SmenConfig.anchorLrScale must be finite and >= 0, got " + anchorLrScale);
+        if (!(predictionWeight >= 0) || Float.isInfinite(predictionWeight)) throw new IllegalArgumentException("SmenConfig.predictionWeight must be finite and >= 0, got " + predictionWeight);
     }
+
+    /**
+     * The MODEL.md fields only; the options added since take their {@link #defaults()} values.
+     */
+    public SmenConfig(int h, int anchors, int anchorDim, int recencyBuckets, int headHidden, int headOut,
+                      float tau, float diversityWeight,
+                      float learningRate, float beta1, float beta2, float eps, int warmupSteps, int maxSteps, int maxEpochs,
+                      float clipNorm, int batchUsers, double heldOutFraction, int patience, int evalEvery, double periodCrop,
+                      long seed) {
+        this(h, anchors, anchorDim, recencyBuckets, headHidden, headOut, tau, diversityWeight, learningRate, beta1, beta2, eps, warmupSteps,
+                maxSteps, maxEpochs, clipNorm, batchUsers, heldOutFraction, patience, evalEvery, periodCrop, seed,
+                DEFAULT_INTEREST_INIT, DEFAULT_INTEREST_LR_SCALE, DEFAULT_ANCHOR_LR_SCALE, DEFAULT_PREDICTION_WEIGHT);
+    }
+
+    static final InterestInit DEFAULT_INTEREST_INIT = InterestInit.CENTROID_PCA;
+    static final float DEFAULT_INTEREST_LR_SCALE = 1f;
+    static final float DEFAULT_ANCHOR_LR_SCALE = 1f;
+    static final float DEFAULT_PREDICTION_WEIGHT = 0f;
 
     private static void pos(String n, int v) {
         if (v < 1) throw new IllegalArgumentException("SmenConfig." + n + " must be >= 1, got " + v);
     }
 
+    /** The defaults: MODEL.md's sizes and optimiser unless docs/DESIGN.md records a measured departure. */
     public static SmenConfig defaults() {
         return new SmenConfig(64, 8, 16, 16, 256, 128, 0.1f, 0.1f, 1e-3f, 0.9f, 0.999f, 1e-8f, 100, 0, 20, 5f, 256, 0.05, 5, 50, 1.0, 42L);
     }
@@ -63,5 +111,70 @@ public record SmenConfig(int h, int anchors, int anchorDim, int recencyBuckets, 
     /** Width of a user's representation: M * d'. */
     public int outputWidth() {
         return anchors * anchorDim;
+    }
+
+    /** Warm-up steps of a run of {@code totalSteps}: the configured count, at most a tenth of the run (at least 1). */
+    public int effectiveWarmup(long totalSteps) {
+        if (warmupSteps == 0) return 0;
+        return (int) Math.max(1, Math.min(warmupSteps, totalSteps / 10));
+    }
+
+    public static Builder builder() {
+        return defaults().toBuilder();
+    }
+
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /** Mutable builder over the record's fields (not thread-safe). */
+    public static final class Builder {
+        private int h, anchors, anchorDim, recencyBuckets, headHidden, headOut, warmupSteps, maxSteps, maxEpochs, batchUsers, patience, evalEvery;
+        private float tau, diversityWeight, learningRate, beta1, beta2, eps, clipNorm, interestLrScale, anchorLrScale, predictionWeight;
+        private double heldOutFraction, periodCrop;
+        private long seed;
+        private InterestInit interestInit;
+
+        private Builder(SmenConfig c) {
+            h = c.h; anchors = c.anchors; anchorDim = c.anchorDim; recencyBuckets = c.recencyBuckets; headHidden = c.headHidden; headOut = c.headOut;
+            tau = c.tau; diversityWeight = c.diversityWeight; learningRate = c.learningRate; beta1 = c.beta1; beta2 = c.beta2; eps = c.eps;
+            warmupSteps = c.warmupSteps; maxSteps = c.maxSteps; maxEpochs = c.maxEpochs; clipNorm = c.clipNorm; batchUsers = c.batchUsers;
+            heldOutFraction = c.heldOutFraction; patience = c.patience; evalEvery = c.evalEvery; periodCrop = c.periodCrop; seed = c.seed;
+            interestInit = c.interestInit; interestLrScale = c.interestLrScale; anchorLrScale = c.anchorLrScale;
+            predictionWeight = c.predictionWeight;
+        }
+
+        public Builder h(int v) { h = v; return this; }
+        public Builder anchors(int v) { anchors = v; return this; }
+        public Builder anchorDim(int v) { anchorDim = v; return this; }
+        public Builder recencyBuckets(int v) { recencyBuckets = v; return this; }
+        public Builder headHidden(int v) { headHidden = v; return this; }
+        public Builder headOut(int v) { headOut = v; return this; }
+        public Builder tau(float v) { tau = v; return this; }
+        public Builder diversityWeight(float v) { diversityWeight = v; return this; }
+        public Builder learningRate(float v) { learningRate = v; return this; }
+        public Builder beta1(float v) { beta1 = v; return this; }
+        public Builder beta2(float v) { beta2 = v; return this; }
+        public Builder eps(float v) { eps = v; return this; }
+        public Builder warmupSteps(int v) { warmupSteps = v; return this; }
+        public Builder maxSteps(int v) { maxSteps = v; return this; }
+        public Builder maxEpochs(int v) { maxEpochs = v; return this; }
+        public Builder clipNorm(float v) { clipNorm = v; return this; }
+        public Builder batchUsers(int v) { batchUsers = v; return this; }
+        public Builder heldOutFraction(double v) { heldOutFraction = v; return this; }
+        public Builder patience(int v) { patience = v; return this; }
+        public Builder evalEvery(int v) { evalEvery = v; return this; }
+        public Builder periodCrop(double v) { periodCrop = v; return this; }
+        public Builder seed(long v) { seed = v; return this; }
+        public Builder interestInit(InterestInit v) { interestInit = v; return this; }
+        public Builder interestLrScale(float v) { interestLrScale = v; return this; }
+        public Builder anchorLrScale(float v) { anchorLrScale = v; return this; }
+        public Builder predictionWeight(float v) { predictionWeight = v; return this; }
+
+        public SmenConfig build() {
+            return new SmenConfig(h, anchors, anchorDim, recencyBuckets, headHidden, headOut, tau, diversityWeight, learningRate, beta1, beta2, eps,
+                    warmupSteps, maxSteps, maxEpochs, clipNorm, batchUsers, heldOutFraction, patience, evalEvery, periodCrop, seed,
+                    interestInit, interestLrScale, anchorLrScale, predictionWeight);
+        }
     }
 }

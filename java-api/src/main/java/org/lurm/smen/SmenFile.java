@@ -79,15 +79,42 @@ public final class SmenFile {
         cfg.put("evalEvery", c.evalEvery());
         cfg.put("periodCrop", c.periodCrop());
         cfg.put("seed", c.seed());
+        cfg.put("interestInit", c.interestInit().name());
+        cfg.put("interestLrScale", (double) c.interestLrScale());
+        cfg.put("anchorLrScale", (double) c.anchorLrScale());
+        cfg.put("predictionWeight", (double) c.predictionWeight());
         return cfg;
     }
 
-    /** The config from its JSON object; errors name the missing or bad field. */
+    /**
+     * The config from its JSON object; errors name the missing or bad field. The fields added after the first
+     * release (interestInit, interestLrScale, anchorLrScale) take MODEL.md's behaviour when absent: they only
+     * steer training, so an older model encodes exactly as before.
+     */
     public static SmenConfig configFrom(Map<String, Object> c) {
-        return new SmenConfig(i(c, "h"), i(c, "anchors"), i(c, "anchorDim"), i(c, "recencyBuckets"), i(c, "headHidden"), i(c, "headOut"),
+        SmenConfig base = new SmenConfig(i(c, "h"), i(c, "anchors"), i(c, "anchorDim"), i(c, "recencyBuckets"), i(c, "headHidden"), i(c, "headOut"),
                 f(c, "tau"), f(c, "diversityWeight"), f(c, "learningRate"), f(c, "beta1"), f(c, "beta2"), f(c, "eps"), i(c, "warmupSteps"),
                 i(c, "maxSteps"), i(c, "maxEpochs"), f(c, "clipNorm"), i(c, "batchUsers"), Json.asDouble(c.get("heldOutFraction"), "heldOutFraction"),
                 i(c, "patience"), i(c, "evalEvery"), Json.asDouble(c.get("periodCrop"), "periodCrop"), Json.asLong(c.get("seed"), "seed"));
+        SmenConfig.Builder b = base.toBuilder()
+                .interestInit(SmenConfig.InterestInit.CENTROID_PCA).interestLrScale(1f).anchorLrScale(1f).predictionWeight(0f);
+        if (c.containsKey("interestInit")) {
+            String v = Json.asString(c.get("interestInit"), "config.interestInit");
+            try {
+                b.interestInit(SmenConfig.InterestInit.valueOf(v));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("config.interestInit: unknown value '" + v + "'; expected one of "
+                        + java.util.Arrays.toString(SmenConfig.InterestInit.values()));
+            }
+        }
+        if (c.containsKey("interestLrScale")) b.interestLrScale(f(c, "interestLrScale"));
+        if (c.containsKey("anchorLrScale")) b.anchorLrScale(f(c, "anchorLrScale"));
+        if (c.containsKey("predictionWeight")) b.predictionWeight(f(c, "predictionWeight"));
+        try {
+            return b.build();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("config: " + e.getMessage());
+        }
     }
 
     public static Smen load(Path path, MemoryScope scope) {

@@ -191,6 +191,52 @@ public final class SmenInit {
         return r;
     }
 
+    /**
+     * Initial parameters as the layout's {@link SmenConfig#interestInit()} asks: {@code CENTROID_PCA} is
+     * {@link #initialize(SmenLayout, F32Array, int, Options, Parallel)}; {@code BOI_SVD} replaces V by the top h
+     * right singular vectors of the users x interests matrix of {@code boi} (weighted with {@code idf}, see
+     * {@link BoiSpectralInit}), scaled so that V's entries have RMS {@link Options#interestStd()}; columns past
+     * the matrix's numerical rank are N(0, fillStd²). Every other tensor is drawn exactly as by the centroid path.
+     * The result's principalComponents and explainedVariance then describe the SVD (explained: the share of
+     * X's squared Frobenius norm, which is its number of non-empty rows, in the kept directions).
+     *
+     * @param boi the training BoI rows (read only)
+     * @param idf the IDF SMEN weighs its inputs with (K entries)
+     */
+    public static Result initialize(SmenLayout layout, org.lurm.boi.BoiSet boi, float[] idf, F32Array centroids, int dim, Options options, Parallel par) {
+        Result base = initialize(layout, centroids, dim, options, par);
+        if (layout.config().interestInit() == SmenConfig.InterestInit.CENTROID_PCA) return base;
+        Objects.requireNonNull(boi, "boi");
+        int k = layout.numInterests(), h = layout.config().h();
+        if (boi.numInterests() != k) throw new IllegalArgumentException("the BoI set has K = " + boi.numInterests() + ", the layout " + k);
+        if (idf.length != k) throw new IllegalArgumentException("idf has " + idf.length + " entries, K = " + k);
+        Parallel own = par == null ? new Parallel(1) : null;
+        try {
+            BoiSpectralInit.Result svd = BoiSpectralInit.compute(boi, idf, h, options.rankTolerance(), options.seed(), par == null ? own : par);
+            float[] params = base.parameters();
+            int vOff = layout.offset("V");
+            int kept = svd.kept();
+            double c = options.interestStd() * Math.sqrt(k);
+            long fillSeed = tensorSeed(options.seed(), "V.svd.fill");
+            for (int b = 0; b * FILL_BLOCK < k; b++) {
+                SplittableRandom rnd = new SplittableRandom(mix64(fillSeed ^ mix64(b + 0x632BE59BD9B4E019L)));
+                int end = Math.min(k, (b + 1) * FILL_BLOCK);
+                for (int r = b * FILL_BLOCK; r < end; r++) {
+                    int out = vOff + r * h;
+                    for (int j = 0; j < kept; j++) params[out + j] = (float) (c * svd.columns()[j][r]);
+                    for (int j = kept; j < h; j++) params[out + j] = (float) (options.fillStd() * rnd.nextGaussian());
+                }
+            }
+            double energy = 0;
+            for (double s : svd.singular()) energy += s * s;
+            long rows = 0;
+            for (int u = 0; u < boi.numUsers(); u++) if (boi.userRowStart(u + 1) > boi.userRowStart(u)) rows++;
+            return new Result(params, kept, rows == 0 ? 0 : Math.min(1, energy / Math.min(rows, BoiSpectralInit.MAX_USERS)), c);
+        } finally {
+            if (own != null) own.close();
+        }
+    }
+
     /** Principal axes of the centered centroids: mean, directions (e x kept as dirs[j][i]), eigenvalues. */
     private record Pca(double[] mean, double[][] dirs, double[] eigenvalues, int kept, double explained) {
     }

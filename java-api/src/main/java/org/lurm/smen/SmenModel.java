@@ -118,7 +118,8 @@ public final class SmenModel implements SmenObjective {
         float[] pA = project(params, a), pB = project(params, b);
         double l = ops.infoNce(pA, pB, viewA.users(), 1f, null, null);
         double dv = ops.diversity(params, 0f, null);
-        return new Loss(l + cfg.diversityWeight() * dv, l, dv);
+        double pr = cfg.predictionWeight() > 0 ? prediction(params, a, b, 0f, null, null, null, null) : 0;
+        return new Loss(l + cfg.diversityWeight() * dv + cfg.predictionWeight() * pr, l, dv, pr);
     }
 
     @Override
@@ -131,14 +132,42 @@ public final class SmenModel implements SmenObjective {
         float[] dpA = new float[users * width], dpB = new float[users * width];
         double l = ops.infoNce(pA, pB, users, 1f, dpA, dpB);
         double dv = ops.diversity(params, cfg.diversityWeight(), grad);
-        backward(params, a, dpA, grad, touched);
-        backward(params, b, dpB, grad, touched);
-        return new Loss(l + cfg.diversityWeight() * dv, l, dv);
+        float[] dzA = new float[a.z.length], dzB = new float[b.z.length];
+        double pr = cfg.predictionWeight() > 0 ? prediction(params, a, b, cfg.predictionWeight(), dzA, dzB, grad, touched) : 0;
+        backward(params, a, dpA, dzA, grad, touched);
+        backward(params, b, dpB, dzB, grad, touched);
+        return new Loss(l + cfg.diversityWeight() * dv + cfg.predictionWeight() * pr, l, dv, pr);
     }
 
-    private void backward(float[] params, Forward f, float[] dp, float[] grad, TouchedRows touched) {
+    /**
+     * L_pred = (L(z_A predicts view B) + L(z_B predicts view A)) / 2 ({@link org.lurm.smen.ops.InterestPrediction});
+     * with grad not null, weight times its gradient goes into grad and dzA / dzB, and the candidates' V rows are
+     * recorded as touched.
+     */
+    private double prediction(float[] params, Forward a, Forward b, float weight, float[] dzA, float[] dzB, float[] grad, TouchedRows touched) {
+        int k = layout.numInterests(), users = a.batch.users();
+        int[] cand = org.lurm.smen.ops.InterestPrediction.candidates(k, a.batch, b.batch, new java.util.SplittableRandom(batchSeed(a.batch, b.batch)));
+        float half = 0.5f * weight;
+        double l = ops.interestPrediction(params, a.z, users, cand, org.lurm.smen.ops.InterestPrediction.targets(b.batch, cand), half, dzA, grad)
+                + ops.interestPrediction(params, b.z, users, cand, org.lurm.smen.ops.InterestPrediction.targets(a.batch, cand), half, dzB, grad);
+        if (touched != null && grad != null) for (int c : cand) touched.add(c);
+        return 0.5 * l;
+    }
+
+    /** A seed that depends only on the two views' interests (sampled candidates are reproducible). */
+    private static long batchSeed(SmenBatch a, SmenBatch b) {
+        long x = 0x9E3779B97F4A7C15L * (a.users() + 1);
+        for (SmenBatch v : new SmenBatch[] {a, b}) {
+            for (int j = 0; j < v.nnz(); j++) {
+                x = (x ^ v.cols()[j]) * 0xBF58476D1CE4E5B9L;
+                x ^= x >>> 31;
+            }
+        }
+        return x;
+    }
+
+    private void backward(float[] params, Forward f, float[] dp, float[] dz, float[] grad, TouchedRows touched) {
         SmenBatch batch = f.batch;
-        float[] dz = new float[f.z.length];
         ops.headBackward(params, f.z, f.head, dp, dz, grad);
         float[] du = new float[f.u.length];
         ops.gateBackward(params, batch, f.u, f.gateWeights, dz, du, grad);

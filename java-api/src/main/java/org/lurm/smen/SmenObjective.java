@@ -5,10 +5,15 @@ package org.lurm.smen;
  * Implementations are thread-safe for concurrent calls with distinct gradient arrays.
  */
 public interface SmenObjective {
-    /** The loss and its two parts. */
-    record Loss(double total, double nce, double div) {
+    /** The loss and its parts: total = nce + w_div · div + w_pred · pred. */
+    record Loss(double total, double nce, double div, double pred) {
+        /** Without the prediction term. */
+        public Loss(double total, double nce, double div) {
+            this(total, nce, div, 0);
+        }
+
         public boolean isFinite() {
-            return Double.isFinite(total) && Double.isFinite(nce) && Double.isFinite(div);
+            return Double.isFinite(total) && Double.isFinite(nce) && Double.isFinite(div) && Double.isFinite(pred);
         }
     }
 

@@ -47,4 +47,12 @@ public interface SmenOps {
 
     /** L_div of the anchors; with grad not null, scale times its gradient is accumulated into it. */
     double diversity(float[] params, float scale, float[] grad);
+
+    /**
+     * Cross-view interest prediction ({@link org.lurm.smen.ops.InterestPrediction}): the loss of predicting the
+     * targets {@code y} (users x C, over the ascending {@code candidates}) from the representations {@code z};
+     * with dz/grad not null, scale times its gradient is accumulated into them (V's candidate rows and W into
+     * grad, the z's into dz).
+     */
+    double interestPrediction(float[] params, float[] z, int users, int[] candidates, float[] y, float scale, float[] dz, float[] grad);
 }

@@ -52,7 +52,7 @@ public final class SmenOptimizer {
     /** Learning rate at step t (0-based): linear warm-up to the base rate, then cosine decay to 0 at totalSteps. */
     public float learningRate(long t) {
         float base = cfg.learningRate();
-        int warm = cfg.warmupSteps();
+        int warm = cfg.effectiveWarmup(totalSteps);
         if (warm > 0 && t < warm) return base * (t + 1) / warm;
         double progress = Math.min(1.0, (t - warm) / (double) Math.max(1, totalSteps - warm));
         return (float) (base * 0.5 * (1 + Math.cos(Math.PI * progress)));
@@ -90,12 +90,16 @@ public final class SmenOptimizer {
         float stepSize = (float) (lr / c1);
         float c2s = (float) Math.sqrt(c2);
         int dense = (int) layout.denseOffset();
-        update(params, grad, dense, grad.length, scale, b1, b2, eps, stepSize, c2s);
+        // Per-group step sizes (SmenConfig.anchorLrScale, interestLrScale): A is the head of the dense part.
+        int aEnd = dense + Math.toIntExact(layout.tensor("A").size());
+        update(params, grad, dense, aEnd, scale, b1, b2, eps, stepSize * cfg.anchorLrScale(), c2s);
+        update(params, grad, aEnd, grad.length, scale, b1, b2, eps, stepSize, c2s);
         int h = cfg.h();
         int vOff = layout.offset("V");
+        float vStep = stepSize * cfg.interestLrScale();
         for (int q = 0; q < nTouched; q++) {
             int o = vOff + touchedRows[q] * h;
-            update(params, grad, o, o + h, scale, b1, b2, eps, stepSize, c2s);
+            update(params, grad, o, o + h, scale, b1, b2, eps, vStep, c2s);
         }
         return norm;
     }

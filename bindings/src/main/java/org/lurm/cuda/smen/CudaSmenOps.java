@@ -374,4 +374,9 @@ public final class CudaSmenOps implements SmenOps {
             return Dev.downDoubles(loss, 0, 1)[0];
         }
     }
+
+    @Override
+    public double interestPrediction(float[] params, float[] z, int users, int[] candidates, float[] y, float scale, float[] dz, float[] grad) {
+        throw new UnsupportedOperationException("TEMPORARY: interest prediction is not on the GPU yet");
+    }
 }

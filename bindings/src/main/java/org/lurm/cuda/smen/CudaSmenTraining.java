@@ -103,7 +103,7 @@ public final class CudaSmenTraining implements AutoCloseable {
 
     static float learningRate(SmenConfig cfg, long totalSteps, long t) {
         float base = cfg.learningRate();
-        int warm = cfg.warmupSteps();
+        int warm = cfg.effectiveWarmup(totalSteps);
         if (warm > 0 && t < warm) return base * (t + 1) / warm;
         double progress = Math.min(1.0, (t - warm) / (double) Math.max(1, totalSteps - warm));
         return (float) (base * 0.5 * (1 + Math.cos(Math.PI * progress)));
@@ -198,8 +198,21 @@ public final class CudaSmenTraining implements AutoCloseable {
         step++;
         float b1 = cfg.beta1(), b2 = cfg.beta2();
         double c1 = 1 - Math.pow(b1, step), c2 = 1 - Math.pow(b2, step);
-        SmenNative.ADAM.call(p, g, m1.pointer(), m2.pointer(), dense, total, batchA.extraInts, touched.length, cfg.h(), vOff, scalar(2),
-                b1, b2, cfg.eps(), (float) (lr / c1), (float) Math.sqrt(c2), stream.handle());
+        float stepSize = (float) (lr / c1), c2s = (float) Math.sqrt(c2);
+        if (cfg.anchorLrScale() == 1f && cfg.interestLrScale() == 1f) {
+            SmenNative.ADAM.call(p, g, m1.pointer(), m2.pointer(), dense, total, batchA.extraInts, touched.length, cfg.h(), vOff, scalar(2),
+                    b1, b2, cfg.eps(), stepSize, c2s, stream.handle());
+        } else {
+            // Per-group step sizes, as SmenOptimizer: A (the head of the dense part), the rest of the dense part,
+            // then the touched V rows; each launch zeroes the gradient entries it read, so the three are disjoint.
+            long aEnd = dense + layout.tensor("A").size();
+            SmenNative.ADAM.call(p, g, m1.pointer(), m2.pointer(), dense, aEnd, MemorySegment.NULL, 0, cfg.h(), vOff, scalar(2),
+                    b1, b2, cfg.eps(), stepSize * cfg.anchorLrScale(), c2s, stream.handle());
+            SmenNative.ADAM.call(p, g, m1.pointer(), m2.pointer(), aEnd, total, MemorySegment.NULL, 0, cfg.h(), vOff, scalar(2),
+                    b1, b2, cfg.eps(), stepSize, c2s, stream.handle());
+            SmenNative.ADAM.call(p, g, m1.pointer(), m2.pointer(), total, total, batchA.extraInts, touched.length, cfg.h(), vOff, scalar(2),
+                    b1, b2, cfg.eps(), stepSize * cfg.interestLrScale(), c2s, stream.handle());
+        }
         stream.synchronize();
         return loss;
     }
