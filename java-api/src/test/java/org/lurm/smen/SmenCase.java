@@ -57,6 +57,11 @@ public record SmenCase(SmenConfig config, int numInterests, int scales, float[] 
         return viewA.users();
     }
 
+    /** The same case with the cross-view interest prediction term at weight {@code w} (SmenConfig.predictionWeight). */
+    public SmenCase withPredictionWeight(float w) {
+        return new SmenCase(config.toBuilder().predictionWeight(w).build(), numInterests, scales, params, viewA, viewB);
+    }
+
     /** What SmenBatch's constructor does not check but the model needs; the message names the view and entry. */
     static void validate(SmenBatch v, String name, SmenConfig c, int k, int s) {
         if (v.scales() != s) throw new IllegalArgumentException("view " + name + ": scales " + v.scales() + ", case has " + s);
