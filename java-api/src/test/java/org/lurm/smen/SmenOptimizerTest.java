@@ -59,11 +59,16 @@ class SmenOptimizerTest {
     void clippingAndSchedule() {
         SmenConfig c = small();
         SmenLayout l = new SmenLayout(c, 3, 1);
-        SmenOptimizer opt = new SmenOptimizer(l, 20);
+        // 30 steps: the configured 3 warm-up steps fit in a tenth of the run (SmenConfig.effectiveWarmup).
+        SmenOptimizer opt = new SmenOptimizer(l, 30);
         assertEquals(c.learningRate() / 3, opt.learningRate(0), 1e-9);
         assertEquals(c.learningRate(), opt.learningRate(2), 1e-9);
         assertEquals(c.learningRate(), opt.learningRate(3), 1e-9, "cosine starts at the base rate");
-        assertEquals(0, opt.learningRate(20), 1e-9, "and ends at zero");
+        assertEquals(0, opt.learningRate(30), 1e-9, "and ends at zero");
+        // 20 steps: the warm-up is capped at a tenth of the run, 2 steps.
+        SmenOptimizer shortRun = new SmenOptimizer(l, 20);
+        assertEquals(c.learningRate() / 2, shortRun.learningRate(0), 1e-9);
+        assertEquals(c.learningRate(), shortRun.learningRate(2), 1e-9, "short run: cosine starts after 2 steps");
         float[] p = new float[(int) l.total()], g = new float[p.length];
         int dense = (int) l.denseOffset();
         g[dense] = 100f; // norm 100 > clip 1: the first Adam step is lr-sized anyway, check the moment instead
