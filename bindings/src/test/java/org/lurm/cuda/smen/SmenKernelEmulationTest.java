@@ -300,7 +300,11 @@ class SmenKernelEmulationTest {
                 call(SmenNative.PREDICT_TARGETS, v.rowPtr(), v.cols(), v.vals(), v.groupStart(), users, c.scales(), cand, nc, y2, null);
                 assertArrayEquals(y1, y2, where + ": targets");
             }
+            // View A's targets (users without any: not scored), unless nobody has any there (two users, S > 1).
             float[] y = InterestPrediction.targets(c.viewA(), cand), z = gaussian(rnd, users * md, 1);
+            boolean anyA = false;
+            for (float x : y) anyA |= x > 0;
+            if (!anyA) y = InterestPrediction.targets(c.viewB(), cand);
             float[] scratch = new float[Math.toIntExact(SmenNative.predictScratch(users, nc, h))];
             double l1 = ref.interestPrediction(p, z, users, cand, y, 0f, null, null);
             double[] l2 = new double[1];
