@@ -1,8 +1,10 @@
 /*
  * lurm native kernels: the C ABI that bindings/ calls through Panama FFM.
  *
- * Versioning: LURM_ABI_VERSION changes whenever a signature or a struct changes; the Java side rejects a
- * library whose lurm_abi_version() differs from the one it was written for.
+ * Versioning: LURM_ABI_VERSION changes whenever a signature or a struct changes or a function is added, in this
+ * header or in lurm_smen.h (one library, one version); the Java side rejects a library whose lurm_abi_version()
+ * differs from the one it was written for, so a stale build fails on load, not at its first missing symbol.
+ * 3: lurm_smen_predict*, the SMEN cross-view interest prediction.
  * Error handling: every function returns a cudaError_t value as int (0 = success); lurm_error_string()
  * turns it into text. No function aborts or exits the process. Kernel launches return the launch error
  * (cudaGetLastError right after the launch); errors that happen while a kernel runs surface at the next
@@ -15,7 +17,7 @@
 #ifndef LURM_KERNELS_H
 #define LURM_KERNELS_H
 
-#define LURM_ABI_VERSION 2
+#define LURM_ABI_VERSION 3
 
 #ifdef __cplusplus
 extern "C" {

@@ -13,6 +13,7 @@
  *  - backward functions ACCUMULATE (+=) into gradients, as SmenOps does;
  *  - every reduction over users, rows or non-zeros runs in a fixed order (per-block partials summed in block
  *    order, per-interest segments summed in row order), so results are bit-identical run to run;
+ *  - versioning: LURM_ABI_VERSION of lurm_kernels.h covers this header too (the same library);
  *  - limits: h <= 128, anchors <= 32, anchorDim <= 32 (LURM_SMEN_MAX_*); a call outside them returns
  *    cudaErrorInvalidValue (1) before launching anything.
  */
@@ -124,6 +125,28 @@ int lurm_smen_infonce(const float *pA, const float *pB, int users, int dim, floa
  * Runs in double in one block. */
 int lurm_smen_diversity(const float *A, int anchors, int h, float normEps, float scale, double *loss, float *gradA,
                         void *stream);
+
+/* ---- cross-view interest prediction (smen_predict.cu; org.lurm.smen.ops.InterestPrediction) ---- */
+
+/* *floats = the scratch lurm_smen_predict needs for `users` users and `numCandidates` candidates. */
+int lurm_smen_predict_scratch(int users, int numCandidates, int h, long long *floats);
+
+/* Targets of one view over the candidates (ascending, distinct; numCandidates of them): y (users x C, overwritten)
+ * = per user, the weights of its finest-scale rows (scale 0) summed per interest and normalised to sum 1; all
+ * zero for a user without such rows. Every interest of those rows must be a candidate (one that is not is left
+ * out). Bit for bit InterestPrediction.targets. */
+int lurm_smen_predict_targets(const int *rowPtr, const int *cols, const float *vals, const int *groupStart,
+                              int users, int scales, const int *candidates, int numCandidates, float *y,
+                              void *stream);
+
+/* q = sum_m W_m z_m, logits = V[candidates] q / sqrt(h), loss (one double, overwritten) = the mean over users with
+ * targets (a non-zero row of y, users x C) of the cross-entropy of softmax(logits) against y (0 when no user has
+ * targets). With dz, gradV and gradW given (all three or none): scale * the gradient added into the candidates'
+ * rows of gradV (the V tensor, K x h), into gradW (M x h x d') and into dz (users x M x d'). V and W are the
+ * parameter tensors; scratch: lurm_smen_predict_scratch floats, 8-byte aligned. numCandidates <= 65535 * 64. */
+int lurm_smen_predict(const float *V, const float *W, int h, int anchors, int anchorDim, int users, const float *z,
+                      const int *candidates, int numCandidates, const float *y, float scale, double *loss, float *dz,
+                      float *gradV, float *gradW, float *scratch, void *stream);
 
 /* ---- optimiser (smen_adam.cu) ---- */
 

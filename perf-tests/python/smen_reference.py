@@ -4,7 +4,8 @@
 Written straight from MODEL.md, with the parameter layout of ``org.lurm.smen.SmenLayout`` (one flat array:
 V, A, W, b, q, beta, g, P1, c1, P2, c2, row-major) and the batch structure of ``org.lurm.smen.SmenBatch``
 (rows grouped by (user, scale), CSR interests with weighted BoI values > 0, a recency bucket per row,
-``groupStart`` offsets). The loss is that of two views A and B of the same B users.
+``groupStart`` offsets). The loss is that of two views A and B of the same B users, optionally with the
+cross-view interest prediction term of ``org.lurm.smen.ops.InterestPrediction`` (``predictionWeight`` > 0).
 
 Modes (see README.md in this folder for the case-directory format):
 
@@ -35,6 +36,9 @@ import torch.nn.functional as F
 FORMAT = "lurm-smen-case"
 VERSION = 1
 NORMALIZE_EPS = 1e-12
+# InterestPrediction.FULL_SOFTMAX_MAX: up to this K the prediction's softmax runs over all K interests; above, over
+# sampled candidates, which a case must then list (the Java side draws them; see README.md).
+FULL_SOFTMAX_MAX = 8192
 
 # Mirrors org.lurm.smen.SmenConfig.defaults() (SmenCaseTest checks that the two agree).
 DEFAULTS = {
@@ -61,12 +65,12 @@ def as_f32(x):
 # ----------------------------------------------------------------------------------------------------------
 
 class Config:
-    """SMEN sizes of one case: h, M (anchors), d' (anchorDim), R, head widths, tau, w_div, K, S."""
+    """SMEN sizes of one case: h, M (anchors), d' (anchorDim), R, head widths, tau, w_div, K, S, w_pred."""
 
     INT_FIELDS = ("h", "anchors", "anchorDim", "recencyBuckets", "headHidden", "headOut", "numInterests", "scales")
 
     def __init__(self, h, anchors, anchorDim, recencyBuckets, headHidden, headOut, tau, diversityWeight,
-                 numInterests, scales, where="config"):
+                 numInterests, scales, predictionWeight=0.0, where="config"):
         for name, v in zip(self.INT_FIELDS, (h, anchors, anchorDim, recencyBuckets, headHidden, headOut,
                                              numInterests, scales)):
             if not isinstance(v, int) or isinstance(v, bool) or v < 1:
@@ -77,10 +81,12 @@ class Config:
             raise CaseError(f"{where}: tau must be a finite number > 0, got {tau!r}")
         if not isinstance(diversityWeight, (int, float)) or not diversityWeight >= 0 or not math.isfinite(diversityWeight):
             raise CaseError(f"{where}: diversityWeight must be a finite number >= 0, got {diversityWeight!r}")
+        if not isinstance(predictionWeight, (int, float)) or not predictionWeight >= 0 or not math.isfinite(predictionWeight):
+            raise CaseError(f"{where}: predictionWeight must be a finite number >= 0, got {predictionWeight!r}")
         self.h, self.M, self.d, self.R = h, anchors, anchorDim, recencyBuckets
         self.H1, self.H2 = headHidden, headOut
-        # The Java config stores both as float: round so that the f64 oracle sees the same numbers.
-        self.tau, self.w_div = as_f32(tau), as_f32(diversityWeight)
+        # The Java config stores these as float: round so that the f64 oracle sees the same numbers.
+        self.tau, self.w_div, self.w_pred = as_f32(tau), as_f32(diversityWeight), as_f32(predictionWeight)
         self.K, self.S = numInterests, scales
 
     @staticmethod
@@ -91,12 +97,13 @@ class Config:
         missing = [n for n in names if n not in obj]
         if missing:
             raise CaseError(f"{where}: config lacks {missing}")
-        return Config(**{n: obj[n] for n in names}, where=where)
+        # Optional (cases written before the prediction term have none): 0, the term off.
+        return Config(**{n: obj[n] for n in names}, predictionWeight=obj.get("predictionWeight", 0.0), where=where)
 
     def to_json(self):
         return {"h": self.h, "anchors": self.M, "anchorDim": self.d, "recencyBuckets": self.R,
                 "headHidden": self.H1, "headOut": self.H2, "tau": self.tau, "diversityWeight": self.w_div,
-                "numInterests": self.K, "scales": self.S}
+                "numInterests": self.K, "scales": self.S, "predictionWeight": self.w_pred}
 
     def layout(self):
         """[(name, offset, shape)] in SmenLayout's order; V first, so the dense parameters are one tail."""
@@ -207,7 +214,13 @@ def prepare_view(view, cfg, device="cpu", dtype=torch.float32):
     row_pad = torch.where(row_mask, row_pad, torch.zeros_like(row_pad))
     bucket_pad = view.rowBucket.to(torch.int64)[row_pad] if T > 0 else torch.zeros_like(row_pad)
     has_rows = (glen > 0).view(B, S)
+    # The prediction's targets come from the finest scale (s = 0): the user and weight of each of its non-zeros.
+    row_group = torch.repeat_interleave(torch.arange(B * S), glen)
+    nz_group = row_group[row_of]
+    fine = (nz_group % S) == 0
     return {
+        "tgt_user": (nz_group[fine] // S).to(device), "tgt_col": view.cols.to(torch.int64)[fine].to(device),
+        "tgt_val": view.vals.to(torch.float64)[fine].to(device),
         "users": B,
         "cols_pad": cols_pad.to(device), "logw_pad": logw_pad.to(device),
         "nonempty": nonempty.to(device), "group_scale": (nonempty % S).to(device),
@@ -262,8 +275,50 @@ def head(P, z):
     return F.normalize(y, dim=1, eps=NORMALIZE_EPS)
 
 
-def loss_terms(P, prepA, prepB, cfg, sparse_v=False):
-    """(L, L_nce, L_div, zA, zB) for two views of the same users."""
+def targets(prep, cand, dtype):
+    """B x C targets of one view (InterestPrediction.targets): per user its finest-scale weights summed per
+    candidate and normalised to sum 1; all zero for a user without finest-scale rows. Every interest there must
+    be a candidate."""
+    B, C = prep["users"], cand.numel()
+    col = prep["tgt_col"]
+    pos = torch.searchsorted(cand, col).clamp(max=C - 1)
+    miss = cand[pos] != col
+    if bool(miss.any()):
+        raise CaseError(f"interest {int(col[miss][0])} of a view is not among the prediction's candidates")
+    y = torch.zeros(B, C, dtype=torch.float64, device=cand.device)
+    y.index_put_((prep["tgt_user"], pos), prep["tgt_val"], accumulate=True)
+    mass = y.sum(dim=1, keepdim=True)
+    return (y / torch.where(mass > 0, mass, torch.ones_like(mass))).to(dtype)
+
+
+def prepare_prediction(prepA, prepB, cfg, candidates=None, dtype=torch.float32):
+    """The prediction's batch inputs: the ascending candidates (all K when not given; above FULL_SOFTMAX_MAX the
+    caller must give them, as the Java side samples them) and both views' targets over them."""
+    device = prepA["tgt_col"].device
+    if candidates is None:
+        if cfg.K > FULL_SOFTMAX_MAX:
+            raise CaseError(f"K = {cfg.K} > {FULL_SOFTMAX_MAX}: the prediction's candidates are sampled, so the case must "
+                            "list them (arrays.candidates)")
+        candidates = torch.arange(cfg.K)
+    cand = candidates.to(device=device, dtype=torch.int64)
+    return {"cand": cand, "yA": targets(prepA, cand, dtype), "yB": targets(prepB, cand, dtype)}
+
+
+def prediction_loss(P, z, cand, y, cfg, sparse_v=False):
+    """One direction of L_pred: q = sum_m W_m z_m, logits = V[cand] q / sqrt(h), cross-entropy with the targets y,
+    mean over the users that have targets (0 when none has)."""
+    B = z.shape[0]
+    q = torch.einsum("bmd,mhd->bh", z.view(B, cfg.M, cfg.d), P["W"])
+    Vc = F.embedding(cand, P["V"], sparse=sparse_v)                              # C x h
+    logp = torch.log_softmax(q @ Vc.t() / math.sqrt(cfg.h), dim=1)
+    scored = (y.sum(dim=1) > 0).to(logp.dtype)
+    # Masked rather than indexed (no data-dependent shapes, torch.compile-friendly); 0 / 1 when nobody is scored.
+    return ((-(y * logp).sum(dim=1)) * scored).sum() / scored.sum().clamp(min=1)
+
+
+def loss_terms(P, prepA, prepB, cfg, sparse_v=False, pred=None):
+    """(L, L_nce, L_div, zA, zB, pA, pB, L_pred) for two views of the same users; L_pred (0 when w_pred = 0) over
+    `pred` (prepare_prediction; all K when None)."""
     zA = forward_view(P, prepA, cfg, sparse_v)
     zB = forward_view(P, prepB, cfg, sparse_v)
     pA, pB = head(P, zA), head(P, zB)
@@ -273,12 +328,22 @@ def loss_terms(P, prepA, prepB, cfg, sparse_v=False):
     Ahat = F.normalize(P["A"], dim=1, eps=NORMALIZE_EPS)
     eye = torch.eye(cfg.M, dtype=Ahat.dtype, device=Ahat.device)
     div = ((Ahat @ Ahat.t() - eye) ** 2).sum() / (cfg.M * cfg.M)
-    return nce + cfg.w_div * div, nce, div, zA, zB, pA, pB
+    loss = nce + cfg.w_div * div
+    if cfg.w_pred > 0:
+        if pred is None:
+            pred = prepare_prediction(prepA, prepB, cfg, dtype=zA.dtype)
+        # z_A predicts view B's interests and z_B view A's, as SmenModel.prediction.
+        lp = 0.5 * (prediction_loss(P, zA, pred["cand"], pred["yB"], cfg, sparse_v)
+                    + prediction_loss(P, zB, pred["cand"], pred["yA"], cfg, sparse_v))
+        loss = loss + cfg.w_pred * lp
+    else:
+        lp = zA.new_zeros(())
+    return loss, nce, div, zA, zB, pA, pB, lp
 
 
-def flat_loss(theta, prepA, prepB, cfg):
+def flat_loss(theta, prepA, prepB, cfg, pred=None):
     """L as a function of the flat parameter vector (for gradcheck and the case mode)."""
-    return loss_terms(unflatten(theta, cfg), prepA, prepB, cfg)[0]
+    return loss_terms(unflatten(theta, cfg), prepA, prepB, cfg, pred=pred)[0]
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -374,7 +439,18 @@ def read_case(case_dir):
         views.append(view)
     if views[0].users != views[1].users:
         raise CaseError(f"{meta_path}: views A and B must hold the same users, got {views[0].users} and {views[1].users}")
-    return cfg, params, views[0], views[1]
+    candidates = None
+    if "candidates" in arrays:
+        # The prediction's candidates, when the writer sampled them (K > FULL_SOFTMAX_MAX): ascending, distinct.
+        cand, cpath = read_array(case_dir, arrays["candidates"], f"{meta_path} arrays.candidates")
+        if arrays["candidates"]["dtype"] != "i32" or cand.dim() != 1 or cand.numel() < 1:
+            raise CaseError(f"{cpath}: candidates must be a non-empty i32 vector")
+        candidates = cand.to(torch.int64)
+        first_bad(candidates, (candidates < 0) | (candidates >= cfg.K), cpath, f"outside [0, K={cfg.K})")
+        if candidates.numel() > 1:
+            first_bad(candidates[1:], candidates[1:] <= candidates[:-1], cpath,
+                      "not above the entry before it (candidates must be ascending and distinct; entries counted from 1)")
+    return cfg, params, views[0], views[1], candidates
 
 
 def tensor_of(cfg, i):
@@ -384,11 +460,14 @@ def tensor_of(cfg, i):
     return "?"
 
 
-def write_case(case_dir, cfg, params, viewA, viewB, params_dtype="f32"):
+def write_case(case_dir, cfg, params, viewA, viewB, params_dtype="f32", candidates=None):
     """Write a case directory (used by the Python tests; the Java side has its own writer, SmenCase)."""
     os.makedirs(case_dir, exist_ok=True)
     arrays = {"params": {"file": f"params.{params_dtype}", "dtype": params_dtype, "shape": [cfg.total()]}}
     write_array(os.path.join(case_dir, arrays["params"]["file"]), params, params_dtype)
+    if candidates is not None:
+        arrays["candidates"] = {"file": "candidates.i32", "dtype": "i32", "shape": [candidates.numel()]}
+        write_array(os.path.join(case_dir, "candidates.i32"), candidates, "i32")
     views = {}
     for vname, v in (("A", viewA), ("B", viewB)):
         entry = {"users": v.users, "rows": v.rows}
@@ -407,12 +486,13 @@ def write_case(case_dir, cfg, params, viewA, viewB, params_dtype="f32"):
 
 def run_case(case_dir, float64=False):
     """Loss and gradient of one case -> case_dir/out/ (loss.json, grad.f32 [, grad.f64], z/p per view, out.json)."""
-    cfg, params, viewA, viewB = read_case(case_dir)
+    cfg, params, viewA, viewB, candidates = read_case(case_dir)
     dtype = torch.float64 if float64 else torch.float32
     prepA = prepare_view(viewA, cfg, dtype=dtype)
     prepB = prepare_view(viewB, cfg, dtype=dtype)
+    pred = prepare_prediction(prepA, prepB, cfg, candidates, dtype) if cfg.w_pred > 0 else None
     theta = params.to(dtype).clone().requires_grad_(True)
-    loss, nce, div, zA, zB, pA, pB = loss_terms(unflatten(theta, cfg), prepA, prepB, cfg)
+    loss, nce, div, zA, zB, pA, pB, lp = loss_terms(unflatten(theta, cfg), prepA, prepB, cfg, pred=pred)
     loss.backward()
     out = os.path.join(case_dir, "out")
     os.makedirs(out, exist_ok=True)
@@ -428,7 +508,7 @@ def run_case(case_dir, float64=False):
         arrays[name] = [{"file": f"{name}.i32", "dtype": "i32", "shape": [t.numel()]}]
         write_array(os.path.join(out, f"{name}.i32"), t.to(torch.int32), "i32")
     with open(os.path.join(out, "loss.json"), "w", encoding="utf-8") as f:
-        json.dump({"loss": loss.item(), "nce": nce.item(), "div": div.item()}, f)
+        json.dump({"loss": loss.item(), "nce": nce.item(), "div": div.item(), "pred": lp.item()}, f)
     with open(os.path.join(out, "out.json"), "w", encoding="utf-8") as f:
         json.dump({"format": FORMAT + "-out", "version": VERSION, "dtype": "f64" if float64 else "f32",
                    "torch": torch.__version__, "threads": torch.get_num_threads(),
@@ -489,6 +569,20 @@ def blas_libraries():
         return []
 
 
+def sample_candidates(gen, cfg, viewA, viewB):
+    """Candidates as InterestPrediction.candidates draws them: all K up to FULL_SOFTMAX_MAX, else both views'
+    interests plus uniform negatives up to FULL_SOFTMAX_MAX (another random stream than Java's: for the bench)."""
+    if cfg.K <= FULL_SOFTMAX_MAX:
+        return torch.arange(cfg.K)
+    have = torch.zeros(cfg.K, dtype=torch.bool)
+    have[torch.cat([viewA.cols, viewB.cols])] = True
+    want = max(int(have.sum()), FULL_SOFTMAX_MAX)
+    rest = torch.nonzero(~have).flatten()
+    extra = want - int(have.sum())
+    have[rest[torch.randperm(rest.numel(), generator=gen)[:extra]]] = True
+    return torch.nonzero(have).flatten()
+
+
 def random_params(gen, cfg, dtype=torch.float32, scale=0.5):
     """Random parameters with non-trivial softmaxes; c1 > 0 keeps most ReLUs of the head alive."""
     theta = torch.randn(cfg.total(), generator=gen, dtype=torch.float64) * scale
@@ -513,7 +607,7 @@ def bench(args):
     v_update = args.v_update or ("dense" if args.compile else "lazy")
     dtype = torch.float64 if args.float64 else torch.float32
     cfg = Config(args.h, args.anchors, args.anchor_dim, args.buckets, args.head_hidden, args.head_out,
-                 args.tau, args.div_weight, args.interests, args.scales, where="bench")
+                 args.tau, args.div_weight, args.interests, args.scales, predictionWeight=args.pred_weight, where="bench")
     gen = torch.Generator().manual_seed(args.seed)
     rows_per_group = max(1, round(args.rows_per_user / cfg.S))
     t0 = time.perf_counter()
@@ -528,6 +622,7 @@ def bench(args):
     t0 = time.perf_counter()
     prepA = prepare_view(viewA, cfg, device, dtype)
     prepB = prepare_view(viewB, cfg, device, dtype)
+    pred = prepare_prediction(prepA, prepB, cfg, sample_candidates(gen, cfg, viewA, viewB), dtype) if cfg.w_pred > 0 else None
     sync()
     t_prep = time.perf_counter() - t0
 
@@ -540,7 +635,7 @@ def bench(args):
     opt_v = torch.optim.SparseAdam([P["V"]], lr=args.lr) if sparse_v else torch.optim.Adam([P["V"]], lr=args.lr)
 
     def loss_fn(P, prepA, prepB):
-        return loss_terms(P, prepA, prepB, cfg, sparse_v)[0]
+        return loss_terms(P, prepA, prepB, cfg, sparse_v, pred)[0]
 
     step_loss = torch.compile(loss_fn) if args.compile else loss_fn
 
@@ -593,7 +688,8 @@ def bench(args):
         "threads": torch.get_num_threads(), "dtype": "f64" if args.float64 else "f32", "v_update": v_update,
         "users": args.users, "scales": cfg.S, "rows": viewA.rows + viewB.rows, "nnz": nnz,
         "K": cfg.K, "h": cfg.h, "anchors": cfg.M, "anchorDim": cfg.d, "recencyBuckets": cfg.R,
-        "headHidden": cfg.H1, "headOut": cfg.H2, "steps": args.steps, "warmup": args.warmup,
+        "headHidden": cfg.H1, "headOut": cfg.H2, "predictionWeight": cfg.w_pred,
+        "candidates": 0 if pred is None else int(pred["cand"].numel()), "steps": args.steps, "warmup": args.warmup,
         "ms_per_step": 1e3 * times[len(times) // 2], "ms_per_step_min": 1e3 * times[0],
         "ms_forward_nograd": 1e3 * fwd[len(fwd) // 2], "ms_prepare": 1e3 * t_prep, "ms_generate": 1e3 * t_gen,
         "loss_first": losses[0], "loss_last": losses[-1], "blas": blas_libraries(),
@@ -625,6 +721,7 @@ def main(argv=None):
     b.add_argument("--head-out", type=int, default=DEFAULTS["headOut"])
     b.add_argument("--tau", type=float, default=DEFAULTS["tau"])
     b.add_argument("--div-weight", type=float, default=DEFAULTS["diversityWeight"])
+    b.add_argument("--pred-weight", type=float, default=0.0, help="weight of the interest prediction term (0: off)")
     b.add_argument("--lr", type=float, default=DEFAULTS["learningRate"])
     b.add_argument("--clip", type=float, default=DEFAULTS["clipNorm"])
     b.add_argument("--steps", type=int, default=20, help="timed steps (median reported)")

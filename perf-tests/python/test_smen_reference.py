@@ -28,12 +28,17 @@ def fresh_seed(name):
     return seed
 
 
-def small_config(gen, scales=None, users=None):
+def small_config(gen, scales=None, users=None, pred=None):
+    """Small random sizes; the interest prediction term on with weight in (0.2, 1.2) when pred is True, off when
+    False, on or off at random when None."""
     ri = lambda lo, hi: int(torch.randint(lo, hi + 1, (1,), generator=gen))
+    w_pred = 0.2 + float(torch.rand(1, generator=gen))
+    if pred is None:
+        pred = bool(torch.rand(1, generator=gen) < 0.5)
     return ref.Config(h=ri(2, 5), anchors=ri(1, 3), anchorDim=ri(1, 3), recencyBuckets=ri(2, 5),
                       headHidden=ri(3, 5), headOut=ri(2, 4), tau=0.05 + 0.5 * float(torch.rand(1, generator=gen)),
                       diversityWeight=float(torch.rand(1, generator=gen)), numInterests=ri(4, 12),
-                      scales=scales if scales is not None else ri(1, 3))
+                      scales=scales if scales is not None else ri(1, 3), predictionWeight=w_pred if pred else 0.0)
 
 
 def edge_case(gen, cfg, users):
@@ -105,7 +110,41 @@ def naive_z(P, view, cfg):
     return torch.stack(zs), empty
 
 
-def naive_loss(P, vA, vB, cfg):
+def naive_targets(view, cfg, cand):
+    """Per user a dict candidate position -> weight: its scale-0 rows' weights summed per interest, normalised."""
+    rp, cols, vals, gs = view.rowPtr.tolist(), view.cols.tolist(), view.vals.double().tolist(), view.groupStart.tolist()
+    at = {k: i for i, k in enumerate(cand)}
+    out = []
+    for user in range(view.users):
+        y = {}
+        for t in range(gs[user * cfg.S], gs[user * cfg.S + 1]):
+            for j in range(rp[t], rp[t + 1]):
+                y[at[cols[j]]] = y.get(at[cols[j]], 0.0) + vals[j]
+        mass = sum(y.values())
+        out.append({i: w / mass for i, w in y.items()} if mass > 0 else {})
+    return out
+
+
+def naive_prediction(P, z, ys, cfg, cand):
+    """One direction of L_pred by loops: q = sum_m W_m z_m, logits = V[k] . q / sqrt(h), CE with y, mean over
+    the users that have targets."""
+    V, W = P["V"].double(), P["W"].double()
+    total, scored = 0.0, 0
+    for user, y in enumerate(ys):
+        if not y:
+            continue
+        scored += 1
+        zu = z[user].view(cfg.M, cfg.d)
+        q = sum(W[m] @ zu[m] for m in range(cfg.M))
+        logits = [float(V[k] @ q) / math.sqrt(cfg.h) for k in cand]
+        mx = max(logits)
+        lse = mx + math.log(sum(math.exp(x - mx) for x in logits))
+        total -= sum(w * (logits[i] - lse) for i, w in y.items())
+    return total / scored if scored else 0.0
+
+
+def naive_loss(P, vA, vB, cfg, cand=None):
+    """(L, L_nce, L_div, zA, zB, L_pred); the prediction over `cand` (all K when None)."""
     zA, _ = naive_z(P, vA, cfg)
     zB, _ = naive_z(P, vB, cfg)
 
@@ -129,7 +168,10 @@ def naive_loss(P, vA, vB, cfg):
     Ah = [A[m] / max(float(A[m].norm()), 1e-12) for m in range(cfg.M)]
     div = sum((float(Ah[i] @ Ah[j]) - (1.0 if i == j else 0.0)) ** 2
               for i in range(cfg.M) for j in range(cfg.M)) / cfg.M ** 2
-    return nce + cfg.w_div * div, nce, div, zA, zB
+    cand = list(range(cfg.K)) if cand is None else list(cand)
+    pred = 0.5 * (naive_prediction(P, zA, naive_targets(vB, cfg, cand), cfg, cand)
+                  + naive_prediction(P, zB, naive_targets(vA, cfg, cand), cfg, cand))
+    return nce + cfg.w_div * div + cfg.w_pred * pred, nce, div, zA, zB, pred
 
 
 def read_bytes(path):
@@ -155,10 +197,11 @@ class ReferenceTest(unittest.TestCase):
         gen = torch.Generator().manual_seed(seed)
         out = []
         for i in range(n):
-            # Cover S = 1 and B = 2 explicitly, then random sizes.
+            # Cover S = 1 and B = 2 explicitly, then random sizes; the prediction term off in the first case, on
+            # in the second, at random after.
             scales = 1 if i == 0 else (2 if i == 1 else None)
             users = 2 if i <= 1 else int(torch.randint(3, 6, (1,), generator=gen))
-            cfg = small_config(gen, scales=scales)
+            cfg = small_config(gen, scales=scales, pred=(i == 1) if i <= 1 else None)
             vA, vB = edge_case(gen, cfg, users)
             theta = ref.random_params(gen, cfg, torch.float64)
             out.append((cfg, vA, vB, theta))
@@ -169,12 +212,17 @@ class ReferenceTest(unittest.TestCase):
             P = ref.unflatten(theta, cfg)
             pA = ref.prepare_view(vA, cfg, dtype=torch.float64)
             pB = ref.prepare_view(vB, cfg, dtype=torch.float64)
-            loss, nce, div, zA, zB, _, _ = ref.loss_terms(P, pA, pB, cfg)
-            nl, nn, nd, nzA, nzB = naive_loss(P, vA, vB, cfg)
+            loss, nce, div, zA, zB, _, _, lp = ref.loss_terms(P, pA, pB, cfg)
+            nl, nn, nd, nzA, nzB, npred = naive_loss(P, vA, vB, cfg)
             self.assertLess(nerr(zA, nzA), 1e-12)
             self.assertLess(nerr(zB, nzB), 1e-12)
             self.assertAlmostEqual(float(nce), nn, delta=1e-12 * max(1.0, abs(nn)))
             self.assertAlmostEqual(float(div), nd, delta=1e-12)
+            if cfg.w_pred > 0:
+                self.assertGreater(npred, 0.0)
+                self.assertAlmostEqual(float(lp), npred, delta=1e-12 * max(1.0, abs(npred)))
+            else:
+                self.assertEqual(float(lp), 0.0)
             self.assertAlmostEqual(float(loss), nl, delta=1e-12 * max(1.0, abs(nl)))
             # The user without rows in view A has z = 0 exactly, and is flagged.
             self.assertTrue(torch.equal(zA[0], torch.zeros_like(zA[0])))
@@ -216,12 +264,16 @@ class ReferenceTest(unittest.TestCase):
                 # q, beta and g act only through the few users with several rows or scales: when those users'
                 # head units are all dead their gradient is legitimately zero, so only "cannot act => zero" is
                 # asserted for them (gradcheck above covers their values).
-            # V: only rows the batch touched have a gradient (not necessarily all: a user whose head units are
-            # all dead passes nothing back).
+            # V: without the prediction term only rows the batch touched have a gradient (not necessarily all: a
+            # user whose head units are all dead passes nothing back); with it every candidate row (all K here)
+            # has one, through the softmax over all interests.
             V = g[:cfg.K * cfg.h].view(cfg.K, cfg.h)
             touched = torch.zeros(cfg.K, dtype=torch.bool)
             touched[torch.cat([vA.cols, vB.cols])] = True
-            self.assertEqual(float(V[~touched].abs().sum()), 0.0)
+            if cfg.w_pred > 0:
+                self.assertGreater(float(V.abs().sum(dim=1).min()), 0.0)
+            else:
+                self.assertEqual(float(V[~touched].abs().sum()), 0.0)
 
     def test_sparse_v_gradient_equals_dense(self):
         for cfg, vA, vB, theta in self.cases("sparse_v_gradient_equals_dense", 2):
@@ -271,7 +323,8 @@ class ReferenceTest(unittest.TestCase):
         for cfg, vA, vB, theta in self.cases("case_directory_round_trip", 2):
             with tempfile.TemporaryDirectory() as d:
                 ref.write_case(d, cfg, theta.float(), vA, vB)
-                cfg2, params, rA, rB = ref.read_case(d)
+                cfg2, params, rA, rB, cand = ref.read_case(d)
+                self.assertIsNone(cand)
                 self.assertEqual(cfg2.to_json(), cfg.to_json())
                 self.assertTrue(torch.equal(params, theta.float()))
                 for v, r in ((vA, rA), (vB, rB)):
@@ -289,7 +342,7 @@ class ReferenceTest(unittest.TestCase):
                 # Independent: the loop reference on the f32-rounded parameters the file holds.
                 nl = naive_loss(ref.unflatten(theta.float().double(), cfg), vA, vB, cfg)[0]
                 self.assertAlmostEqual(loss["loss"], nl, delta=1e-12 * max(1.0, abs(nl)))
-                self.assertAlmostEqual(loss["loss"], loss["nce"] + cfg.w_div * loss["div"], delta=1e-12)
+                self.assertAlmostEqual(loss["loss"], loss["nce"] + cfg.w_div * loss["div"] + cfg.w_pred * loss["pred"], delta=1e-12)
                 pA = ref.prepare_view(vA, cfg, dtype=torch.float64)
                 pB = ref.prepare_view(vB, cfg, dtype=torch.float64)
                 th = theta.float().double().requires_grad_(True)
@@ -307,6 +360,62 @@ class ReferenceTest(unittest.TestCase):
                 emptyA, _ = ref.read_array(out, {"file": "emptyA.i32", "dtype": "i32", "shape": [vA.users]}, "e")
                 self.assertEqual(int(emptyA[0]), 1)
                 self.assertEqual(float(zA[0].abs().max()), 0.0)
+
+    def test_prediction_over_listed_candidates(self):
+        """A case that lists the prediction's candidates (as Java does above FULL_SOFTMAX_MAX): the loss is the loop
+        reference's over exactly those, the gradient is gradchecked, V rows that are neither candidates nor in the
+        views get none, and bad candidate lists are refused naming the file."""
+        seed = fresh_seed("prediction_over_listed_candidates")
+        gen = torch.Generator().manual_seed(seed)
+        for trial in range(3):
+            cfg = small_config(gen, pred=True)
+            cfg.K = 30 + cfg.K  # room for rows that are neither candidates nor in the views
+            vA, vB = edge_case(gen, cfg, 3)
+            theta = ref.random_params(gen, cfg, torch.float64)
+            keep = torch.zeros(cfg.K, dtype=torch.bool)
+            keep[torch.cat([vA.cols, vB.cols])] = True
+            keep |= torch.rand(cfg.K, generator=gen) < 0.3
+            cand = torch.nonzero(keep).flatten()
+            with tempfile.TemporaryDirectory() as d:
+                ref.write_case(d, cfg, theta, vA, vB, params_dtype="f64", candidates=cand)
+                cfg2, _, _, _, cand2 = ref.read_case(d)
+                self.assertTrue(torch.equal(cand2, cand))
+                self.assertEqual(cfg2.w_pred, cfg.w_pred)
+                with contextlib.redirect_stdout(io.StringIO()):
+                    self.assertEqual(ref.main(["case", d, "--float64"]), 0)
+                with open(os.path.join(d, "out", "loss.json")) as f:
+                    loss = json.load(f)
+                nl, _, _, _, _, npred = naive_loss(ref.unflatten(theta, cfg), vA, vB, cfg, cand.tolist())
+                self.assertAlmostEqual(loss["pred"], npred, delta=1e-12 * max(1.0, npred))
+                self.assertAlmostEqual(loss["loss"], nl, delta=1e-12 * max(1.0, abs(nl)))
+                g64, _ = ref.read_array(os.path.join(d, "out"), {"file": "grad.f64", "dtype": "f64", "shape": [cfg.total()]}, "g")
+                V = g64[:cfg.K * cfg.h].view(cfg.K, cfg.h)
+                self.assertEqual(float(V[~keep].abs().sum()), 0.0)
+                self.assertGreater(float(V[keep].abs().sum(dim=1).min()), 0.0)
+            pA = ref.prepare_view(vA, cfg, dtype=torch.float64)
+            pB = ref.prepare_view(vB, cfg, dtype=torch.float64)
+            pred = ref.prepare_prediction(pA, pB, cfg, cand, torch.float64)
+            th = theta.clone().requires_grad_(True)
+            self.assertTrue(torch.autograd.gradcheck(lambda t: ref.flat_loss(t, pA, pB, cfg, pred), (th,),
+                                                     eps=1e-6, atol=1e-7, rtol=1e-5))
+        # Refused: a view's interest that is no candidate, candidates out of order, K above the full-softmax cap
+        # without a list.
+        missing = cand[cand != int(vB.cols[0])]  # view B's first row: user 0 at the finest scale
+        unordered = cand.flip(0)
+        for bad, expect in ((missing, "not among the prediction's candidates"), (unordered, "candidates.i32")):
+            with tempfile.TemporaryDirectory() as d:
+                ref.write_case(d, cfg, theta, vA, vB, params_dtype="f64", candidates=bad)
+                err = io.StringIO()
+                with contextlib.redirect_stderr(err):
+                    self.assertEqual(ref.main(["case", d]), 2)
+                self.assertIn(expect, err.getvalue())
+        big = small_config(gen, pred=True)
+        big.K = ref.FULL_SOFTMAX_MAX + 1
+        v = ref.random_view(gen, big, 2, rows_per_group=1, nnz_per_row=2)
+        p = ref.prepare_view(v, big)
+        with self.assertRaises(ref.CaseError) as ctx:
+            ref.prepare_prediction(p, p, big)
+        self.assertIn("must list them", str(ctx.exception))
 
     def test_bad_cases_are_rejected_with_the_file_named(self):
         seed = fresh_seed("bad_cases")
@@ -374,6 +483,17 @@ class ReferenceTest(unittest.TestCase):
         self.assertGreater(rec["ms_per_step"], 0)
         self.assertTrue(math.isfinite(rec["loss_last"]))
         self.assertEqual(rec["v_update"], "lazy")
+        self.assertEqual(rec["candidates"], 0)
+        # With the prediction term, K above the full-softmax cap: sampled candidates (the views' interests and
+        # uniform negatives, FULL_SOFTMAX_MAX in all).
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            self.assertEqual(ref.main(["bench", "--users", "8", "--interests", str(ref.FULL_SOFTMAX_MAX + 100), "--h", "8",
+                                       "--rows-per-user", "4", "--nnz-per-row", "3", "--steps", "2", "--warmup", "1",
+                                       "--threads", "1", "--pred-weight", "0.5"]), 0)
+        rec = json.loads(out.getvalue().strip().splitlines()[-1])
+        self.assertEqual(rec["candidates"], ref.FULL_SOFTMAX_MAX)
+        self.assertTrue(math.isfinite(rec["loss_last"]))
 
     def bench_line(self, *extra):
         out = io.StringIO()

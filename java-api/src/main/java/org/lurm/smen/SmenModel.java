@@ -154,8 +154,8 @@ public final class SmenModel implements SmenObjective {
         return 0.5 * l;
     }
 
-    /** A seed that depends only on the two views' interests (sampled candidates are reproducible). */
-    private static long batchSeed(SmenBatch a, SmenBatch b) {
+    /** A seed that depends only on the two views' interests (sampled candidates are reproducible); public: CudaSmenTraining draws the same. */
+    public static long batchSeed(SmenBatch a, SmenBatch b) {
         long x = 0x9E3779B97F4A7C15L * (a.users() + 1);
         for (SmenBatch v : new SmenBatch[] {a, b}) {
             for (int j = 0; j < v.nnz(); j++) {

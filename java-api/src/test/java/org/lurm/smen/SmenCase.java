@@ -57,6 +57,11 @@ public record SmenCase(SmenConfig config, int numInterests, int scales, float[] 
         return viewA.users();
     }
 
+    /** The same case with the cross-view interest prediction term at weight {@code w} (SmenConfig.predictionWeight). */
+    public SmenCase withPredictionWeight(float w) {
+        return new SmenCase(config.toBuilder().predictionWeight(w).build(), numInterests, scales, params, viewA, viewB);
+    }
+
     /** What SmenBatch's constructor does not check but the model needs; the message names the view and entry. */
     static void validate(SmenBatch v, String name, SmenConfig c, int k, int s) {
         if (v.scales() != s) throw new IllegalArgumentException("view " + name + ": scales " + v.scales() + ", case has " + s);
@@ -204,7 +209,8 @@ public record SmenCase(SmenConfig config, int numInterests, int scales, float[] 
                 .append(", \"anchorDim\": ").append(c.anchorDim()).append(", \"recencyBuckets\": ").append(c.recencyBuckets())
                 .append(", \"headHidden\": ").append(c.headHidden()).append(", \"headOut\": ").append(c.headOut())
                 .append(", \"tau\": ").append(c.tau()).append(", \"diversityWeight\": ").append(c.diversityWeight())
-                .append(", \"numInterests\": ").append(numInterests).append(", \"scales\": ").append(scales).append("},\n");
+                .append(", \"numInterests\": ").append(numInterests).append(", \"scales\": ").append(scales)
+                .append(", \"predictionWeight\": ").append(c.predictionWeight()).append("},\n");
         js.append(" \"layout\": [");
         List<SmenLayout.Tensor> ts = layout.tensors();
         for (int i = 0; i < ts.size(); i++) {
@@ -217,7 +223,14 @@ public record SmenCase(SmenConfig config, int numInterests, int scales, float[] 
         Files.deleteIfExists(dir.resolve(params64 == null ? "params.f64" : "params.f32"));
         if (params64 == null) writeFloats(dir.resolve(pfile), params);
         else writeDoubles(dir.resolve(pfile), params64);
-        js.append(" \"arrays\": {\"params\": ").append(spec(pfile, params64 == null ? "f32" : "f64", layout.total())).append("},\n");
+        js.append(" \"arrays\": {\"params\": ").append(spec(pfile, params64 == null ? "f32" : "f64", layout.total()));
+        Files.deleteIfExists(dir.resolve("candidates.i32"));
+        int[] cand = sampledCandidates();
+        if (cand != null) {
+            writeInts(dir.resolve("candidates.i32"), cand, cand.length);
+            js.append(", \"candidates\": ").append(spec("candidates.i32", "i32", cand.length));
+        }
+        js.append("},\n");
         js.append(" \"views\": {\n");
         writeView(dir, "A", viewA, js);
         js.append(",\n");
@@ -225,6 +238,15 @@ public record SmenCase(SmenConfig config, int numInterests, int scales, float[] 
         js.append("\n }\n}\n");
         Files.writeString(dir.resolve("case.json"), js, StandardCharsets.UTF_8);
         return dir;
+    }
+
+    /**
+     * The prediction's candidates when SmenModel samples them (term on and K above InterestPrediction's cap), drawn
+     * exactly as SmenModel does; null when they are all K (the reference then takes all K itself).
+     */
+    public int[] sampledCandidates() {
+        if (!(config.predictionWeight() > 0) || numInterests <= org.lurm.smen.ops.InterestPrediction.FULL_SOFTMAX_MAX) return null;
+        return org.lurm.smen.ops.InterestPrediction.candidates(numInterests, viewA, viewB, new SplittableRandom(SmenModel.batchSeed(viewA, viewB)));
     }
 
     private static void writeView(Path dir, String name, SmenBatch v, StringBuilder js) throws IOException {
@@ -256,6 +278,8 @@ public record SmenCase(SmenConfig config, int numInterests, int scales, float[] 
         SmenConfig cfg = sized(Json.integer(c, "h", meta), Json.integer(c, "anchors", meta), Json.integer(c, "anchorDim", meta),
                 Json.integer(c, "recencyBuckets", meta), Json.integer(c, "headHidden", meta), Json.integer(c, "headOut", meta),
                 (float) Json.number(c, "tau", meta), (float) Json.number(c, "diversityWeight", meta));
+        // Optional: cases written before the prediction term have none (0: off).
+        if (c.containsKey("predictionWeight")) cfg = cfg.toBuilder().predictionWeight((float) Json.number(c, "predictionWeight", meta)).build();
         int k = Json.integer(c, "numInterests", meta), s = Json.integer(c, "scales", meta);
         Map<String, Object> arrays = Json.object(m.get("arrays"), meta + ": arrays");
         Map<String, Object> ps = Json.object(arrays.get("params"), meta + ": arrays.params");
@@ -297,10 +321,11 @@ public record SmenCase(SmenConfig config, int numInterests, int scales, float[] 
     // ------------------------------------------------------------------------------------------------------
 
     /**
-     * What the reference computed for one case directory: L, L_nce, L_div, dL/dparams (float32 file, and
-     * float64 under {@code float64}, else null), z per view (B x M*d', row-major) and the empty-user flags.
+     * What the reference computed for one case directory: L, L_nce, L_div, L_pred (0 with the term off),
+     * dL/dparams (float32 file, and float64 under {@code float64}, else null), z per view (B x M*d', row-major)
+     * and the empty-user flags.
      */
-    public record Result(double loss, double nce, double div, float[] grad, double[] grad64, float[] zA, float[] zB,
+    public record Result(double loss, double nce, double div, double pred, float[] grad, double[] grad64, float[] zA, float[] zB,
                          boolean[] emptyA, boolean[] emptyB) {
     }
 
@@ -389,6 +414,7 @@ public record SmenCase(SmenConfig config, int numInterests, int scales, float[] 
         if (!want.equals(m.get("dtype"))) throw new IOException(manifest + ": computed in " + m.get("dtype") + ", asked for " + want);
         int[] emptyA = readInts(out.resolve("emptyA.i32")), emptyB = readInts(out.resolve("emptyB.i32"));
         return new Result(Json.number(l, "loss", lossFile), Json.number(l, "nce", lossFile), Json.number(l, "div", lossFile),
+                Json.number(l, "pred", lossFile),
                 readFloats(out.resolve("grad.f32")), float64 ? readDoubles(out.resolve("grad.f64")) : null,
                 readFloats(out.resolve("zA.f32")), readFloats(out.resolve("zB.f32")), flags(emptyA), flags(emptyB));
     }

@@ -33,6 +33,7 @@ class SmenCaseTest {
         SplittableRandom rnd = new SplittableRandom(TestData.seed("smen-case-round-trip"));
         for (int i = 0; i < 6; i++) {
             SmenCase c = i == 0 ? SmenCase.random(rnd, 1, 2) : SmenCase.random(rnd);
+            if (i % 2 == 1) c = c.withPredictionWeight(0.1f * i);
             Path dir = c.write(tmp.resolve("case" + i));
             SmenCase r = SmenCase.read(dir);
             assertEquals(c.config(), r.config());
@@ -56,7 +57,18 @@ class SmenCaseTest {
             assertArrayEquals(p64, SmenCase.readDoubles(dir.resolve("params.f64")));
             float[] rounded = SmenCase.read(dir).params();
             for (int j = 0; j < p64.length; j++) assertEquals((float) p64[j], rounded[j]);
+            // All K are the candidates here: no list is written.
+            assertFalse(Files.exists(dir.resolve("candidates.i32")));
         }
+        // Above InterestPrediction's cap with the term on, the case lists SmenModel's sampled candidates.
+        SmenCase big = SmenCase.random(rnd, SmenCase.sized(4, 2, 2, 3, 4, 3, 0.2f, 0.1f), org.lurm.smen.ops.InterestPrediction.FULL_SOFTMAX_MAX + 50, 2, 3)
+                .withPredictionWeight(0.5f);
+        Path dir = big.write(tmp.resolve("big"));
+        int[] cand = SmenCase.readInts(dir.resolve("candidates.i32"));
+        assertArrayEquals(big.sampledCandidates(), cand);
+        assertEquals(org.lurm.smen.ops.InterestPrediction.FULL_SOFTMAX_MAX, cand.length);
+        assertEquals(big.config(), SmenCase.read(dir).config());
+        assertNull(big.withPredictionWeight(0f).sampledCandidates(), "term off: no candidates");
     }
 
     @Test
@@ -121,7 +133,8 @@ class SmenCaseTest {
         SmenCase.assumeTorch();
         SplittableRandom rnd = new SplittableRandom(TestData.seed("smen-case-reference-fd"));
         final double eps = 1e-7;
-        List<SmenCase> cases = List.of(SmenCase.random(rnd, 1, 2), SmenCase.random(rnd, 2, 3), SmenCase.random(rnd));
+        // The third with the interest prediction term, so the reference's gradient of it is checked too.
+        List<SmenCase> cases = List.of(SmenCase.random(rnd, 1, 2), SmenCase.random(rnd, 2, 3), SmenCase.random(rnd).withPredictionWeight(0.8f));
         List<Path> base = new ArrayList<>(), perturbed = new ArrayList<>();
         List<List<double[]>> directions = new ArrayList<>();
         for (int ci = 0; ci < cases.size(); ci++) {
@@ -153,7 +166,9 @@ class SmenCaseTest {
             SmenCase.Result res = r64.get(ci), res32 = r32.get(ci);
             String label = "case " + ci + " (S=" + c.scales() + ", B=" + c.users() + ", K=" + c.numInterests() + ")";
             assertTrue(Double.isFinite(res.loss()) && res.loss() > 0, label + ": loss " + res.loss());
-            assertEquals(res.loss(), res.nce() + c.config().diversityWeight() * res.div(), 1e-12 * Math.max(1, res.loss()), label);
+            assertEquals(res.loss(), res.nce() + c.config().diversityWeight() * res.div() + c.config().predictionWeight() * res.pred(),
+                    1e-12 * Math.max(1, res.loss()), label);
+            assertEquals(c.config().predictionWeight() > 0, res.pred() > 0, label + ": pred is there exactly when its weight is");
             assertNull(res32.grad64());
             assertEquals(res.loss(), res32.loss(), 1e-5 * Math.max(1, res.loss()), label + ": float32 loss");
             assertTrue(normError(res32.grad(), res.grad64()) < 1e-4, label + ": float32 gradient vs float64 " + normError(res32.grad(), res.grad64()));
@@ -216,8 +231,17 @@ class SmenCaseTest {
             else if (!acts.get(t.name())) assertTrue(max < 1e-15, label + ": " + t.name() + " cannot act on this batch, yet has gradient " + max);
         }
         // V: only the interests the batch touched (not all of those: a user whose head units are all dead,
-        // relu < 0, passes no gradient back, so touched rows may stay zero).
+        // relu < 0, passes no gradient back, so touched rows may stay zero). With the prediction term every row is
+        // a candidate (all K) and takes a gradient through its softmax.
         int h = c.config().h();
+        if (c.config().predictionWeight() > 0) {
+            for (int kk = 0; kk < c.numInterests(); kk++) {
+                double sum = 0;
+                for (int i = 0; i < h; i++) sum += Math.abs(g[kk * h + i]);
+                assertTrue(sum > 0, label + ": V row " + kk + " is a candidate of the prediction, yet has no gradient");
+            }
+            return;
+        }
         boolean[] touched = new boolean[c.numInterests()];
         for (SmenBatch v : List.of(c.viewA(), c.viewB()))
             for (int j = 0; j < v.nnz(); j++) touched[v.cols()[j]] = true;

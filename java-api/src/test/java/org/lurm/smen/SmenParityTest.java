@@ -15,8 +15,10 @@ import org.lurm.testing.TestData;
 
 /**
  * The Java SMEN against the PyTorch reference (perf-tests/python/smen_reference.py, itself gradchecked in
- * float64): the same weights and views give the same loss, z and gradient of every parameter tensor
- * (relative error under 1e-4). Skips where /usr/bin/python3 has no torch, except under CI=true.
+ * float64): the same weights and views give the same loss (and its parts), z and gradient of every parameter
+ * tensor (relative error under 1e-4), with and without the cross-view interest prediction term, over all K and
+ * over sampled candidates (K above InterestPrediction.FULL_SOFTMAX_MAX: the case lists SmenModel's draw). Skips
+ * where /usr/bin/python3 has no torch, except under CI=true.
  */
 class SmenParityTest {
     @Test
@@ -25,8 +27,17 @@ class SmenParityTest {
         SplittableRandom rnd = new SplittableRandom(TestData.seed("smen-parity"));
         List<SmenCase> cases = new ArrayList<>();
         List<Path> dirs = new ArrayList<>();
-        for (int c = 0; c < 4; c++) {
-            SmenCase sc = c == 0 ? SmenCase.random(rnd, 1, 2) : c == 1 ? SmenCase.random(rnd, SmenConfig.defaults(), 500, 2, 64) : SmenCase.random(rnd);
+        for (int c = 0; c < 7; c++) {
+            SmenCase sc = switch (c) {
+                case 0 -> SmenCase.random(rnd, 1, 2);
+                case 1 -> SmenCase.random(rnd, SmenConfig.defaults(), 500, 2, 64);
+                // The prediction term: small random sizes, the default sizes, and sampled candidates.
+                case 4 -> SmenCase.random(rnd).withPredictionWeight(0.7f);
+                case 5 -> SmenCase.random(rnd, SmenConfig.defaults(), 500, 2, 64).withPredictionWeight(0.3f);
+                case 6 -> SmenCase.random(rnd, SmenCase.sized(8, 2, 3, 4, 6, 5, 0.2f, 0.1f), org.lurm.smen.ops.InterestPrediction.FULL_SOFTMAX_MAX + 300, 2, 4)
+                        .withPredictionWeight(1f);
+                default -> SmenCase.random(rnd);
+            };
             cases.add(sc);
             dirs.add(sc.write(dir.resolve("case" + c)));
         }
@@ -51,6 +62,8 @@ class SmenParityTest {
                     assertEquals(r.loss(), loss.total(), 1e-4 * Math.max(1, Math.abs(r.loss())), where + ": loss");
                     assertEquals(r.nce(), loss.nce(), 1e-4 * Math.max(1, Math.abs(r.nce())), where + ": nce");
                     assertEquals(r.div(), loss.div(), 1e-4 * Math.max(1, Math.abs(r.div())), where + ": div");
+                    assertEquals(r.pred(), loss.pred(), 1e-4 * Math.max(1, Math.abs(r.pred())), where + ": pred");
+                    assertEquals(sc.config().predictionWeight() > 0, loss.pred() > 0, where + ": pred is there exactly when its weight is");
                     double global = 0;
                     for (double x : r.grad64()) global += x * x;
                     global = Math.sqrt(global);
@@ -80,9 +93,15 @@ class SmenParityTest {
                         nz += r.zA()[i] * (double) r.zA()[i];
                     }
                     assertTrue(Math.sqrt(ez / Math.max(nz, 1e-30)) < 1e-4, where + ": z of view A");
-                    // The touched rows are exactly the interests present in the views.
+                    // The touched rows are exactly the interests present in the views, and the prediction's candidates
+                    // (all K up to the cap, else the sampled ones) when the term is on.
                     boolean[] present = new boolean[sc.numInterests()];
                     for (SmenBatch v : new SmenBatch[] {sc.viewA(), sc.viewB()}) for (int j = 0; j < v.nnz(); j++) present[v.cols()[j]] = true;
+                    if (sc.config().predictionWeight() > 0) {
+                        int[] sampled = sc.sampledCandidates();
+                        if (sampled == null) java.util.Arrays.fill(present, true);
+                        else for (int k : sampled) present[k] = true;
+                    }
                     for (int k = 0; k < present.length; k++) assertEquals(present[k], touched.contains(k), where + ": touched row " + k);
                 }
             }

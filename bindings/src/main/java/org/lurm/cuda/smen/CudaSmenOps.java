@@ -375,8 +375,50 @@ public final class CudaSmenOps implements SmenOps {
         }
     }
 
+    /**
+     * Checks what the prediction kernels rely on: candidates ascending and distinct (binary search for the targets,
+     * unsynchronised scatter of the candidates' V rows) and inside [0, K).
+     */
+    static void checkCandidates(int[] candidates, int k) {
+        if (candidates == null || candidates.length == 0) throw new IllegalArgumentException("interestPrediction needs at least one candidate");
+        for (int i = 0; i < candidates.length; i++) {
+            if (candidates[i] < 0 || candidates[i] >= k) throw new IllegalArgumentException("candidate " + i + " = " + candidates[i] + " is outside [0, K=" + k + ")");
+            if (i > 0 && candidates[i] <= candidates[i - 1]) {
+                throw new IllegalArgumentException("candidates must be ascending and distinct: entry " + i + " = " + candidates[i] + " after " + candidates[i - 1]);
+            }
+        }
+    }
+
     @Override
     public double interestPrediction(float[] params, float[] z, int users, int[] candidates, float[] y, float scale, float[] dz, float[] grad) {
-        throw new UnsupportedOperationException("TEMPORARY: interest prediction is not on the GPU yet");
+        checkParams("params", params);
+        if (users < 0) throw new IllegalArgumentException("users must be >= 0, got " + users);
+        checkCandidates(candidates, k);
+        int md = c.outputWidth(), nc = candidates.length;
+        need("z", z, (long) users * md);
+        need("y", y, (long) users * nc);
+        boolean backward = grad != null;
+        if (backward) {
+            checkParams("grad", grad);
+            if (params == grad) throw new IllegalArgumentException("grad must not be the parameter array");
+            need("dz", dz, (long) users * md);
+        }
+        if (users == 0) return 0;
+        try (MemoryScope sc = scope("interest-prediction")) {
+            DeviceBuffer p = Dev.up(sc, params), zd = Dev.up(sc, z, 0, (long) users * md), yd = Dev.up(sc, y, 0, (long) users * nc);
+            DeviceBuffer cand = Dev.up(sc, candidates, nc);
+            DeviceBuffer loss = DeviceBuffer.allocate(sc, 8), scratch = DeviceBuffer.allocateFloats(sc, SmenNative.predictScratch(users, nc, h));
+            DeviceBuffer dzd = backward ? Dev.up(sc, dz, 0, (long) users * md) : null;
+            DeviceBuffer gV = backward ? gradSlice(sc, grad, "V") : null, gW = backward ? gradSlice(sc, grad, "W") : null;
+            SmenNative.PREDICT.call(t(p, "V"), t(p, "W"), h, m, dp, users, zd.pointer(), cand.pointer(), nc, yd.pointer(), scale, loss.pointer(),
+                    ptr(dzd), ptr(gV), ptr(gW), scratch.pointer(), MemorySegment.NULL);
+            Dev.sync("lurm_smen_predict");
+            if (backward) {
+                Dev.down(dzd, 0, dz, 0, (long) users * md);
+                gradBack(gV, grad, "V");
+                gradBack(gW, grad, "W");
+            }
+            return Dev.downDoubles(loss, 0, 1)[0];
+        }
     }
 }

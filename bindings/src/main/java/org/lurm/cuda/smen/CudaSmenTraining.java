@@ -3,6 +3,7 @@ package org.lurm.cuda.smen;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
+import java.util.SplittableRandom;
 import org.lurm.cuda.CudaStream;
 import org.lurm.cuda.DeviceBuffer;
 import org.lurm.cuda.PinnedBuffer;
@@ -10,17 +11,21 @@ import org.lurm.memory.MemoryScope;
 import org.lurm.smen.SmenBatch;
 import org.lurm.smen.SmenConfig;
 import org.lurm.smen.SmenLayout;
+import org.lurm.smen.SmenModel;
 import org.lurm.smen.SmenObjective;
 import org.lurm.smen.TrainingDivergedException;
+import org.lurm.smen.ops.InterestPrediction;
 
 /**
  * SMEN training steps kept on the GPU: parameters, gradient and Adam moments live in device memory for the life of
  * this object; each {@link #step} uploads the two views of a batch (one asynchronous copy each, from pinned
- * staging), runs forward, InfoNCE, the diversity term, backward, the global-norm clip and Adam (dense, and lazy
- * for the touched V rows) as one sequence of launches on one stream, and reads back only the loss and the
- * gradient norm. The same algorithm as {@code SmenModel.lossAndGradient} + {@code SmenOptimizer.apply}
- * (schedule, clipping, lazy rows with the global step for bias correction), so the parameters after n steps match
- * the CPU's within float32 rounding.
+ * staging), runs forward, InfoNCE, the diversity term, the cross-view interest prediction (when
+ * {@code SmenConfig.predictionWeight} &gt; 0: targets built on the device from the uploaded views, both directions),
+ * backward, the global-norm clip and Adam (dense, and lazy for the touched V rows, the prediction's candidates
+ * included) as one sequence of launches on one stream, and reads back only the loss and the gradient norm. The
+ * same algorithm as {@code SmenModel.lossAndGradient} + {@code SmenOptimizer.apply} (schedule, clipping, lazy rows
+ * with the global step for bias correction, per-group step sizes, the same sampled candidates), so the parameters
+ * after n steps match the CPU's within float32 rounding.
  *
  * <pre>{@code
  * try (CudaSmenTraining t = new CudaSmenTraining(layout, init, totalSteps)) {
@@ -45,13 +50,15 @@ public final class CudaSmenTraining implements AutoCloseable {
     private final DeviceBuffer grad;
     private final DeviceBuffer m1;
     private final DeviceBuffer m2;
-    /** Doubles: [0] nce loss, [1] diversity loss, [2..4) norm state, then the norm scratch. */
+    /** Doubles: [0] nce loss, [1] diversity loss, [2..4) norm state, [4] and [5] the prediction's two directions, then the norm scratch. */
     private final DeviceBuffer scalars;
     private final PinnedBuffer scalarsHost;
     private final DeviceBatch batchA;
     private final DeviceBatch batchB;
     private final Workspace work;
     private final DeviceModel model;
+    /** Doubles of {@link #scalars} before the norm scratch. */
+    private static final int SCALARS = 6;
     private long step;
     private double lastNorm = Double.NaN;
     private boolean closed;
@@ -71,8 +78,8 @@ public final class CudaSmenTraining implements AutoCloseable {
             grad = Dev.zeros(scope, layout.total());
             m1 = Dev.zeros(scope, layout.total());
             m2 = Dev.zeros(scope, layout.total());
-            scalars = DeviceBuffer.allocate(scope, 8L * (4 + SmenNative.NORM_BLOCKS));
-            scalarsHost = PinnedBuffer.allocate(scope, 8L * 4);
+            scalars = DeviceBuffer.allocate(scope, 8L * (SCALARS + SmenNative.NORM_BLOCKS));
+            scalarsHost = PinnedBuffer.allocate(scope, 8L * SCALARS);
             batchA = new DeviceBatch(scope);
             batchB = new DeviceBatch(scope);
             work = Workspace.on(scope);
@@ -121,18 +128,54 @@ public final class CudaSmenTraining implements AutoCloseable {
         Batches.validate(b, layout.numInterests(), cfg.recencyBuckets(), layout.scales());
     }
 
-    /** Carves both views' buffers (after a counting pass sized the workspace). */
-    private DeviceModel.View[] carve(SmenBatch a, SmenBatch b, boolean training) {
+    /** Carves both views' buffers (after a counting pass sized the workspace); with {@code candidates} > 0 the prediction's too. */
+    private DeviceModel.View[] carve(SmenBatch a, SmenBatch b, boolean training, int candidates) {
         int users = a.users();
         Workspace plan = Workspace.sizing();
         model.carve(plan, users, a.rows(), a.nnz(), training);
         model.carve(plan, users, b.rows(), b.nnz(), training);
         plan.floats(SmenNative.infoNceScratch(users));
+        if (candidates > 0) carvePrediction(plan, users, candidates);
         work.ensure(plan.used(), stream);
         work.reset();
         DeviceModel.View va = model.carve(work, users, a.rows(), a.nnz(), training);
         DeviceModel.View vb = model.carve(work, users, b.rows(), b.nnz(), training);
         return new DeviceModel.View[] {va, vb};
+    }
+
+    /** The prediction's device memory: both views' targets and one scratch the two directions use in turn. */
+    private record Prediction(MemorySegment targetsA, MemorySegment targetsB, MemorySegment scratch) {
+    }
+
+    private Prediction carvePrediction(Workspace w, int users, int candidates) {
+        long y = (long) users * candidates;
+        return new Prediction(w.floats(y), w.floats(y), w.floats(SmenNative.predictScratch(users, candidates, cfg.h())));
+    }
+
+    /** The step's candidates, as SmenModel draws them (InterestPrediction.candidates, seeded by SmenModel.batchSeed); null when the term is off. */
+    private int[] candidates(SmenBatch a, SmenBatch b) {
+        if (!(cfg.predictionWeight() > 0)) return null;
+        return InterestPrediction.candidates(layout.numInterests(), a, b, new SplittableRandom(SmenModel.batchSeed(a, b)));
+    }
+
+    /**
+     * L_pred's two directions into scalars 4 (z_A predicts view B) and 5 (z_B predicts view A), as SmenModel's
+     * prediction: with {@code gradient}, weight / 2 times each direction's gradient into grad and the views' dz.
+     * The candidates are batchB's extra ints.
+     */
+    private void prediction(MemorySegment p, MemorySegment g, DeviceModel.View[] v, int users, int nc, boolean gradient) {
+        Prediction pr = carvePrediction(work, users, nc);
+        model.predictionTargets(batchB, batchB.extraInts, nc, pr.targetsB(), stream);
+        model.predictionTargets(batchA, batchB.extraInts, nc, pr.targetsA(), stream);
+        float half = gradient ? 0.5f * cfg.predictionWeight() : 0f;
+        model.prediction(p, g, v[0], users, batchB.extraInts, nc, pr.targetsB(), half, scalar(4), pr.scratch(), gradient, stream);
+        model.prediction(p, g, v[1], users, batchB.extraInts, nc, pr.targetsA(), half, scalar(5), pr.scratch(), gradient, stream);
+    }
+
+    /** The loss from the scalars read back, summed as SmenModel does. */
+    private SmenObjective.Loss lossOf(double[] l, boolean pred) {
+        double pr = pred ? 0.5 * (l[4] + l[5]) : 0;
+        return new SmenObjective.Loss(l[0] + cfg.diversityWeight() * l[1] + cfg.predictionWeight() * pr, l[0], l[1], pr);
     }
 
     private double[] readScalars(int n) {
@@ -147,16 +190,18 @@ public final class CudaSmenTraining implements AutoCloseable {
     /** The loss of two views without a gradient (held-out evaluation); parameters unchanged. */
     public SmenObjective.Loss loss(SmenBatch a, SmenBatch b) {
         checkViews(a, b);
+        int[] cand = candidates(a, b);
+        int nc = cand == null ? 0 : cand.length;
         batchA.load(a, null, null, 0, stream);
-        batchB.load(b, null, null, 0, stream);
-        DeviceModel.View[] v = carve(a, b, false);
+        batchB.load(b, null, cand, nc, stream);
+        DeviceModel.View[] v = carve(a, b, false, nc);
         MemorySegment p = params.pointer();
         model.forward(p, batchA, v[0], false, true, stream);
         model.forward(p, batchB, v[1], false, true, stream);
         model.infoNce(v[0], v[1], a.users(), scalar(0), work.floats(SmenNative.infoNceScratch(a.users())), false, stream);
         model.diversity(p, null, scalar(1), stream);
-        double[] l = readScalars(2);
-        return new SmenObjective.Loss(l[0] + cfg.diversityWeight() * l[1], l[0], l[1]);
+        if (cand != null) prediction(p, null, v, a.users(), nc, false);
+        return lossOf(readScalars(SCALARS), cand != null);
     }
 
     /**
@@ -169,10 +214,15 @@ public final class CudaSmenTraining implements AutoCloseable {
         checkViews(a, b);
         int k = layout.numInterests();
         Batches.Segments sa = Batches.segments(a, k), sb = Batches.segments(b, k);
+        int[] cand = candidates(a, b);
+        int nc = cand == null ? 0 : cand.length;
+        // The rows Adam updates: the views' interests and, with the prediction, its candidates (a superset of
+        // them: InterestPrediction.candidates holds every interest of both views).
         int[] touched = union(sa.interests(), sb.interests());
+        if (cand != null) touched = union(touched, cand);
         batchA.load(a, sa, touched, touched.length, stream);
-        batchB.load(b, sb, null, 0, stream);
-        DeviceModel.View[] v = carve(a, b, true);
+        batchB.load(b, sb, cand, nc, stream);
+        DeviceModel.View[] v = carve(a, b, true, nc);
         MemorySegment p = params.pointer(), g = grad.pointer();
         int users = a.users();
         model.forward(p, batchA, v[0], true, true, stream);
@@ -181,18 +231,20 @@ public final class CudaSmenTraining implements AutoCloseable {
         model.zeroGradients(work, v[1], stream);
         model.infoNce(v[0], v[1], users, scalar(0), work.floats(SmenNative.infoNceScratch(users)), true, stream);
         model.diversity(p, g, scalar(1), stream);
+        // Before the backward passes: the prediction adds into dz, from which the head's backward continues.
+        if (cand != null) prediction(p, g, v, users, nc, true);
         model.backward(p, g, batchA, v[0], stream);
         model.backward(p, g, batchB, v[1], stream);
         long dense = layout.denseOffset(), total = layout.total(), vOff = layout.tensor("V").offset();
-        SmenNative.GRAD_NORM.call(g, dense, total, batchA.extraInts, touched.length, cfg.h(), vOff, cfg.clipNorm(), scalar(4), scalar(2),
-                stream.handle());
-        double[] l = readScalars(3);
-        SmenObjective.Loss loss = new SmenObjective.Loss(l[0] + cfg.diversityWeight() * l[1], l[0], l[1]);
+        SmenNative.GRAD_NORM.call(g, dense, total, batchA.extraInts, touched.length, cfg.h(), vOff, cfg.clipNorm(), scalar(SCALARS),
+                scalar(2), stream.handle());
+        double[] l = readScalars(SCALARS);
+        SmenObjective.Loss loss = lossOf(l, cand != null);
         lastNorm = l[2];
         if (!loss.isFinite() || !Double.isFinite(l[2])) {
             grad.fill(0);
             throw new TrainingDivergedException((loss.isFinite() ? "gradient norm is " + l[2] : "loss became " + loss.total() + " (nce " + loss.nce()
-                    + ", div " + loss.div() + ")") + " at step " + step + " on the GPU; parameters are those before this step");
+                    + ", div " + loss.div() + ", pred " + loss.pred() + ")") + " at step " + step + " on the GPU; parameters are those before this step");
         }
         float lr = learningRate(step);
         step++;

@@ -149,7 +149,30 @@ final class DeviceModel {
                 grad == null ? MemorySegment.NULL : t(grad, "A"), st.handle());
     }
 
-    /** The backward pass of one view from its dp (head, gate, time, projection, attention), accumulating into grad. */
+    /**
+     * The targets of view {@code b} over the {@code nc} candidates at {@code cand} (device ints, ascending) into
+     * {@code y} (users x nc floats), as {@code InterestPrediction.targets}.
+     */
+    void predictionTargets(DeviceBatch b, MemorySegment cand, int nc, MemorySegment y, CudaStream st) {
+        SmenNative.PREDICT_TARGETS.call(b.rowPtr, b.cols, b.vals, b.groupStart, b.users, s, cand, nc, y, st.handle());
+    }
+
+    /**
+     * One direction of the interest prediction: view {@code v}'s z predicts the targets {@code y}; loss (one double)
+     * overwritten; with {@code gradient}, scale times its gradient into grad's V rows of the candidates, grad's W
+     * and the view's dz (which its backward pass then continues from).
+     */
+    void prediction(MemorySegment params, MemorySegment grad, View v, int users, MemorySegment cand, int nc, MemorySegment y, float scale,
+                    MemorySegment loss, MemorySegment scratch, boolean gradient, CudaStream st) {
+        MemorySegment none = MemorySegment.NULL;
+        SmenNative.PREDICT.call(t(params, "V"), t(params, "W"), h, m, dp, users, v.z, cand, nc, y, scale, loss, gradient ? v.dz : none,
+                gradient ? t(grad, "V") : none, gradient ? t(grad, "W") : none, scratch, st.handle());
+    }
+
+    /**
+     * The backward pass of one view from its dp (head, gate, time, projection, attention), accumulating into grad;
+     * the head's dz is added to what v.dz holds (the prediction's part, or zero).
+     */
     void backward(MemorySegment params, MemorySegment grad, DeviceBatch b, View v, CudaStream st) {
         MemorySegment sh = st.handle();
         SmenNative.HEAD_BACKWARD.call(t(params, "P1"), t(params, "P2"), in, h1, h2, b.users, ProjectionHead.DEFAULT_NORM_EPS, v.z, v.hidden,

@@ -36,6 +36,8 @@ public final class SmenNative {
     static final int BWD_ROWS_PER_BLOCK = 16;
     /** Rows per dW partial of the projection backward (PROJ_CHUNK in smen_ops.cu). */
     static final int PROJ_CHUNK = 256;
+    /** Candidates per dq partial of the interest prediction (PRED_CHUNK in smen_predict.cu). */
+    static final int PRED_CHUNK = 256;
 
     public static final CudaFn GEMM = CudaFn.of("lurm_smen_gemm", I, I, I, I, I, F, P, I, L, P, I, L, F, P, I, L, I, P);
     public static final CudaFn COLSUM = CudaFn.of("lurm_smen_colsum", P, I, I, I, F, P, P);
@@ -54,6 +56,8 @@ public final class SmenNative {
             P, P, I, I, I, I, F, P, P, P, P, P, P, P, P, P, P, P, P, P);
     public static final CudaFn INFONCE = CudaFn.of("lurm_smen_infonce", P, P, I, I, F, F, P, P, P, P, P);
     public static final CudaFn DIVERSITY = CudaFn.of("lurm_smen_diversity", P, I, I, F, F, P, P, P);
+    public static final CudaFn PREDICT_TARGETS = CudaFn.of("lurm_smen_predict_targets", P, P, P, P, I, I, P, I, P, P);
+    public static final CudaFn PREDICT = CudaFn.of("lurm_smen_predict", P, P, I, I, I, I, P, P, I, P, F, P, P, P, P, P, P);
     public static final CudaFn GRAD_NORM = CudaFn.of("lurm_smen_grad_norm", P, L, L, P, I, I, L, F, P, P, P);
     public static final CudaFn ADAM = CudaFn.of("lurm_smen_adam", P, P, P, P, L, L, P, I, I, L, P, F, F, F, F, F, P);
     public static final CudaFn COPY = CudaFn.of("lurm_smen_copy", P, P, L, P);
@@ -63,12 +67,13 @@ public final class SmenNative {
     public static final CudaFn ATTENTION_BACKWARD_BLOCKS = CudaFn.of("lurm_smen_attention_backward_blocks", I, P);
     public static final CudaFn PROJECTION_BACKWARD_SCRATCH = CudaFn.of("lurm_smen_projection_backward_scratch", I, I, I, I, P);
     public static final CudaFn INFONCE_SCRATCH = CudaFn.of("lurm_smen_infonce_scratch", I, P);
+    public static final CudaFn PREDICT_SCRATCH = CudaFn.of("lurm_smen_predict_scratch", I, I, I, P);
 
     /** Every error-returning function declared here. */
     public static List<CudaFn> functions() {
         return List.of(GEMM, COLSUM, ATTENTION_FORWARD, INTEREST_SCORES, ATTENTION_BACKWARD, ATTENTION_BACKWARD_BLOCKS, PROJECTION_FORWARD,
                 PROJECTION_BACKWARD, PROJECTION_BACKWARD_SCRATCH, TIME_FORWARD, TIME_BACKWARD, GATE_FORWARD, GATE_BACKWARD, HEAD_FORWARD,
-                HEAD_BACKWARD, INFONCE, INFONCE_SCRATCH, DIVERSITY, GRAD_NORM, ADAM, COPY, SYNTH_BATCH);
+                HEAD_BACKWARD, INFONCE, INFONCE_SCRATCH, DIVERSITY, PREDICT_TARGETS, PREDICT, PREDICT_SCRATCH, GRAD_NORM, ADAM, COPY, SYNTH_BATCH);
     }
 
     /** Blocks (dA partials, M*h floats each) of the attention backward for {@code rows} rows. */
@@ -87,16 +92,28 @@ public final class SmenNative {
     }
 
     /**
-     * The library's own answer for the three sizes above, to check that Java and C agree (a test does, without a
-     * GPU: the size queries touch no device).
+     * Floats of the interest prediction's scratch (smen_predict.cu's carve): per-user statistics as doubles, the
+     * gathered candidate rows, q, the logits (then their gradient), dV of the candidates, dq's partials and dq.
+     */
+    public static long predictScratch(int users, int candidates, int h) {
+        long chunks = (candidates + PRED_CHUNK - 1) / PRED_CHUNK;
+        return 2 * (3L * users + 2) + 2L * candidates * h + 2L * users * h + (long) users * candidates + chunks * users * h;
+    }
+
+    /**
+     * The library's own answer for the four sizes above, to check that Java and C agree (a test does, without a
+     * GPU: the size queries touch no device); the prediction's for {@code rows} candidates.
      */
     public static long[] nativeSizes(NativeLibrary lib, int rows, int h, int anchors, int anchorDim, int users) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment blocks = a.allocate(ValueLayout.JAVA_INT), proj = a.allocate(ValueLayout.JAVA_LONG), nce = a.allocate(ValueLayout.JAVA_LONG);
+            MemorySegment pred = a.allocate(ValueLayout.JAVA_LONG);
             ATTENTION_BACKWARD_BLOCKS.call(lib, rows, blocks);
             PROJECTION_BACKWARD_SCRATCH.call(lib, h, anchors, anchorDim, rows, proj);
             INFONCE_SCRATCH.call(lib, users, nce);
-            return new long[] {blocks.get(ValueLayout.JAVA_INT, 0), proj.get(ValueLayout.JAVA_LONG, 0), nce.get(ValueLayout.JAVA_LONG, 0)};
+            PREDICT_SCRATCH.call(lib, users, Math.max(1, rows), h, pred);
+            return new long[] {blocks.get(ValueLayout.JAVA_INT, 0), proj.get(ValueLayout.JAVA_LONG, 0), nce.get(ValueLayout.JAVA_LONG, 0),
+                    pred.get(ValueLayout.JAVA_LONG, 0)};
         }
     }
 

@@ -30,6 +30,7 @@ import org.lurm.smen.SmenOptimizer;
 import org.lurm.smen.SmenTrainer;
 import org.lurm.smen.TouchedRows;
 import org.lurm.smen.TrainingDivergedException;
+import org.lurm.smen.ops.InterestPrediction;
 import org.lurm.testing.TestData;
 
 /**
@@ -45,11 +46,12 @@ class CudaSmenDeviceTest {
         assumeTrue(why == null, why);
     }
 
-    /** The case's config with a short warm-up and a larger rate, so a few steps reach the cosine decay. */
+    /**
+     * The case's config with a short warm-up and a larger rate, so a few steps reach the cosine decay (the other
+     * options, the prediction weight among them, kept).
+     */
     static SmenConfig schedule(SmenConfig c) {
-        return new SmenConfig(c.h(), c.anchors(), c.anchorDim(), c.recencyBuckets(), c.headHidden(), c.headOut(), c.tau(), c.diversityWeight(),
-                1e-2f, c.beta1(), c.beta2(), c.eps(), 2, 0, 1, 0.5f, c.batchUsers(), c.heldOutFraction(), c.patience(), c.evalEvery(),
-                c.periodCrop(), c.seed());
+        return c.toBuilder().learningRate(1e-2f).warmupSteps(2).maxSteps(0).maxEpochs(1).clipNorm(0.5f).build();
     }
 
     static SmenCase withConfig(SmenCase c, SmenConfig cfg) {
@@ -59,41 +61,57 @@ class CudaSmenDeviceTest {
     @Test
     void trainingStepsMatchTheCpu() {
         SplittableRandom rnd = new SplittableRandom(TestData.seed("trainingStepsMatchTheCpu"));
-        for (SmenCase c0 : SmenBackends.cases(rnd)) {
-            SmenCase c = withConfig(c0, schedule(c0.config()));
-            SmenLayout layout = c.layout();
-            int steps = 5;
-            float[] cpu = c.params().clone(), grad = new float[cpu.length];
-            SmenOptimizer opt = new SmenOptimizer(layout, steps);
-            TouchedRows touched = new TouchedRows(c.numInterests());
-            try (Parallel one = new Parallel(1); CudaSmenTraining gpu = new CudaSmenTraining(layout, c.params(), steps)) {
-                SmenModel model = new SmenModel(new CpuSmenOps(layout, one, false));
-                for (int s = 0; s < steps; s++) {
-                    touched.clear();
-                    SmenObjective.Loss lc = model.lossAndGradient(cpu, c.viewA(), c.viewB(), grad, touched);
-                    double nc = opt.apply(cpu, grad, touched.rows(), touched.size());
-                    SmenObjective.Loss lg = gpu.step(c.viewA(), c.viewB());
-                    assertEquals(lc.total(), lg.total(), 1e-4 * Math.abs(lc.total()), "loss at step " + s);
-                    assertEquals(nc, gpu.lastGradNorm(), 1e-4 * nc, "gradient norm at step " + s);
-                    assertEquals(opt.learningRate(s), gpu.learningRate(s), 0f, "schedule");
-                    if (s == 0) {
-                        // m = (1 - beta1) * clipped gradient after one step: compares the gradients themselves.
-                        double e = nmse(opt.firstMoment(), gpu.firstMoment(), cpu.length);
-                        assertTrue(e < 1e-7, "first moment after one step: NMSE " + e);
-                    }
+        for (SmenCase c0 : SmenBackends.cases(rnd)) stepsMatchTheCpu(withConfig(c0, schedule(c0.config())));
+    }
+
+    /**
+     * K above InterestPrediction.FULL_SOFTMAX_MAX: the prediction runs over sampled candidates, which the device
+     * step must draw exactly as SmenModel does (same seed rule), with per-group learning rates on.
+     */
+    @Test
+    void trainingStepsWithSampledCandidatesMatchTheCpu() {
+        SplittableRandom rnd = new SplittableRandom(TestData.seed("trainingStepsWithSampledCandidatesMatchTheCpu"));
+        SmenCase c0 = SmenCase.random(rnd, SmenCase.sized(16, 3, 4, 6, 24, 12, 0.2f, 0.1f), InterestPrediction.FULL_SOFTMAX_MAX + 900, 2, 6);
+        SmenConfig cfg = schedule(c0.config()).toBuilder().predictionWeight(0.7f).interestLrScale(3f).anchorLrScale(0.5f).build();
+        stepsMatchTheCpu(withConfig(c0, cfg));
+    }
+
+    static void stepsMatchTheCpu(SmenCase c) {
+        SmenLayout layout = c.layout();
+        int steps = 5;
+        float[] cpu = c.params().clone(), grad = new float[cpu.length];
+        SmenOptimizer opt = new SmenOptimizer(layout, steps);
+        TouchedRows touched = new TouchedRows(c.numInterests());
+        try (Parallel one = new Parallel(1); CudaSmenTraining gpu = new CudaSmenTraining(layout, c.params(), steps)) {
+            SmenModel model = new SmenModel(new CpuSmenOps(layout, one, false));
+            for (int s = 0; s < steps; s++) {
+                touched.clear();
+                SmenObjective.Loss lc = model.lossAndGradient(cpu, c.viewA(), c.viewB(), grad, touched);
+                double nc = opt.apply(cpu, grad, touched.rows(), touched.size());
+                SmenObjective.Loss lg = gpu.step(c.viewA(), c.viewB());
+                assertEquals(lc.total(), lg.total(), 1e-4 * Math.abs(lc.total()), "loss at step " + s);
+                assertEquals(lc.pred(), lg.pred(), 1e-4 * Math.abs(lc.pred()), "L_pred at step " + s);
+                assertEquals(nc, gpu.lastGradNorm(), 1e-4 * nc, "gradient norm at step " + s);
+                assertEquals(opt.learningRate(s), gpu.learningRate(s), 0f, "schedule");
+                if (s == 0) {
+                    // m = (1 - beta1) * clipped gradient after one step: compares the gradients themselves.
+                    double e = nmse(opt.firstMoment(), gpu.firstMoment(), cpu.length);
+                    assertTrue(e < 1e-7, "first moment after one step: NMSE " + e);
                 }
-                double e = nmse(delta(cpu, c.params()), delta(gpu.parameters(), c.params()), cpu.length);
-                assertTrue(e < 1e-4, "parameter updates after " + steps + " steps: NMSE " + e);
-                assertEquals(steps, gpu.steps());
-                SmenObjective.Loss hc = model.loss(cpu, c.viewA(), c.viewB()), hg = gpu.loss(c.viewA(), c.viewB());
-                assertEquals(hc.total(), hg.total(), 1e-3 * Math.abs(hc.total()), "held-out loss after training");
             }
+            double e = nmse(delta(cpu, c.params()), delta(gpu.parameters(), c.params()), cpu.length);
+            assertTrue(e < 1e-4, "parameter updates after " + steps + " steps: NMSE " + e);
+            assertEquals(steps, gpu.steps());
+            SmenObjective.Loss hc = model.loss(cpu, c.viewA(), c.viewB()), hg = gpu.loss(c.viewA(), c.viewB());
+            assertEquals(hc.total(), hg.total(), 1e-3 * Math.abs(hc.total()), "held-out loss after training");
+            assertEquals(hc.pred(), hg.pred(), 1e-3 * Math.abs(hc.pred()), "held-out L_pred after training");
         }
     }
 
     @Test
     void stepsAreBitIdenticalRunToRun() {
-        SmenCase c = SmenBackends.wide(new SplittableRandom(TestData.seed("stepsAreBitIdenticalRunToRun")));
+        // With the prediction term, so its kernels are held to the same rule.
+        SmenCase c = SmenBackends.wide(new SplittableRandom(TestData.seed("stepsAreBitIdenticalRunToRun"))).withPredictionWeight(0.5f);
         float[][] out = new float[2][];
         for (int run = 0; run < 2; run++) {
             try (CudaSmenTraining t = new CudaSmenTraining(c.layout(), c.params(), 10)) {

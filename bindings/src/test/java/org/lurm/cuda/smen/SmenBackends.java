@@ -81,12 +81,16 @@ final class SmenBackends {
         return a;
     }
 
-    /** The random small case of SmenCase (edge cases planted) and a wide one at the default sizes with long rows. */
+    /**
+     * The random small case of SmenCase (edge cases planted), one with h = 40 and the interest prediction term on
+     * (weight 0.5), and a wide one at the default sizes with long rows, without and with the term (weight 0.3).
+     */
     static List<SmenCase> cases(SplittableRandom rnd) {
         List<SmenCase> c = new ArrayList<>();
         c.add(SmenCase.random(rnd));
-        c.add(SmenCase.random(rnd, SmenCase.sized(40, 3, 5, 5, 24, 12, 0.2f, 0.3f), 50, 2, 7));
+        c.add(SmenCase.random(rnd, SmenCase.sized(40, 3, 5, 5, 24, 12, 0.2f, 0.3f), 50, 2, 7).withPredictionWeight(0.5f));
         c.add(wide(rnd));
+        c.add(wide(rnd).withPredictionWeight(0.3f));
         return c;
     }
 

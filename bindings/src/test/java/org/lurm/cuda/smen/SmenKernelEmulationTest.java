@@ -32,6 +32,7 @@ import org.lurm.smen.SmenConfig;
 import org.lurm.smen.SmenLayout;
 import org.lurm.smen.SmenOps;
 import org.lurm.smen.SmenOptimizer;
+import org.lurm.smen.ops.InterestPrediction;
 import org.lurm.testing.TestData;
 
 /**
@@ -263,6 +264,179 @@ class SmenKernelEmulationTest {
         put(g2, l, "A", gA2);
         assertEquals(dv1, dv2[0], 1e-9 * Math.max(1, Math.abs(dv1)), "L_div");
         close("diversity dA", delta(g1, g0), delta(g2, g0), 1e-10);
+    }
+
+    /**
+     * The interest prediction's kernels: the targets bit for bit InterestPrediction.targets; the loss and the
+     * accumulated dz, dV, dW against InterestPrediction (the scalar ops) and the loss also against a float64 loop
+     * written here; over all K and over a sampled-like subset (the views' interests plus some others), with users
+     * that have no targets (view A's first users) and C from 26 to 400 (the dq product's chunks of 256 whole and
+     * partial); then a batch where nobody has targets (loss 0, nothing added).
+     */
+    @Test
+    void interestPredictionMatchesTheReference() {
+        SplittableRandom rnd = new SplittableRandom(TestData.seed("SmenKernelEmulationTest.interestPrediction"));
+        try (Parallel one = new Parallel(1)) {
+            for (SmenCase c : cases(rnd)) checkPrediction(c, new CpuSmenOps(c.layout(), one, false), rnd);
+        }
+    }
+
+    static void checkPrediction(SmenCase c, SmenOps ref, SplittableRandom rnd) {
+        SmenLayout l = c.layout();
+        SmenConfig cfg = c.config();
+        int h = cfg.h(), m = cfg.anchors(), dp = cfg.anchorDim(), k = c.numInterests(), users = c.users(), md = cfg.outputWidth();
+        float[] p = c.params(), V = slice(p, l, "V"), W = slice(p, l, "W");
+        boolean[] keep = new boolean[k];
+        for (SmenBatch v : new SmenBatch[] {c.viewA(), c.viewB()}) for (int j = 0; j < v.nnz(); j++) keep[v.cols()[j]] = true;
+        for (int i = 0; i < k; i++) keep[i] |= rnd.nextInt(4) == 0;
+        int[] subset = java.util.stream.IntStream.range(0, k).filter(i -> keep[i]).toArray();
+        int[] all = java.util.stream.IntStream.range(0, k).toArray();
+        for (int[] cand : new int[][] {all, subset}) {
+            int nc = cand.length;
+            String where = "K " + k + ", C " + nc + ", B " + users + ", h " + h;
+            for (SmenBatch v : new SmenBatch[] {c.viewA(), c.viewB()}) {
+                float[] y1 = InterestPrediction.targets(v, cand), y2 = new float[users * nc];
+                Arrays.fill(y2, Float.NaN);
+                call(SmenNative.PREDICT_TARGETS, v.rowPtr(), v.cols(), v.vals(), v.groupStart(), users, c.scales(), cand, nc, y2, null);
+                assertArrayEquals(y1, y2, where + ": targets");
+            }
+            // View A's targets (users without any: not scored), unless nobody has any there (two users, S > 1).
+            float[] y = InterestPrediction.targets(c.viewA(), cand), z = gaussian(rnd, users * md, 1);
+            boolean anyA = false;
+            for (float x : y) anyA |= x > 0;
+            if (!anyA) y = InterestPrediction.targets(c.viewB(), cand);
+            float[] scratch = new float[Math.toIntExact(SmenNative.predictScratch(users, nc, h))];
+            double l1 = ref.interestPrediction(p, z, users, cand, y, 0f, null, null);
+            double[] l2 = new double[1];
+            call(SmenNative.PREDICT, V, W, h, m, dp, users, z, cand, nc, y, 0f, l2, null, null, null, scratch, null);
+            assertTrue(l1 > 0, where + ": loss " + l1);
+            assertEquals(l1, l2[0], 1e-5 * l1, where + ": loss against InterestPrediction");
+            assertEquals(predictionLoss64(l, p, z, users, cand, y), l2[0], 1e-5 * l1, where + ": loss against the float64 loop");
+            float[] g0 = gaussian(rnd, p.length, 1), g1 = g0.clone(), dz0 = gaussian(rnd, z.length, 1), dz1 = dz0.clone(), dz2 = dz0.clone();
+            double l3 = ref.interestPrediction(p, z, users, cand, y, 0.35f, dz1, g1);
+            float[] gV = slice(g0, l, "V"), gW = slice(g0, l, "W");
+            double[] l4 = new double[1];
+            call(SmenNative.PREDICT, V, W, h, m, dp, users, z, cand, nc, y, 0.35f, l4, dz2, gV, gW, scratch, null);
+            assertEquals(l3, l4[0], 1e-5 * l3, where + ": loss with the gradient");
+            float[] g2 = g0.clone();
+            put(g2, l, "V", gV);
+            put(g2, l, "W", gW);
+            // Against the float64 gradient: the kernels sum each product first and add it to the (here unit-sized)
+            // accumulators once, so what remains is the rounding of that one addition (NMSE about 1e-10 seen).
+            // InterestPrediction adds every term straight into the accumulators, each addition rounded at their
+            // scale (NMSE up to 3e-9 against float64 seen at K 400), hence the looser bound against it.
+            double[][] ex = predictionGradient64(l, p, z, users, cand, y, 0.35f);
+            double e = nmse64(ex[0], delta(dz2, dz0));
+            assertTrue(e < 1e-8, where + ": prediction dz against float64: NMSE " + e);
+            e = nmse64(ex[1], delta(g2, g0));
+            assertTrue(e < 1e-8, where + ": prediction dV, dW against float64: NMSE " + e);
+            close("prediction dz (" + where + ")", delta(dz1, dz0), delta(dz2, dz0), 1e-7);
+            close("prediction dV, dW (" + where + ")", delta(g1, g0), delta(g2, g0), 1e-7);
+            int v0 = l.offset("V");
+            for (int kk = 0; kk < k; kk++) {
+                if (Arrays.binarySearch(cand, kk) >= 0) continue;
+                for (int i = 0; i < h; i++) assertEquals(g0[v0 + kk * h + i], g2[v0 + kk * h + i], where + ": V row " + kk + " is no candidate");
+            }
+        }
+        // Nobody has targets: loss 0, and the gradient and dz stay exactly as they were.
+        float[] y0 = new float[users * k], z = gaussian(rnd, users * md, 1), dz0 = gaussian(rnd, z.length, 1), dz = dz0.clone();
+        float[] g0 = gaussian(rnd, p.length, 1), gV = slice(g0, l, "V"), gW = slice(g0, l, "W");
+        double[] l0 = {Double.NaN};
+        call(SmenNative.PREDICT, V, W, h, m, dp, users, z, all, k, y0, 1f, l0, dz, gV, gW,
+                new float[Math.toIntExact(SmenNative.predictScratch(users, k, h))], null);
+        assertEquals(0.0, l0[0], "no targets: loss");
+        assertArrayEquals(dz0, dz, "no targets: dz");
+        assertArrayEquals(slice(g0, l, "V"), gV, "no targets: dV");
+        assertArrayEquals(slice(g0, l, "W"), gW, "no targets: dW");
+    }
+
+    static double nmse64(double[] ref, float[] got) {
+        double num = 0, den = 0;
+        for (int i = 0; i < ref.length; i++) {
+            num += (got[i] - ref[i]) * (got[i] - ref[i]);
+            den += ref[i] * ref[i];
+        }
+        return num / Math.max(den, 1e-300);
+    }
+
+    /**
+     * scale times the gradient of L_pred in float64, worked by hand: per scored user g = (softmax - y) scale /
+     * scored, dV[cand_c] += g_c q / sqrt h, dq = sum_c g_c V[cand_c] / sqrt h, dz_m = W_m^T dq, dW_m += dq z_m^T.
+     * Returns {dz (users x M d'), the parameter gradient (V and W filled)}.
+     */
+    static double[][] predictionGradient64(SmenLayout l, float[] p, float[] z, int users, int[] cand, float[] y, float scale) {
+        int h = l.config().h(), m = l.config().anchors(), d = l.config().anchorDim(), nc = cand.length;
+        int vOff = l.offset("V"), wOff = l.offset("W");
+        double[] dz = new double[z.length], g = new double[p.length];
+        int scored = 0;
+        for (int u = 0; u < users; u++) {
+            double mass = 0;
+            for (int i = 0; i < nc; i++) mass += y[u * nc + i];
+            if (mass > 0) scored++;
+        }
+        for (int u = 0; u < users; u++) {
+            double mass = 0;
+            for (int i = 0; i < nc; i++) mass += y[u * nc + i];
+            if (mass <= 0) continue;
+            double[] q = new double[h];
+            for (int a = 0; a < m; a++)
+                for (int i = 0; i < h; i++)
+                    for (int j = 0; j < d; j++) q[i] += (double) p[wOff + (a * h + i) * d + j] * z[(u * m + a) * d + j];
+            double[] logit = new double[nc];
+            double max = Double.NEGATIVE_INFINITY;
+            for (int i = 0; i < nc; i++) {
+                for (int x = 0; x < h; x++) logit[i] += (double) p[vOff + cand[i] * h + x] * q[x];
+                logit[i] /= Math.sqrt(h);
+                max = Math.max(max, logit[i]);
+            }
+            double se = 0;
+            for (double x : logit) se += Math.exp(x - max);
+            double[] dq = new double[h];
+            for (int i = 0; i < nc; i++) {
+                double gi = (Math.exp(logit[i] - max) / se - y[u * nc + i]) * scale / scored / Math.sqrt(h);
+                for (int x = 0; x < h; x++) {
+                    g[vOff + cand[i] * h + x] += gi * q[x];
+                    dq[x] += gi * p[vOff + cand[i] * h + x];
+                }
+            }
+            for (int a = 0; a < m; a++)
+                for (int i = 0; i < h; i++)
+                    for (int j = 0; j < d; j++) {
+                        dz[(u * m + a) * d + j] += p[wOff + (a * h + i) * d + j] * dq[i];
+                        g[wOff + (a * h + i) * d + j] += dq[i] * z[(u * m + a) * d + j];
+                    }
+        }
+        return new double[][] {dz, g};
+    }
+
+    /** L_pred in float64 from its definition: per user with targets, q = sum_m W_m z_m, CE of softmax(V[cand] q / sqrt h) with y; mean. */
+    static double predictionLoss64(SmenLayout l, float[] p, float[] z, int users, int[] cand, float[] y) {
+        int h = l.config().h(), m = l.config().anchors(), d = l.config().anchorDim(), nc = cand.length;
+        int vOff = l.offset("V"), wOff = l.offset("W");
+        double total = 0;
+        int scored = 0;
+        for (int u = 0; u < users; u++) {
+            double mass = 0;
+            for (int i = 0; i < nc; i++) mass += y[u * nc + i];
+            if (mass <= 0) continue;
+            scored++;
+            double[] q = new double[h];
+            for (int a = 0; a < m; a++)
+                for (int i = 0; i < h; i++)
+                    for (int j = 0; j < d; j++) q[i] += (double) p[wOff + (a * h + i) * d + j] * z[(u * m + a) * d + j];
+            double[] logit = new double[nc];
+            double max = Double.NEGATIVE_INFINITY;
+            for (int i = 0; i < nc; i++) {
+                for (int x = 0; x < h; x++) logit[i] += (double) p[vOff + cand[i] * h + x] * q[x];
+                logit[i] /= Math.sqrt(h);
+                max = Math.max(max, logit[i]);
+            }
+            double se = 0;
+            for (double x : logit) se += Math.exp(x - max);
+            double logZ = max + Math.log(se);
+            for (int i = 0; i < nc; i++) total -= y[u * nc + i] * (logit[i] - logZ);
+        }
+        return scored == 0 ? 0 : total / scored;
     }
 
     @Test

@@ -88,7 +88,7 @@ class SmenNativeSymbolsTest {
             int rows = i == 0 ? 0 : r.nextInt(1, 100_000), h = r.nextInt(1, 129), m = r.nextInt(1, 33), d = r.nextInt(1, 33), users = r.nextInt(2, 5000);
             long[] c = SmenNative.nativeSizes(lib, rows, h, m, d, users);
             assertArrayEquals(new long[] {SmenNative.attentionBackwardBlocks(rows), SmenNative.projectionBackwardScratch(h, m, d, rows),
-                    SmenNative.infoNceScratch(users)}, c, "rows " + rows + ", h " + h + ", M " + m + ", d' " + d + ", B " + users);
+                    SmenNative.infoNceScratch(users), SmenNative.predictScratch(users, Math.max(1, rows), h)}, c, "rows " + rows + ", h " + h + ", M " + m + ", d' " + d + ", B " + users);
         }
     }
 
@@ -102,6 +102,13 @@ class SmenNativeSymbolsTest {
         assertEquals(1, SmenNative.TIME_FORWARD.callRaw(lib, n, n, 33, 16, 1, 4, 3, n, n, n, n, n, n));
         assertEquals(1, SmenNative.INFONCE.callRaw(lib, n, n, 1, 8, 0.1f, 1f, n, n, n, n, n), "InfoNCE needs two users");
         assertEquals(1, SmenNative.ADAM.callRaw(lib, n, n, n, n, 10L, 5L, n, 0, 4, 0L, n, 0.9f, 0.999f, 1e-8f, 1e-3f, 1f, n));
+        // Interest prediction: no candidates, or a gradient asked for only in part (the pointers are never read:
+        // the checks come first).
+        MemorySegment x = MemorySegment.ofAddress(256);
+        assertEquals(1, SmenNative.PREDICT.callRaw(lib, n, n, 64, 8, 16, 4, n, n, 0, n, 1f, x, n, n, n, x, n), "no candidates");
+        assertEquals(1, SmenNative.PREDICT.callRaw(lib, n, n, 64, 8, 16, 4, n, n, 5, n, 1f, x, x, n, x, x, n), "dz and gradW without gradV");
+        assertEquals(1, SmenNative.PREDICT.callRaw(lib, n, n, 129, 8, 16, 4, n, n, 5, n, 1f, n, n, n, n, n, n), "h outside the limits");
+        assertEquals(1, SmenNative.PREDICT_TARGETS.callRaw(lib, n, n, n, n, 4, 0, n, 5, n, n), "no scales");
         // Empty work is a no-op that succeeds without touching CUDA.
         assertEquals(0, SmenNative.ATTENTION_FORWARD.callRaw(lib, n, n, 64, 8, 0, n, n, n, n, n, n, n, 0, n, n));
         assertEquals(0, SmenNative.GEMM.callRaw(lib, 0, 0, 0, 4, 4, 1f, n, 4, 0L, n, 4, 0L, 0f, n, 4, 0L, 1, n));

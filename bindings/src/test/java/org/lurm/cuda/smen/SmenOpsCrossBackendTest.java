@@ -26,6 +26,7 @@ import org.lurm.smen.SmenModel;
 import org.lurm.smen.SmenObjective;
 import org.lurm.smen.SmenOps;
 import org.lurm.smen.TouchedRows;
+import org.lurm.smen.ops.InterestPrediction;
 import org.lurm.testing.TestData;
 
 /**
@@ -33,10 +34,12 @@ import org.lurm.testing.TestData;
  * forward and its accumulating backward, on "cpu", "cpu-scalar" (both through {@code Backend.smenOps}) and "cuda"
  * ({@link CudaSmenOps}), against the scalar reference ({@code CpuSmenOps} with the scalar kernels on one thread) on
  * fresh random cases (a small random one with the edge cases planted, one with h = 40 so a warp's lanes have a
- * tail, and one at the default sizes with rows of up to 70 interests); the error is normalised (NMSE = |got -
- * ref|^2 / |ref|^2), and for accumulating outputs it is measured on what the op added. Then the whole model (loss,
- * gradient, touched rows) per backend, and a gradient mode: the backend's gradient against central differences of
- * its own loss along two directions. Backends that cannot run here are skipped with their provider's reason.
+ * tail, and one at the default sizes with rows of up to 70 interests, without and with the interest prediction
+ * term; the h = 40 one has it too); the error is normalised (NMSE = |got - ref|^2 / |ref|^2), and for accumulating
+ * outputs it is measured on what the op added. Then the whole model (loss and its parts, gradient, touched rows)
+ * per backend, and a gradient mode: the backend's gradient against central differences of its own loss along two
+ * directions (so the prediction term's gradient too). Backends that cannot run here are skipped with their
+ * provider's reason.
  */
 class SmenOpsCrossBackendTest {
     /** Forward outputs: float32 with different summation orders and fused multiply-adds, about 1e-7 relative. */
@@ -59,6 +62,7 @@ class SmenOpsCrossBackendTest {
         CHECKS.put("head", SmenOpsCrossBackendTest::head);
         CHECKS.put("infoNce", SmenOpsCrossBackendTest::infoNce);
         CHECKS.put("diversity", SmenOpsCrossBackendTest::diversity);
+        CHECKS.put("interestPrediction", SmenOpsCrossBackendTest::interestPrediction);
         CHECKS.put("model", SmenOpsCrossBackendTest::model);
         CHECKS.put("gradientFiniteDifferences", SmenOpsCrossBackendTest::finiteDifferences);
     }
@@ -227,6 +231,44 @@ class SmenOpsCrossBackendTest {
         close("dA", c, delta(g1, g0), delta(g2, g0), GRADIENT_NMSE);
     }
 
+    /**
+     * Cross-view interest prediction over all K and over a subset holding both views' interests plus some others
+     * (the shape of sampled candidates), targets of view A (its first user has none: not scored): the loss, and
+     * the accumulated dz and the V (candidate rows only) and W gradients.
+     */
+    static void interestPrediction(SmenOps ops, SmenOps ref, SmenCase c, SplittableRandom rnd) {
+        int users = c.users(), md = c.config().outputWidth(), k = c.numInterests(), h = h(c);
+        boolean[] keep = new boolean[k];
+        for (SmenBatch v : new SmenBatch[] {c.viewA(), c.viewB()}) for (int j = 0; j < v.nnz(); j++) keep[v.cols()[j]] = true;
+        for (int i = 0; i < k; i++) keep[i] |= rnd.nextInt(3) == 0;
+        int[] all = java.util.stream.IntStream.range(0, k).toArray(), subset = java.util.stream.IntStream.range(0, k).filter(i -> keep[i]).toArray();
+        for (int[] cand : new int[][] {all, subset}) {
+            // View A's targets (with two users and S > 1 nobody has finest-scale rows there: loss 0, no gradient),
+            // else view B's (user 0 always has some).
+            float[] y = InterestPrediction.targets(c.viewA(), cand), z = gaussian(rnd, users * md, 1);
+            double l1 = ref.interestPrediction(c.params(), z, users, cand, y, 0f, null, null), l2 = ops.interestPrediction(c.params(), z, users, cand, y, 0f, null, null);
+            assertEquals(l1, l2, 1e-5 * l1, "loss (C " + cand.length + ")");
+            if (l1 == 0) {
+                y = InterestPrediction.targets(c.viewB(), cand);
+                l1 = ref.interestPrediction(c.params(), z, users, cand, y, 0f, null, null);
+                l2 = ops.interestPrediction(c.params(), z, users, cand, y, 0f, null, null);
+                assertEquals(l1, l2, 1e-5 * l1, "loss (C " + cand.length + ", view B's targets)");
+            }
+            assertTrue(l1 > 0, "loss " + l1);
+            float[] g0 = gaussian(rnd, c.params().length, 1), g1 = g0.clone(), g2 = g0.clone();
+            float[] d0 = gaussian(rnd, z.length, 1), d1 = d0.clone(), d2 = d0.clone();
+            double m1 = ref.interestPrediction(c.params(), z, users, cand, y, 0.6f, d1, g1), m2 = ops.interestPrediction(c.params(), z, users, cand, y, 0.6f, d2, g2);
+            assertEquals(m1, m2, 1e-5 * m1, "loss with gradient (C " + cand.length + ")");
+            close("dz (C " + cand.length + ")", c, delta(d1, d0), delta(d2, d0), GRADIENT_NMSE);
+            close("dV, dW (C " + cand.length + ")", c, delta(g1, g0), delta(g2, g0), GRADIENT_NMSE);
+            int v0 = c.layout().offset("V");
+            for (int kk = 0; kk < k; kk++) {
+                if (java.util.Arrays.binarySearch(cand, kk) >= 0) continue;
+                for (int i = 0; i < h; i++) assertEquals(g0[v0 + kk * h + i], g2[v0 + kk * h + i], "V row " + kk + " is no candidate");
+            }
+        }
+    }
+
     static void model(SmenOps ops, SmenOps ref, SmenCase c, SplittableRandom rnd) {
         float[] g1 = new float[c.params().length], g2 = new float[g1.length];
         TouchedRows t1 = new TouchedRows(c.numInterests()), t2 = new TouchedRows(c.numInterests());
@@ -234,6 +276,8 @@ class SmenOpsCrossBackendTest {
         SmenObjective.Loss l2 = new SmenModel(ops).lossAndGradient(c.params(), c.viewA(), c.viewB(), g2, t2);
         assertEquals(l1.total(), l2.total(), 1e-5 * Math.abs(l1.total()), "loss");
         assertEquals(l1.div(), l2.div(), 1e-5 * Math.max(1e-3, Math.abs(l1.div())), "L_div");
+        assertEquals(l1.pred(), l2.pred(), 1e-5 * Math.abs(l1.pred()), "L_pred");
+        assertEquals(c.config().predictionWeight() > 0, l1.pred() > 0, "L_pred is there exactly when its weight is");
         assertArrayEquals(t1.sorted(), t2.sorted(), "touched interests");
         close("gradient", c, g1, g2, GRADIENT_NMSE);
         SmenObjective.Loss e2 = new SmenModel(ops).loss(c.params(), c.viewA(), c.viewB());

@@ -29,8 +29,9 @@ import org.lurm.smen.SmenLayout;
  * work a real step has (interest segments, staging, upload of both views).
  *
  * <p>Usage: {@code java ... org.lurm.perf.gpu.SmenStepBench [--users 256] [--scales 2] [--rows 20] [--nnz 20]
- * [--interests 20000] [--steps 30] [--python python3] [--reference perf-tests/python/smen_reference.py]
- * [--budget-s 110]}. The defaults are the reference bench's. The reference runs as a child process within the
+ * [--interests 20000] [--steps 30] [--pred-weight 0] [--python python3] [--reference perf-tests/python/smen_reference.py]
+ * [--budget-s 110]}. The defaults are the reference bench's. {@code --pred-weight W} turns the cross-view interest
+ * prediction term on in both (W &gt; 0; candidates: all K up to 8192, else 8192 sampled; the reference draws its own). The reference runs as a child process within the
  * time budget (torch.compile's first compilation can take a minute), unless {@code LURM_TORCH_EAGER_JSON} /
  * {@code LURM_TORCH_COMPILE_JSON} name files holding its JSON line from an earlier run on the same GPU.
  * Aim: at least 2x faster than PyTorch eager.
@@ -45,7 +46,9 @@ public final class SmenStepBench {
         if (card == null) return;
         int users = intArg(args, "users", 256), scales = intArg(args, "scales", 2), rows = intArg(args, "rows", 20);
         int nnz = intArg(args, "nnz", 20), k = intArg(args, "interests", 20_000), steps = intArg(args, "steps", 30);
-        SmenLayout layout = SmenGpuBenchSupport.layout(k, scales);
+        float predWeight = Float.parseFloat(strArg(args, "pred-weight", "0"));
+        SmenLayout base = SmenGpuBenchSupport.layout(k, scales);
+        SmenLayout layout = new SmenLayout(base.config().toBuilder().predictionWeight(predWeight).build(), k, scales);
         SplittableRandom r = new SplittableRandom(42);
         SmenBatch a = randomView(r, layout.config(), users, scales, rows, nnz, k), b = randomView(r, layout.config(), users, scales, rows, nnz, k);
         float[] params = SmenGpuBenchSupport.params(layout, 0.1, 42);
@@ -63,8 +66,8 @@ public final class SmenStepBench {
         }
         Arrays.sort(t);
         double ours = t[steps / 2];
-        System.out.println(f("[smen-step] %s; B %d, S %d, K %d, rows %d+%d, non-zeros %d+%d; loss %.4f -> %.4f; median %.3f ms (min %.3f)", card,
-                users, scales, k, a.rows(), b.rows(), a.nnz(), b.nnz(), first, last, ours * 1e3, t[0] * 1e3));
+        System.out.println(f("[smen-step] %s; B %d, S %d, K %d, rows %d+%d, non-zeros %d+%d, prediction weight %s; loss %.4f -> %.4f; median %.3f ms (min %.3f)",
+                card, users, scales, k, a.rows(), b.rows(), a.nnz(), b.nnz(), predWeight, first, last, ours * 1e3, t[0] * 1e3));
         String python = strArg(args, "python", System.getenv().getOrDefault("LURM_PYTHON", "python3"));
         String script = strArg(args, "reference", "perf-tests/python/smen_reference.py");
         long deadline = start + 1_000_000_000L * intArg(args, "budget-s", 110);
@@ -86,7 +89,7 @@ public final class SmenStepBench {
                 } else {
                     List<String> cmd = new ArrayList<>(List.of(python, script, "bench", "--device", "cuda", "--users", "" + users, "--scales",
                             "" + scales, "--rows-per-user", "" + rows, "--nnz-per-row", "" + nnz, "--interests", "" + k, "--steps", "" + steps,
-                            "--warmup", "5"));
+                            "--warmup", "5", "--pred-weight", "" + predWeight));
                     if (compile) cmd.add("--compile");
                     Result res = run(cmd, left);
                     if (res.code == 0) json = res.out;
@@ -99,10 +102,10 @@ public final class SmenStepBench {
                 else why = "no ms_per_step in the reference's output: " + tail(json);
             }
             if (torchMs == null) {
-                row("training step vs PyTorch " + impl + ", " + card, f("%.3f ms", ours * 1e3), why, "-", compile ? "-" : ">= 2x", "not compared");
+                row("training step" + (predWeight > 0 ? " with prediction" : "") + " vs PyTorch " + impl + ", " + card, f("%.3f ms", ours * 1e3), why, "-", compile ? "-" : ">= 2x", "not compared");
             } else {
                 double x = torchMs / (ours * 1e3);
-                row("training step vs PyTorch " + impl + ", " + card, f("%.3f ms", ours * 1e3), f("%.3f ms", torchMs), f("%.2fx", x),
+                row("training step" + (predWeight > 0 ? " with prediction" : "") + " vs PyTorch " + impl + ", " + card, f("%.3f ms", ours * 1e3), f("%.3f ms", torchMs), f("%.2fx", x),
                         compile ? "(reported)" : ">= 2x", compile ? "-" : x >= 2 ? "met" : "missed");
             }
         }
