@@ -13,7 +13,6 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -22,6 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import org.lurm.events.IdDictionary;
+import org.lurm.io.OutputFiles;
 import org.lurm.memory.F32Array;
 import org.lurm.progress.Progress;
 
@@ -39,7 +39,9 @@ import org.lurm.progress.Progress;
  * when it contains a comma, quote or line break, or starts or ends with white space) and dim floats written so that they read back to the same
  * float bits.
  *
- * <p>Writes are atomic (temporary file, fsync, rename). Stateless; thread-safe.
+ * <p>Writes go through {@link OutputFiles#write}: atomic for a file (temporary file, fsync, rename), in place for
+ * a device or pipe, never over a folder; new files get the default permissions (0666 less the umask), replaced
+ * ones keep theirs. Stateless; thread-safe.
  */
 public final class EmbeddingsFile {
     static final byte[] MAGIC = {'L', 'U', 'R', 'M', 'E', 'M', 'B', 0};
@@ -144,6 +146,10 @@ public final class EmbeddingsFile {
             for (float f : r) sb.append(',').append(f);
             w.write(sb.append('\n').toString());
             task.advance(1);
+            // a PrintWriter (stdout) swallows write errors: stop at the first instead of formatting the rest for nothing
+            if ((u & 1023) == 1023 && w instanceof java.io.PrintWriter p && p.checkError()) {
+                throw new IOException("could not write the embeddings: the output failed after " + (u + 1) + " users");
+            }
         }
     }
 
@@ -156,7 +162,8 @@ public final class EmbeddingsFile {
 
     /** Reads either format: binary when the file starts with the magic, else CSV. */
     public static Embeddings read(Path path) throws IOException {
-        if (!Files.isRegularFile(path)) throw new java.nio.file.NoSuchFileException(path.toString());
+        if (Files.isDirectory(path)) throw new java.nio.file.FileSystemException(path.toString(), null, "is a folder, not an embeddings file");
+        if (!Files.exists(path)) throw new java.nio.file.NoSuchFileException(path.toString());
         byte[] head = new byte[8];
         int n;
         try (var in = Files.newInputStream(path)) {
@@ -288,30 +295,16 @@ public final class EmbeddingsFile {
     }
 
     /**
-     * Writes {@code path} atomically: the content goes to a temporary file beside it (buffered, forced to disk),
-     * which then replaces {@code path} in one move; on failure the temporary file is deleted and {@code path} is
-     * untouched.
+     * Writes {@code path} through {@link OutputFiles#write}: a regular file is replaced atomically (temporary
+     * file, forced to disk, renamed; on failure the old file is untouched), a device or pipe is written into, a
+     * folder is refused.
      */
     private static void writeAtomically(Path path, Content content) throws IOException {
-        Path tmp = tempBeside(path);
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING);
-                 OutputStream os = new BufferedOutputStream(java.nio.channels.Channels.newOutputStream(ch), 1 << 16)) {
-                content.writeTo(os);
-                os.flush();
-                ch.force(true);
-            }
-            Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-    }
-
-    private static Path tempBeside(Path path) throws IOException {
-        Path abs = path.toAbsolutePath();
-        Path dir = abs.getParent();
-        if (dir != null && !Files.isDirectory(dir)) throw new java.nio.file.NoSuchFileException(dir.toString(), null, "the output folder does not exist");
-        return Files.createTempFile(dir, "." + abs.getFileName(), ".tmp");
+        OutputFiles.write(path, ch -> {
+            OutputStream os = new BufferedOutputStream(java.nio.channels.Channels.newOutputStream(ch), 1 << 16);
+            content.writeTo(os);
+            os.flush();
+        });
     }
 
     /** A one-line description for summaries. */
