@@ -198,7 +198,13 @@ public final class LurmModel {
         int dim = Json.asInt(h.get("centroidDim"), "centroidDim");
         SmenLayout layout = new SmenLayout(SmenFile.configFrom(Json.asObject(h.get("smen"), "smen")), k, scales.size());
         IdDictionary items = new IdDictionary();
-        for (Object o : Json.asArray(h.get("items"), "items")) items.add(Json.asString(o, "item id"));
+        int position = 0;
+        for (Object o : Json.asArray(h.get("items"), "items")) {
+            String id = Json.asString(o, "item id");
+            int at = items.add(id);
+            if (at != position) throw new ModelFormatException(path, "header: item id '" + id + "' is listed twice (items[" + at + "] and items[" + position + "])");
+            position++;
+        }
         I32Array map = f.i32("itemInterest");
         if (map.length() != items.size()) throw new ModelFormatException(path, "itemInterest has " + map.length() + " entries for " + items.size() + " items");
         for (long i = 0; i < map.length(); i++) {

@@ -95,6 +95,14 @@ class LurmModelFaultsTest {
         e.add(new Edit("items an object", h -> h.put("items", new LinkedHashMap<>())));
         e.add(new Edit("an item twice", h -> arr(h, "items").set(1, arr(h, "items").get(0))));
         e.add(new Edit("one item fewer", h -> arr(h, "items").removeLast()));
+        e.add(new Edit("two items repeated at the end (the count of distinct ids still fits)", h -> {
+            // found by the fuzzer: 12 ids of which 10 distinct once loaded silently
+            List<Object> items = arr(h, "items");
+            items.add(items.get(7));
+            items.add(items.get(8));
+            items.add(items.get(9));
+            items.remove(9);
+        }));
         e.add(new Edit("an item id a number", h -> arr(h, "items").set(2, 17L)));
         e.add(new Edit("a null item id", h -> arr(h, "items").set(3, null)));
         return e;
