@@ -16,7 +16,7 @@ import org.lurm.testing.FuzzSupport;
  * ({@link org.lurm.testing.TinyModel}) and their headers. A fixed-seed slice of both runs in every build.
  */
 class ModelFileFuzzTest {
-    static final int CI_INPUTS = Integer.getInteger("lurm.fuzz.ci", 4000);
+    static final int CI_INPUTS = Integer.getInteger("lurm.fuzz.ci", 3000);
 
     private static byte[] seedModel() {
         return FuzzSupport.seeds(ModelFileFuzzTest.class, "ModelFileFuzzTestInputs/modelBytes").getFirst();
@@ -54,7 +54,7 @@ class ModelFileFuzzTest {
         SplittableRandom r = new SplittableRandom(20261203L);
         for (byte[] f : files) ModelOracle.checkBytes(f);
         for (byte[] h : headers) ModelOracle.checkHeader(h, SEED.get());
-        for (int i = 0; i < CI_INPUTS / 2; i++) {
+        for (int i = 0; i < CI_INPUTS / 3; i++) {
             ModelOracle.checkBytes(FuzzSupport.mutate(files, r, 0));
             ModelOracle.checkStructure(FuzzSupport.mutate(files, r, 0));
             ModelOracle.checkHeader(FuzzSupport.mutate(headers, r, 0), SEED.get());

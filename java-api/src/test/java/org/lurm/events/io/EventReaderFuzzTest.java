@@ -20,7 +20,7 @@ import org.lurm.testing.FuzzSupport;
  * Any input the oracle cannot classify fails the test and is kept under {@code target/fuzz/findings}.
  */
 class EventReaderFuzzTest {
-    static final int CI_INPUTS = Integer.getInteger("lurm.fuzz.ci", 4000);
+    static final int CI_INPUTS = Integer.getInteger("lurm.fuzz.ci", 2000);
 
     @FuzzTest(maxDuration = "2h")
     void delimited(byte[] input) {
