@@ -48,6 +48,8 @@ public final class EmbeddingsFile {
     static final int VERSION = 1;
     static final int HEADER_BYTES = 64;
     private static final int MAX_ID_BYTES = 1 << 20;
+    /** The floats a CSV embeddings file may hold. */
+    static final java.util.regex.Pattern FLOAT = java.util.regex.Pattern.compile("[+-]?(NaN|Infinity|([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?)");
 
     /** Embeddings read back: user ids and a rows x dim matrix on-heap (row-major). */
     public record Embeddings(List<String> ids, int dim, float[] values) {
@@ -190,6 +192,9 @@ public final class EmbeddingsFile {
             long rows = h.getLong();
             long dataOffset = h.getLong();
             long idBytes = h.getLong();
+            while (h.hasRemaining()) {
+                if (h.get() != 0) throw new FormatException(path, "corrupt header: reserved byte " + (h.position() - 1) + " is not zero");
+            }
             if (dim < 1) throw new FormatException(path, "corrupt header: dim " + dim + " (must be >= 1)");
             if (rows < 0 || rows > Integer.MAX_VALUE) throw new FormatException(path, "corrupt header: rows " + rows);
             if (idBytes < 4 * rows || idBytes > size) throw new FormatException(path, "corrupt header: id block of " + idBytes + " bytes for " + rows + " rows in a " + size + "-byte file");
@@ -223,6 +228,13 @@ public final class EmbeddingsFile {
                 ids.add(id);
             }
             if (idb.hasRemaining()) throw new FormatException(path, idb.remaining() + " unexplained bytes at the end of the id block");
+            if (dataOffset > HEADER_BYTES + idBytes) {
+                ByteBuffer pad = ByteBuffer.allocate((int) (dataOffset - HEADER_BYTES - idBytes));
+                readFully(ch, pad, HEADER_BYTES + idBytes, path);
+                for (int i = 0; i < pad.capacity(); i++) {
+                    if (pad.get(i) != 0) throw new FormatException(path, "padding byte " + (HEADER_BYTES + idBytes + i) + " before the floats is not zero");
+                }
+            }
             float[] values = new float[(int) floats];
             ByteBuffer data = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
             long pos = dataOffset;
@@ -274,6 +286,9 @@ public final class EmbeddingsFile {
             float[] v = new float[dim[0]];
             for (int j = 0; j < v.length; j++) {
                 try {
+                    // what the writer writes (Float.toString): decimal or scientific, NaN, Infinity; not Java's
+                    // hexadecimal floats or 'f'/'d' suffixes, which parseFloat would also take
+                    if (!FLOAT.matcher(f.get(j + 1)).matches()) throw new NumberFormatException();
                     v[j] = Float.parseFloat(f.get(j + 1));
                 } catch (NumberFormatException e) {
                     throw new FormatException(path, "line " + row.line() + ": field 'e" + j + "' (column " + (j + 2) + "): not a number: \"" + f.get(j + 1) + "\"");
