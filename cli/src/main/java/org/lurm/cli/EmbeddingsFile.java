@@ -277,7 +277,7 @@ public final class EmbeddingsFile {
                     throw new FormatException(path, "line " + row.line() + ": not a lurm embeddings file (binary files start with LURMEMB, CSV files with the header user_id,e0,...)");
                 }
                 dim[0] = f.size() - 1;
-                if (dim[0] < 1) throw new FormatException(path, "line 1: the header names no embedding columns");
+                if (dim[0] < 1) throw new FormatException(path, "line " + row.line() + ": the header names no embedding columns");
                 return;
             }
             if (f.size() != dim[0] + 1) {

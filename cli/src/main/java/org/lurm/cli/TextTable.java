@@ -155,21 +155,33 @@ record TextTable(String separator, boolean header, boolean quoting, Charset char
                 out.add(sb.toString());
                 int k = line.indexOf(separator, j);
                 if (k < 0) {
-                    if (!line.substring(j).isBlank()) throw new MalformedInputException(file.toString(), no, null, out.size(), null, "text after a closing quote");
+                    if (!spaces(line, j, n)) throw new MalformedInputException(file.toString(), no, null, out.size(), null, "text after a closing quote");
                     return out;
                 }
-                if (!line.substring(j, k).isBlank()) throw new MalformedInputException(file.toString(), no, null, out.size(), null, "text after a closing quote");
+                if (!spaces(line, j, k)) throw new MalformedInputException(file.toString(), no, null, out.size(), null, "text after a closing quote");
                 i = k + separator.length();
             } else {
                 int k = line.indexOf(separator, i);
                 if (k < 0) {
-                    out.add(line.substring(i).strip());
+                    out.add(trim(line, i, n));
                     return out;
                 }
-                out.add(line.substring(i, k).strip());
+                out.add(trim(line, i, k));
                 i = k + separator.length();
             }
         }
+    }
+
+    /** The text in [s, e) without the spaces and tabs around it: only those, as the event reader trims (ids must match). */
+    private static String trim(String line, int s, int e) {
+        while (s < e && (line.charAt(s) == ' ' || line.charAt(s) == '\t')) s++;
+        while (e > s && (line.charAt(e - 1) == ' ' || line.charAt(e - 1) == '\t')) e--;
+        return line.substring(s, e);
+    }
+
+    private static boolean spaces(String line, int s, int e) {
+        for (int i = s; i < e; i++) if (line.charAt(i) != ' ' && line.charAt(i) != '\t') return false;
+        return true;
     }
 
     /** Resolves a column spec (1-based number, or a header name) to a 0-based index. */

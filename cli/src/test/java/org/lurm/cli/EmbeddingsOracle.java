@@ -189,7 +189,7 @@ final class EmbeddingsOracle {
         return c == ' ' || c == '\t';
     }
 
-    /** One CSV line: RFC 4180 quotes within the line, white space around fields dropped. */
+    /** One CSV line: RFC 4180 quotes within the line, spaces and tabs around fields dropped. */
     private static List<String> split(String line, long no) throws Bad {
         List<String> out = new ArrayList<>();
         int i = 0, n = line.length();
@@ -215,12 +215,16 @@ final class EmbeddingsOracle {
                 }
                 out.add(sb.toString());
                 int k = line.indexOf(',', j);
-                if (!line.substring(j, k < 0 ? n : k).isBlank()) throw new Bad(no);
+                if (!line.substring(j, k < 0 ? n : k).chars().allMatch(c -> c == ' ' || c == '\t')) throw new Bad(no);
                 if (k < 0) return out;
                 i = k + 1;
             } else {
                 int k = line.indexOf(',', i);
-                out.add((k < 0 ? line.substring(i) : line.substring(i, k)).strip());
+                String f = k < 0 ? line.substring(i) : line.substring(i, k);
+                int a = 0, e = f.length();
+                while (a < e && space(f.charAt(a))) a++;
+                while (e > a && space(f.charAt(e - 1))) e--;
+                out.add(f.substring(a, e));
                 if (k < 0) return out;
                 i = k + 1;
             }

@@ -79,6 +79,8 @@ public final class OutputFiles {
      */
     public static Path resolve(Path target) throws IOException {
         Path p = target.toAbsolutePath().normalize();
+        if (Files.isRegularFile(p)) return p.toRealPath(); // links (and /proc's magic ones) to an existing file
+        if (Files.exists(p)) return p; // a folder, a device or a pipe: opened through the path as given
         for (int i = 0; i < MAX_LINKS; i++) {
             if (!Files.isSymbolicLink(p)) return p;
             Path to = Files.readSymbolicLink(p);
@@ -97,10 +99,8 @@ public final class OutputFiles {
      */
     public static Path checkWritable(Path target) throws IOException {
         Path dest = resolve(target);
-        if (Files.isDirectory(dest, LinkOption.NOFOLLOW_LINKS)) {
-            throw new FileSystemException(target.toString(), null, "is a folder, not a file (give a file name)");
-        }
-        if (Files.exists(dest, LinkOption.NOFOLLOW_LINKS)) return dest;
+        if (Files.isDirectory(dest)) throw new FileSystemException(target.toString(), null, "is a folder, not a file (give a file name)");
+        if (Files.exists(dest)) return dest;
         Path dir = dest.getParent();
         if (dir != null && !Files.isDirectory(dir)) throw new NoSuchFileException(dir.toString(), null, "the output folder does not exist");
         return dest;
@@ -109,8 +109,7 @@ public final class OutputFiles {
     /** Whether {@code target} (links followed) exists and is neither a regular file nor a folder: a device, a pipe. */
     public static boolean isSpecial(Path target) throws IOException {
         Path dest = resolve(target);
-        return Files.exists(dest, LinkOption.NOFOLLOW_LINKS) && !Files.isRegularFile(dest, LinkOption.NOFOLLOW_LINKS)
-                && !Files.isDirectory(dest, LinkOption.NOFOLLOW_LINKS);
+        return Files.exists(dest) && !Files.isRegularFile(dest) && !Files.isDirectory(dest);
     }
 
     /**
@@ -123,7 +122,7 @@ public final class OutputFiles {
     public static Kind write(Path target, Content content) throws IOException {
         Objects.requireNonNull(content, "content");
         Path dest = checkWritable(target);
-        if (Files.exists(dest, LinkOption.NOFOLLOW_LINKS) && !Files.isRegularFile(dest, LinkOption.NOFOLLOW_LINKS)) {
+        if (Files.exists(dest) && !Files.isRegularFile(dest)) {
             try (FileChannel ch = FileChannel.open(dest, StandardOpenOption.WRITE)) {
                 content.writeTo(ch);
             }

@@ -106,11 +106,33 @@ final class LabelsOracle {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        Object got;
+        try {
+            got = c.reader().read(path, USERS);
+        } catch (MalformedInputException | IndexOutOfBoundsException e) {
+            got = e;
+        } catch (Exception | StackOverflowError e) {
+            throw new AssertionError("unexpected " + e + " on " + FuzzSupport.keep("labels", input), e);
+        }
+        String[] outcome = new String[1];
+        String why = compare(c, file, path, got, false, outcome);
+        if (why == null) return count(outcome[0]);
+        if (compare(c, file, path, got, true, outcome) == null) {
+            // A known fault of LabelsReader (docs/RELIABILITY.md, open findings): unquoted fields lose all Unicode white
+            // space around them (String.strip), where the format and the event reader drop spaces and tabs only, so an
+            // id can match a different event user.
+            return count("FINDING: fields stripped of all Unicode white space");
+        }
+        throw new AssertionError(why + "\n  config " + c + "\n  input kept at " + FuzzSupport.keep("labels", input));
+    }
+
+    /** Null when the reader's result agrees with the reference's; else why not. Sets the outcome class. */
+    private static String compare(Config c, byte[] file, Path path, Object got, boolean stripAll, String[] outcome) {
         Want want;
         long badLine = -1;
         boolean headerBad = false;
         try {
-            want = reference(c, file);
+            want = reference(c, file, stripAll);
         } catch (Bad b) {
             want = null;
             badLine = b.line;
@@ -120,46 +142,39 @@ final class LabelsOracle {
             // A known fault of LabelsReader (docs/RELIABILITY.md, open findings): lenient, a first record that lacks the
             // user or a task column is skipped like a malformed line; the next record then indexes column -1
             // (IndexOutOfBoundsException), or, with no further record, the read ends without those columns.
-            try {
-                c.reader().read(path, USERS);
-            } catch (MalformedInputException e) {
-                if (!e.getMessage().startsWith(path + ":")) fail(input, c, "message does not name the file: " + e.getMessage());
-            } catch (IndexOutOfBoundsException e) {
-                // the finding
-            } catch (Exception e) {
-                throw new AssertionError("unexpected " + e + " on " + FuzzSupport.keep("labels", input), e);
-            }
-            return count("FINDING: lenient read of a first record without the named columns");
+            if (got instanceof MalformedInputException e && !e.getMessage().startsWith(path + ":")) return "message does not name the file: " + e.getMessage();
+            outcome[0] = "FINDING: lenient read of a first record without the named columns";
+            return null;
         }
-        LabelsReader.Result got;
-        try {
-            got = c.reader().read(path, USERS);
-        } catch (MalformedInputException e) {
-            if (!e.getMessage().startsWith(path + ":" + e.line() + ": ")) fail(input, c, "message does not name file:line: " + e.getMessage());
+        if (got instanceof IndexOutOfBoundsException e) return "unexpected " + e;
+        if (got instanceof MalformedInputException e) {
+            if (!e.getMessage().startsWith(path + ":" + e.line() + ": ")) return "message does not name file:line: " + e.getMessage();
             long undecodable = undecodableAt(file);
             if (e.getMessage().contains("bytes not valid") && undecodable > 0 && e.line() >= 1 && e.line() < undecodable
                     && (want != null || e.line() <= badLine)) {
                 // A known fault of LabelsReader (docs/RELIABILITY.md, open findings): the decoder reads ahead, so bytes that
                 // are not UTF-8 are reported at the line being read when the read-ahead met them, not at their own line.
-                return count("FINDING: undecodable bytes reported at an earlier line");
+                outcome[0] = "FINDING: undecodable bytes reported at an earlier line";
+                return null;
             }
-            if (want != null) fail(input, c, "threw " + e.getMessage() + ", the reference reads the file");
-            if (badLine != e.line()) fail(input, c, "threw at line " + e.line() + " (" + e.getMessage() + "), the reference's first bad line is " + badLine);
-            return count(e.line() == 0 ? "error: names file (whole-column problem)" : "error: names file:line");
-        } catch (Exception | StackOverflowError e) {
-            throw new AssertionError("unexpected " + e + " on " + FuzzSupport.keep("labels", input), e);
+            if (want != null) return "threw " + e.getMessage() + ", the reference reads the file";
+            if (badLine != e.line()) return "threw at line " + e.line() + " (" + e.getMessage() + "), the reference's first bad line is " + badLine;
+            outcome[0] = e.line() == 0 ? "error: names file (whole-column problem)" : "error: names file:line";
+            return null;
         }
-        if (want == null) fail(input, c, "read the file; the reference finds line " + badLine + " malformed");
-        if (got.report().lines() != want.lines || got.report().skipped() != want.skipped || got.report().note("users not in the events") != want.unknown) {
-            fail(input, c, "counts differ: " + got.report() + "; want lines " + want.lines + " skipped " + want.skipped + " unknown " + want.unknown);
+        LabelsReader.Result r = (LabelsReader.Result) got;
+        if (want == null) return "read the file; the reference finds line " + badLine + " malformed";
+        if (r.report().lines() != want.lines || r.report().skipped() != want.skipped || r.report().note("users not in the events") != want.unknown) {
+            return "counts differ: " + r.report() + "; want lines " + want.lines + " skipped " + want.skipped + " unknown " + want.unknown;
         }
-        same(input, c, got.tables().get(0), want.classesA, want.a);
-        same(input, c, got.tables().get(1), want.classesB, want.b);
-        return count(want.skipped > 0 ? "success with counted skips" : "success");
+        String a = same(r.tables().get(0), want.classesA, want.a), b = same(r.tables().get(1), want.classesB, want.b);
+        if (a != null || b != null) return a != null ? a : b;
+        outcome[0] = want.skipped > 0 ? "success with counted skips" : "success";
+        return null;
     }
 
-    private static void same(byte[] input, Config c, LabelTable t, List<String> classes, Map<Integer, String> values) {
-        if (!t.classes().equals(classes)) fail(input, c, t.name() + ": classes " + t.classes() + ", want " + classes);
+    private static String same(LabelTable t, List<String> classes, Map<Integer, String> values) {
+        if (!t.classes().equals(classes)) return t.name() + ": classes " + t.classes() + ", want " + classes;
         for (int u = 0; u < USERS.size(); u++) {
             String v = values.get(u);
             int[] want;
@@ -168,17 +183,14 @@ final class LabelsOracle {
             } else {
                 want = v == null || v.isEmpty() ? null : new int[] {classes.indexOf(v)};
             }
-            if (!Arrays.equals(want, t.classesOf(u))) fail(input, c, t.name() + ": user u" + u + " has " + Arrays.toString(t.classesOf(u)) + ", want " + Arrays.toString(want));
+            if (!Arrays.equals(want, t.classesOf(u))) return t.name() + ": user u" + u + " has " + Arrays.toString(t.classesOf(u)) + ", want " + Arrays.toString(want);
         }
+        return null;
     }
 
     private static String count(String outcome) {
         FuzzSupport.count(TARGET, outcome);
         return outcome;
-    }
-
-    private static void fail(byte[] input, Config c, String why) {
-        throw new AssertionError(why + "\n  config " + c + "\n  input kept at " + FuzzSupport.keep("labels", input));
     }
 
     // -------------------------------------------------------------------------------------- reference
@@ -216,7 +228,7 @@ final class LabelsOracle {
         return -1;
     }
 
-    private static Want reference(Config c, byte[] bytes) throws Bad {
+    private static Want reference(Config c, byte[] bytes, boolean stripAll) throws Bad {
         // lines: LF, CRLF or a lone CR end a line; a last line without one counts
         List<String> lines = new ArrayList<>();
         List<Integer> badAt = new ArrayList<>(); // index of the first line whose bytes are not UTF-8
@@ -250,7 +262,7 @@ final class LabelsOracle {
             if (blank(line)) continue;
             if (c.comments && line.startsWith("#")) continue;
             try {
-                List<String> f = split(line, c, no);
+                List<String> f = split(line, c, no, stripAll);
                 if (names == null) {
                     if (c.header) {
                         names = f.toArray(new String[0]);
@@ -306,7 +318,7 @@ final class LabelsOracle {
     }
 
     /** Fields of one line: separator, trimming of spaces and tabs, RFC 4180 quotes within the line. */
-    private static List<String> split(String line, Config c, long no) throws Bad {
+    private static List<String> split(String line, Config c, long no, boolean stripAll) throws Bad {
         String sep = c.sep;
         List<String> out = new ArrayList<>();
         int i = 0, n = line.length();
@@ -347,7 +359,7 @@ final class LabelsOracle {
             int a = 0, e = f.length();
             while (a < e && space(f.charAt(a))) a++;
             while (e > a && space(f.charAt(e - 1))) e--;
-            out.add(f.substring(a, e));
+            out.add(stripAll ? f.strip() : f.substring(a, e));
             if (k < 0) return out;
             i = k + sep.length();
             if (i == n) {
