@@ -164,9 +164,29 @@ public final class LurmModel {
                 TensorSource.of("smen.reference", smen.referencePeriods(), smen.layout().scales())));
     }
 
-    /** Loads and validates a model file; tensors are views of the mapped file, owned by {@code scope}. */
+    /**
+     * Loads and validates a model file; tensors are views of the mapped file, owned by {@code scope}.
+     *
+     * @throws ModelFormatException the file is not a valid lurm model: the message starts with the file's name
+     *                              and says which part (container, header field, tensor) is wrong
+     * @throws java.io.UncheckedIOException the file cannot be read (missing, a folder, no permission)
+     */
     public static LurmModel load(Path path, MemoryScope scope) {
         ModelFile f = ModelFile.open(path, scope);
+        try {
+            return interpret(path, f);
+        } catch (ModelFormatException e) {
+            throw e;
+        } catch (IllegalArgumentException | IllegalStateException | ClassCastException | NullPointerException | ArithmeticException
+                 | IndexOutOfBoundsException | NegativeArraySizeException e) {
+            // A header that is valid JSON but not a consistent model (a missing or mistyped field, sizes that do not
+            // fit): name the file, as every other model error does.
+            String m = e.getMessage() == null ? e.toString() : e.getMessage();
+            throw new ModelFormatException(path, "header: " + m, e);
+        }
+    }
+
+    private static LurmModel interpret(Path path, ModelFile f) {
         Map<String, Object> h = Json.parseObject(f.header());
         if (!FORMAT.equals(h.get("format"))) throw new ModelFormatException(path, "not a lurm model (format '" + h.get("format") + "', expected '" + FORMAT + "')");
         int version = Json.asInt(h.get("version"), "version");
@@ -188,7 +208,13 @@ public final class LurmModel {
         int dim = Json.asInt(h.get("centroidDim"), "centroidDim");
         SmenLayout layout = new SmenLayout(SmenFile.configFrom(Json.asObject(h.get("smen"), "smen")), k, scales.size());
         IdDictionary items = new IdDictionary();
-        for (Object o : Json.asArray(h.get("items"), "items")) items.add(Json.asString(o, "item id"));
+        int position = 0;
+        for (Object o : Json.asArray(h.get("items"), "items")) {
+            String id = Json.asString(o, "item id");
+            int at = items.add(id);
+            if (at != position) throw new ModelFormatException(path, "header: item id '" + id + "' is listed twice (items[" + at + "] and items[" + position + "])");
+            position++;
+        }
         I32Array map = f.i32("itemInterest");
         if (map.length() != items.size()) throw new ModelFormatException(path, "itemInterest has " + map.length() + " entries for " + items.size() + " items");
         for (long i = 0; i < map.length(); i++) {

@@ -13,7 +13,6 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -22,6 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import org.lurm.events.IdDictionary;
+import org.lurm.io.OutputFiles;
 import org.lurm.memory.F32Array;
 import org.lurm.progress.Progress;
 
@@ -39,13 +39,17 @@ import org.lurm.progress.Progress;
  * when it contains a comma, quote or line break, or starts or ends with white space) and dim floats written so that they read back to the same
  * float bits.
  *
- * <p>Writes are atomic (temporary file, fsync, rename). Stateless; thread-safe.
+ * <p>Writes go through {@link OutputFiles#write}: atomic for a file (temporary file, fsync, rename), in place for
+ * a device or pipe, never over a folder; new files get the default permissions (0666 less the umask), replaced
+ * ones keep theirs. Stateless; thread-safe.
  */
 public final class EmbeddingsFile {
     static final byte[] MAGIC = {'L', 'U', 'R', 'M', 'E', 'M', 'B', 0};
     static final int VERSION = 1;
     static final int HEADER_BYTES = 64;
     private static final int MAX_ID_BYTES = 1 << 20;
+    /** The floats a CSV embeddings file may hold. */
+    static final java.util.regex.Pattern FLOAT = java.util.regex.Pattern.compile("[+-]?(NaN|Infinity|([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?)");
 
     /** Embeddings read back: user ids and a rows x dim matrix on-heap (row-major). */
     public record Embeddings(List<String> ids, int dim, float[] values) {
@@ -144,6 +148,10 @@ public final class EmbeddingsFile {
             for (float f : r) sb.append(',').append(f);
             w.write(sb.append('\n').toString());
             task.advance(1);
+            // a PrintWriter (stdout) swallows write errors: stop at the first instead of formatting the rest for nothing
+            if ((u & 1023) == 1023 && w instanceof java.io.PrintWriter p && p.checkError()) {
+                throw new IOException("could not write the embeddings: the output failed after " + (u + 1) + " users");
+            }
         }
     }
 
@@ -156,7 +164,8 @@ public final class EmbeddingsFile {
 
     /** Reads either format: binary when the file starts with the magic, else CSV. */
     public static Embeddings read(Path path) throws IOException {
-        if (!Files.isRegularFile(path)) throw new java.nio.file.NoSuchFileException(path.toString());
+        if (Files.isDirectory(path)) throw new java.nio.file.FileSystemException(path.toString(), null, "is a folder, not an embeddings file");
+        if (!Files.exists(path)) throw new java.nio.file.NoSuchFileException(path.toString());
         byte[] head = new byte[8];
         int n;
         try (var in = Files.newInputStream(path)) {
@@ -183,6 +192,9 @@ public final class EmbeddingsFile {
             long rows = h.getLong();
             long dataOffset = h.getLong();
             long idBytes = h.getLong();
+            while (h.hasRemaining()) {
+                if (h.get() != 0) throw new FormatException(path, "corrupt header: reserved byte " + (h.position() - 1) + " is not zero");
+            }
             if (dim < 1) throw new FormatException(path, "corrupt header: dim " + dim + " (must be >= 1)");
             if (rows < 0 || rows > Integer.MAX_VALUE) throw new FormatException(path, "corrupt header: rows " + rows);
             if (idBytes < 4 * rows || idBytes > size) throw new FormatException(path, "corrupt header: id block of " + idBytes + " bytes for " + rows + " rows in a " + size + "-byte file");
@@ -216,6 +228,13 @@ public final class EmbeddingsFile {
                 ids.add(id);
             }
             if (idb.hasRemaining()) throw new FormatException(path, idb.remaining() + " unexplained bytes at the end of the id block");
+            if (dataOffset > HEADER_BYTES + idBytes) {
+                ByteBuffer pad = ByteBuffer.allocate((int) (dataOffset - HEADER_BYTES - idBytes));
+                readFully(ch, pad, HEADER_BYTES + idBytes, path);
+                for (int i = 0; i < pad.capacity(); i++) {
+                    if (pad.get(i) != 0) throw new FormatException(path, "padding byte " + (HEADER_BYTES + idBytes + i) + " before the floats is not zero");
+                }
+            }
             float[] values = new float[(int) floats];
             ByteBuffer data = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
             long pos = dataOffset;
@@ -258,7 +277,7 @@ public final class EmbeddingsFile {
                     throw new FormatException(path, "line " + row.line() + ": not a lurm embeddings file (binary files start with LURMEMB, CSV files with the header user_id,e0,...)");
                 }
                 dim[0] = f.size() - 1;
-                if (dim[0] < 1) throw new FormatException(path, "line 1: the header names no embedding columns");
+                if (dim[0] < 1) throw new FormatException(path, "line " + row.line() + ": the header names no embedding columns");
                 return;
             }
             if (f.size() != dim[0] + 1) {
@@ -267,6 +286,9 @@ public final class EmbeddingsFile {
             float[] v = new float[dim[0]];
             for (int j = 0; j < v.length; j++) {
                 try {
+                    // what the writer writes (Float.toString): decimal or scientific, NaN, Infinity; not Java's
+                    // hexadecimal floats or 'f'/'d' suffixes, which parseFloat would also take
+                    if (!FLOAT.matcher(f.get(j + 1)).matches()) throw new NumberFormatException();
                     v[j] = Float.parseFloat(f.get(j + 1));
                 } catch (NumberFormatException e) {
                     throw new FormatException(path, "line " + row.line() + ": field 'e" + j + "' (column " + (j + 2) + "): not a number: \"" + f.get(j + 1) + "\"");
@@ -288,30 +310,16 @@ public final class EmbeddingsFile {
     }
 
     /**
-     * Writes {@code path} atomically: the content goes to a temporary file beside it (buffered, forced to disk),
-     * which then replaces {@code path} in one move; on failure the temporary file is deleted and {@code path} is
-     * untouched.
+     * Writes {@code path} through {@link OutputFiles#write}: a regular file is replaced atomically (temporary
+     * file, forced to disk, renamed; on failure the old file is untouched), a device or pipe is written into, a
+     * folder is refused.
      */
     private static void writeAtomically(Path path, Content content) throws IOException {
-        Path tmp = tempBeside(path);
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING);
-                 OutputStream os = new BufferedOutputStream(java.nio.channels.Channels.newOutputStream(ch), 1 << 16)) {
-                content.writeTo(os);
-                os.flush();
-                ch.force(true);
-            }
-            Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-    }
-
-    private static Path tempBeside(Path path) throws IOException {
-        Path abs = path.toAbsolutePath();
-        Path dir = abs.getParent();
-        if (dir != null && !Files.isDirectory(dir)) throw new java.nio.file.NoSuchFileException(dir.toString(), null, "the output folder does not exist");
-        return Files.createTempFile(dir, "." + abs.getFileName(), ".tmp");
+        OutputFiles.write(path, ch -> {
+            OutputStream os = new BufferedOutputStream(java.nio.channels.Channels.newOutputStream(ch), 1 << 16);
+            content.writeTo(os);
+            os.flush();
+        });
     }
 
     /** A one-line description for summaries. */

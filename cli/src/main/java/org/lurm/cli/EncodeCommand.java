@@ -3,12 +3,15 @@ package org.lurm.cli;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.lurm.LurmModel;
 import org.lurm.backend.Backend;
 import org.lurm.backend.cpu.Parallel;
 import org.lurm.boi.BoiSet;
+import org.lurm.io.OutputFiles;
 import org.lurm.memory.F32Array;
 import org.lurm.memory.MemoryScope;
 import picocli.CommandLine.Command;
@@ -60,6 +63,7 @@ final class EncodeCommand implements Callable<Integer>, Main.HasCommonOptions {
         // The summary goes to stderr when the data goes to stdout, so the CSV stays clean.
         PrintWriter summary = toStdout ? err : out;
         long t0 = System.nanoTime();
+        if (!toStdout) OutputFiles.checkWritable(outPath); // a folder or a missing folder fails now, not after encoding
         try (ProgressBars progress = common.progressBars(err); MemoryScope scope = MemoryScope.root("encode");
              Backend backend = common.createBackend(null); Parallel par = new Parallel(common.threadCount())) {
             LurmModel model;
@@ -80,6 +84,12 @@ final class EncodeCommand implements Callable<Integer>, Main.HasCommonOptions {
                 if (toStdout) {
                     EmbeddingsFile.writeCsv(out, data.events().users(), z, dim, t);
                     out.flush();
+                    // PrintWriter never throws: ask it, so a full disk or a closed pipe is an error, not "written"
+                    if (out.checkError()) {
+                        String cause = Main.stdoutFailure();
+                        throw new CliException(Exit.IO_ERROR, "could not write the embeddings to standard output" + (cause != null ? ": " + cause : "")
+                                + " (disk full, or the reading end of a pipe closed); the output is incomplete");
+                    }
                 } else if (fmt.equals("csv")) {
                     EmbeddingsFile.writeCsv(outPath, data.events().users(), z, dim, t);
                 } else {
@@ -90,6 +100,14 @@ final class EncodeCommand implements Callable<Integer>, Main.HasCommonOptions {
             summary.printf(Locale.ROOT, "lurm encode: %,d users x %d floats written to %s (%s)%n", data.events().numUsers(), dim,
                     toStdout ? "stdout" : output, fmt.equals("bin") ? "float32 binary" : "CSV");
             for (String line : EventInput.describe(data.reports())) summary.println("  read      " + line);
+            List<String> warnings = new ArrayList<>(input.warnings(data));
+            int empty = Pipeline.usersWithoutRows(rows);
+            if (empty > 0) {
+                warnings.add(String.format(Locale.ROOT, "%,d of %,d users have no event the model can read (none of their items has an interest in"
+                        + " the model): their vectors are all zeros; leave them out, or refit the model on events that include their items",
+                        empty, data.events().numUsers()));
+            }
+            for (String w : warnings) summary.println("  warning   " + w);
             summary.printf(Locale.ROOT, "  events    %,d events, %,d aggregated, %,d skipped (their items have no interest in the model)%n",
                     data.events().size(), rows.aggregatedEvents(), rows.skippedEvents());
             if (rows.skippedEvents() > 0) {

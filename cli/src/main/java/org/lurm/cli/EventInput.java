@@ -75,6 +75,10 @@ final class EventInput {
     @Option(names = "--comment", paramLabel = "PREFIX", description = "Lines starting with PREFIX are comments.")
     String comment;
 
+    @Option(names = "--allow-multiline-ids",
+            description = "Allow quoted user, item and type ids that span lines (default: such a field is an error, as it is almost always a stray quote).")
+    boolean multilineIds;
+
     @Option(names = "--lenient", description = "Skip malformed lines (and events of unknown items) and count them, instead of stopping at the first.")
     boolean lenient;
 
@@ -125,7 +129,7 @@ final class EventInput {
         if (noQuoting) fmt = fmt.withoutQuoting();
         if (comment != null) fmt = fmt.withCommentPrefix(comment);
         DelimitedEventReader.Builder b = DelimitedEventReader.builder().format(fmt).user(column(userCol, "--user-col"))
-                .item(column(itemCol, "--item-col")).timestamp(column(timeCol, "--time-col")).timestampFormat(timestampFormat()).lenient(lenient);
+                .item(column(itemCol, "--item-col")).timestamp(column(timeCol, "--time-col")).timestampFormat(timestampFormat()).lenient(lenient).multilineIds(multilineIds);
         if (weightCol != null) b.weight(column(weightCol, "--weight-col"));
         if (typeCol != null) b.type(column(typeCol, "--type-col"));
         DelimitedEventReader reader;
@@ -270,10 +274,78 @@ final class EventInput {
     static List<String> describe(List<ReadReport> reports) {
         List<String> out = new ArrayList<>();
         for (ReadReport r : reports) {
-            out.add(String.format(Locale.ROOT, "%s: %,d %s from %,d lines%s", r.source(), r.accepted(), r.unit(), r.lines(),
+            long inside = r.note(DelimitedEventReader.NOTE_CONTINUATION);
+            out.add(String.format(Locale.ROOT, "%s: %,d %s from %,d lines%s%s", r.source(), r.accepted(), r.unit(), r.lines(),
+                    inside > 0 ? String.format(Locale.ROOT, " (%,d of them inside quoted fields spanning lines)", inside) : "",
                     r.skipped() > 0 ? String.format(Locale.ROOT, ", %,d malformed lines skipped (first: %s)", r.skipped(), r.errors().isEmpty() ? "?" : r.errors().get(0)) : ""));
         }
         return out;
+    }
+
+    /** 1973-03-03: Unix seconds below 10^8 are rarely real event times. */
+    static final long PLAUSIBLE_FROM = 100_000_000L;
+    /** 2100-01-01. */
+    static final long PLAUSIBLE_TO = 4_102_444_800L;
+
+    /**
+     * Warnings about input that reads without error but is probably not what the user meant, each with what to do:
+     * timestamps in the wrong unit or from the wrong column, quoted fields that merged lines. Empty when all
+     * looks plausible.
+     */
+    List<String> warnings(Loaded data) {
+        List<String> w = new ArrayList<>();
+        EventTable e = data.events();
+        long n = e.size();
+        if (n > 0) {
+            int m = (int) Math.min(n, 100_000);
+            long[] sample = new long[m];
+            for (int i = 0; i < m; i++) sample[i] = e.timestamp(m == n ? i : (long) ((double) i * n / m));
+            Arrays.sort(sample);
+            long median = sample[m / 2], min = sample[0], max = sample[m - 1];
+            long outside = 0;
+            for (long t : sample) if (t < PLAUSIBLE_FROM || t >= PLAUSIBLE_TO) outside++;
+            TimestampFormat f = movielens != null ? TimestampFormat.UNIX_SECONDS : timestampFormat();
+            String col = movielens != null ? "" : " (--time-col " + timeCol + ")";
+            if (median >= PLAUSIBLE_TO) {
+                if (f == TimestampFormat.UNIX_SECONDS && plausible(median / 1000)) {
+                    w.add(String.format(Locale.ROOT, "the timestamps look like milliseconds: read as seconds, half of them lie after the year %d;"
+                            + " pass --time-format unix-ms", year(median)));
+                } else if (f == TimestampFormat.UNIX_SECONDS && plausible(median / 1_000_000)) {
+                    w.add(String.format(Locale.ROOT, "the timestamps look like microseconds: read as seconds, half of them lie after the year %d;"
+                            + " convert them to seconds or milliseconds (--time-format unix-ms)", year(median)));
+                } else {
+                    w.add(String.format(Locale.ROOT, "half of the timestamps lie after the year %d: check the timestamp column%s and --time-format",
+                            year(median), col));
+                }
+            } else if (median < PLAUSIBLE_FROM) {
+                if (f == TimestampFormat.UNIX_MILLIS && plausible(median * 1000)) {
+                    w.add("the timestamps look like seconds: read as milliseconds, half of them fall in the first days of 1970; pass --time-format unix");
+                } else {
+                    w.add(String.format(Locale.ROOT, "half of the timestamps fall before 1973 (the values read range from %d to %d): the column read as the"
+                            + " timestamp%s may hold something else, such as a rating or a count; check --time-col and --time-format", min, max, col));
+                }
+            } else if (outside * 100 > m) {
+                w.add(String.format(Locale.ROOT, "%.1f %% of the events have timestamps before 1973 or after 2100 (from %d to %d): check them",
+                        100.0 * outside / m, min, max));
+            }
+        }
+        for (ReadReport r : data.reports()) {
+            long inside = r.note(DelimitedEventReader.NOTE_CONTINUATION);
+            if (inside > 0) {
+                w.add(String.format(Locale.ROOT, "%s: %,d lines were inside quoted fields spanning lines (first in column %d); if that column has no"
+                        + " multi-line text, a stray quote merged lines: fix it, or pass --no-quoting", r.source(), inside,
+                        r.note(DelimitedEventReader.NOTE_MULTILINE_COLUMN)));
+            }
+        }
+        return w;
+    }
+
+    private static boolean plausible(long seconds) {
+        return seconds >= PLAUSIBLE_FROM && seconds < PLAUSIBLE_TO;
+    }
+
+    private static long year(long seconds) {
+        return 1970 + Math.floorDiv(seconds, 31_556_952L);
     }
 
     static final Charset LATIN1 = StandardCharsets.ISO_8859_1;

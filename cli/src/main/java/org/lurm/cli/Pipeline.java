@@ -18,6 +18,8 @@ import org.lurm.memory.MemoryScope;
 import org.lurm.progress.Progress;
 import org.lurm.smen.Smen;
 import org.lurm.smen.SmenConfig;
+import org.lurm.smen.SmenInputs;
+import org.lurm.smen.SmenLayout;
 import org.lurm.smen.SmenTrainer;
 
 /**
@@ -33,8 +35,23 @@ final class Pipeline {
                   Map<String, Double> seconds) {
     }
 
+    /** Where SMEN's checkpoints go, decided once Stage 1 and the BoI rows are known (they identify the run). */
+    interface Checkpointing {
+        /** The store to resume from and save to; may refuse (a checkpoint of another run). */
+        SmenTrainer.CheckpointStore open(BoiSet rows, BagOfInterests stage1, SmenConfig cfg);
+
+        /** Steps between checkpoints. */
+        int every();
+    }
+
     static Fitted fit(EventTable events, ItemCatalog catalog, BagOfInterests.Config cfg, SmenConfig smenCfg, Backend backend, Parallel par,
                       MemoryScope scope, Progress progress) {
+        return fit(events, catalog, cfg, smenCfg, backend, par, scope, progress, null);
+    }
+
+    /** Fits Stage 1 and SMEN; with {@code checkpointing}, SMEN resumes from and saves checkpoints. */
+    static Fitted fit(EventTable events, ItemCatalog catalog, BagOfInterests.Config cfg, SmenConfig smenCfg, Backend backend, Parallel par,
+                      MemoryScope scope, Progress progress, Checkpointing checkpointing) {
         Map<String, Double> secs = new LinkedHashMap<>();
         Progress.Task[] current = {progress.start("embed items", 0, "")};
         BagOfInterests stage1;
@@ -58,19 +75,40 @@ final class Pipeline {
         secs.put("aggregate", (System.nanoTime() - t0) / 1e9);
         t0 = System.nanoTime();
         List<EvaluationReport.LossPoint> curve = new ArrayList<>();
-        Smen smen = trainSmen(rows, stage1, smenCfg, par, progress, curve);
+        SmenTrainer.CheckpointStore store = checkpointing == null ? null : checkpointing.open(rows, stage1, smenCfg);
+        Smen smen = trainSmen(rows, stage1, smenCfg, par, progress, curve, store, store == null ? 0 : checkpointing.every());
         secs.put("train", (System.nanoTime() - t0) / 1e9);
         return new Fitted(stage1, rows, smen, LurmModel.of(stage1, events.items(), smen), curve, secs);
     }
 
     /** Trains SMEN with a progress bar over steps (status: loss, held-out loss); fills {@code curve}. */
     static Smen trainSmen(BoiSet rows, BagOfInterests stage1, SmenConfig cfg, Parallel par, Progress progress, List<EvaluationReport.LossPoint> curve) {
+        return trainSmen(rows, stage1, cfg, par, progress, curve, null, 0);
+    }
+
+    /**
+     * Trains SMEN (resuming from {@code store}'s latest checkpoint when there is one) with a progress bar over
+     * steps (status: loss, held-out loss); fills {@code curve} with the steps trained here.
+     */
+    static Smen trainSmen(BoiSet rows, BagOfInterests stage1, SmenConfig cfg, Parallel par, Progress progress, List<EvaluationReport.LossPoint> curve,
+                          SmenTrainer.CheckpointStore store, int checkpointEvery) {
+        if (store != null) {
+            var last = store.latest();
+            if (last.isPresent() && last.get().badEvaluations() >= cfg.patience()) {
+                // The run had stopped early and saved its last checkpoint, then was killed before the model was
+                // written. Resuming would train on past the stop; the result is already in the checkpoint.
+                return stoppedEarly(rows, cfg, last.get());
+            }
+        }
         Progress.Task[] task = {null};
         double[] held = {Double.NaN};
         SmenTrainer.Listener l = new SmenTrainer.Listener() {
             @Override
             public void onStep(SmenTrainer.StepInfo s) {
-                if (task[0] == null) task[0] = progress.start("train SMEN", s.totalSteps(), "steps");
+                if (task[0] == null) {
+                    task[0] = progress.start("train SMEN", s.totalSteps(), "steps");
+                    task[0].advance(s.step() - 1); // the steps before a resumed checkpoint
+                }
                 curve.add(new EvaluationReport.LossPoint(s.step(), s.loss().total(), Double.NaN));
                 task[0].status(String.format(Locale.ROOT, "loss %.3f%s", s.loss().total(),
                         Double.isNaN(held[0]) ? "" : String.format(Locale.ROOT, ", held-out %.3f", held[0])));
@@ -87,10 +125,23 @@ final class Pipeline {
             }
         };
         try {
-            return Smen.train(rows, stage1.interests().centroids(), stage1.embeddings().dim(), cfg, par, l, null, 0);
+            return Smen.train(rows, stage1.interests().centroids(), stage1.embeddings().dim(), cfg, par, l, store, checkpointEvery);
         } finally {
             if (task[0] != null) task[0].close();
         }
+    }
+
+    /** The model an early-stopped run's last checkpoint holds, as {@link SmenTrainer#train} would have returned it. */
+    private static Smen stoppedEarly(BoiSet rows, SmenConfig cfg, SmenTrainer.Checkpoint k) {
+        SmenLayout layout = new SmenLayout(cfg, rows.numInterests(), rows.config().scales().size());
+        SmenInputs inputs = new SmenInputs(rows, cfg.recencyBuckets());
+        int trainable = 0;
+        for (int u = 0; u < rows.numUsers(); u++) if (inputs.trainable(u)) trainable++;
+        int held = (int) Math.floor(trainable * cfg.heldOutFraction());
+        if (held < 2) held = 0;
+        float[] params = k.bestParams() != null ? k.bestParams() : k.params();
+        SmenTrainer.Result r = new SmenTrainer.Result(params, k.step(), k.bestHeldOutLoss(), true, k.lossCurve(), trainable - held, held);
+        return new Smen(layout, params, inputs.idf(), inputs.referencePeriods(), r);
     }
 
     /** Encodes every user of {@code rows} (users x width, off-heap in scope) with a progress bar over users. */
@@ -109,6 +160,13 @@ final class Pipeline {
             }
         }
         return out;
+    }
+
+    /** Users with no BoI row at all (none of their events has an item with an interest): they encode to zeros. */
+    static int usersWithoutRows(BoiSet rows) {
+        int n = 0;
+        for (int u = 0; u < rows.numUsers(); u++) if (rows.userRowStart(u) == rows.userRowStart(u + 1)) n++;
+        return n;
     }
 
     /** A SMEN config sized for a small data set: batch at most a quarter of the users, warm-up within the steps. */

@@ -1,9 +1,10 @@
 package org.lurm.cli;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.Charset;
+import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,8 +15,8 @@ import org.lurm.progress.Progress;
 /**
  * Side tables (items, labels) as delimited text, one record per line: separator, optional header, optional
  * RFC 4180 quoting within a line ("a, b" and doubled quotes), gzip recognised by its magic bytes, undecodable
- * bytes are an error. Blank lines and lines starting with the comment prefix are passed over. Malformed
- * lines throw {@link MalformedInputException} naming file, line and field.
+ * bytes are an error naming their own line. Lines end at LF, CRLF or a lone CR. Blank lines and lines starting
+ * with the comment prefix are passed over. Malformed lines throw {@link MalformedInputException} naming file, line and field.
  *
  * <p>Thread-safety: immutable; {@link #read} may run on several threads for different files.
  */
@@ -36,20 +37,19 @@ record TextTable(String separator, boolean header, boolean quoting, Charset char
     void read(Path file, Progress.Task task, java.util.function.Function<List<String>, RowSink> setup) throws IOException {
         List<String> names = List.of();
         RowSink rows = null;
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(CountingInput.open(file, task),
-                charset.newDecoder().onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)), 1 << 16)) {
-            String line;
+        CharsetDecoder dec = charset.newDecoder().onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        try (Lines r = new Lines(CountingInput.open(file, task))) {
             long no = 0;
             boolean first = true;
-            while (true) {
+            while (r.next()) {
+                no++;
+                String line;
                 try {
-                    line = r.readLine();
+                    line = dec.decode(ByteBuffer.wrap(r.bytes(), 0, r.length())).toString();
                 } catch (java.nio.charset.CharacterCodingException e) {
-                    throw new MalformedInputException(file.toString(), no + 1, null, 0, null, "bytes that are not valid " + charset.name()
+                    throw new MalformedInputException(file.toString(), no, null, 0, null, "bytes that are not valid " + charset.name()
                             + " (pass the file's charset with --charset, e.g. ISO-8859-1)");
                 }
-                if (line == null) break;
-                no++;
                 if (first && line.startsWith("\uFEFF")) line = line.substring(1);
                 if (line.isBlank() || (commentPrefix != null && line.startsWith(commentPrefix))) continue;
                 List<String> f = split(line, file, no);
@@ -64,6 +64,69 @@ record TextTable(String separator, boolean header, boolean quoting, Charset char
             }
         }
         if (rows == null) setup.apply(names);
+    }
+
+    /**
+     * The lines of a byte stream, split at LF, CRLF or a lone CR, each decoded on its own: so a line's number is
+     * exact even for bytes the charset rejects (a Reader decodes ahead and fails at an earlier line).
+     */
+    private static final class Lines implements AutoCloseable {
+        private final InputStream in;
+        private final byte[] buf = new byte[1 << 16];
+        private int pos, limit;
+        private boolean eof;
+        private byte[] line = new byte[256];
+        private int length;
+
+        Lines(InputStream in) {
+            this.in = in;
+        }
+
+        private int peek() throws IOException {
+            if (pos == limit) {
+                if (eof) return -1;
+                int n = in.read(buf, 0, buf.length);
+                while (n == 0) n = in.read(buf, 0, buf.length);
+                if (n < 0) {
+                    eof = true;
+                    return -1;
+                }
+                pos = 0;
+                limit = n;
+            }
+            return buf[pos] & 0xff;
+        }
+
+        /** Reads the next line; false at the end of the stream. */
+        boolean next() throws IOException {
+            length = 0;
+            boolean any = false;
+            for (int c; (c = peek()) >= 0; ) {
+                pos++;
+                any = true;
+                if (c == '\n') return true;
+                if (c == '\r') {
+                    if (peek() == '\n') pos++;
+                    return true;
+                }
+                if (length == line.length) line = java.util.Arrays.copyOf(line, line.length * 2);
+                line[length++] = (byte) c;
+            }
+            return any;
+        }
+
+        byte[] bytes() {
+            return line;
+        }
+
+        int length() {
+            return length;
+        }
+
+        @Override
+        public void close() throws IOException {
+            in.close();
+        }
     }
 
     List<String> split(String line, Path file, long no) throws MalformedInputException {
@@ -92,21 +155,33 @@ record TextTable(String separator, boolean header, boolean quoting, Charset char
                 out.add(sb.toString());
                 int k = line.indexOf(separator, j);
                 if (k < 0) {
-                    if (!line.substring(j).isBlank()) throw new MalformedInputException(file.toString(), no, null, out.size(), null, "text after a closing quote");
+                    if (!spaces(line, j, n)) throw new MalformedInputException(file.toString(), no, null, out.size(), null, "text after a closing quote");
                     return out;
                 }
-                if (!line.substring(j, k).isBlank()) throw new MalformedInputException(file.toString(), no, null, out.size(), null, "text after a closing quote");
+                if (!spaces(line, j, k)) throw new MalformedInputException(file.toString(), no, null, out.size(), null, "text after a closing quote");
                 i = k + separator.length();
             } else {
                 int k = line.indexOf(separator, i);
                 if (k < 0) {
-                    out.add(line.substring(i).strip());
+                    out.add(trim(line, i, n));
                     return out;
                 }
-                out.add(line.substring(i, k).strip());
+                out.add(trim(line, i, k));
                 i = k + separator.length();
             }
         }
+    }
+
+    /** The text in [s, e) without the spaces and tabs around it: only those, as the event reader trims (ids must match). */
+    private static String trim(String line, int s, int e) {
+        while (s < e && (line.charAt(s) == ' ' || line.charAt(s) == '\t')) s++;
+        while (e > s && (line.charAt(e - 1) == ' ' || line.charAt(e - 1) == '\t')) e--;
+        return line.substring(s, e);
+    }
+
+    private static boolean spaces(String line, int s, int e) {
+        for (int i = s; i < e; i++) if (line.charAt(i) != ' ' && line.charAt(i) != '\t') return false;
+        return true;
     }
 
     /** Resolves a column spec (1-based number, or a header name) to a 0-based index. */

@@ -11,11 +11,10 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -24,12 +23,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.zip.CRC32C;
 import org.lurm.memory.F32Array;
 import org.lurm.memory.I32Array;
 import org.lurm.memory.I64Array;
+import org.lurm.io.OutputFiles;
 import org.lurm.memory.MemoryScope;
 
 /**
@@ -86,9 +85,12 @@ import org.lurm.memory.MemoryScope;
  * existing mappings of the old file intact.
  *
  * <h2>Writing</h2>
- * {@link #write} writes a temporary file ({@code .<name>.<random>.tmp}) in the target's folder, forces it to
- * disk, renames it over the target atomically, then forces the folder. On any failure the temporary file is
- * removed and an existing file of that name is left as it was: readers never see a partial file.
+ * {@link #write} goes through {@link OutputFiles#write}: a regular file (or a link to one) is replaced
+ * atomically through a temporary file ({@code .<name>.<random>.tmp}, forced to disk, renamed, folder forced;
+ * temporary files of killed writers removed first), so readers never see a partial file and on any failure an
+ * existing file of that name is left as it was; a folder is refused; a device or pipe is written into, never
+ * replaced. The checksums are computed in a first pass over the tensors, so the file itself is written in one
+ * sequential pass.
  *
  * <p><b>Thread-safety.</b> A ModelFile is immutable after {@link #open}; all reads may be concurrent. The static
  * methods may be called from several threads (concurrent writes of one path: the last rename wins, each file is
@@ -160,6 +162,13 @@ public final class ModelFile {
         MemoryScope child = scope.child("model:" + path.getFileName());
         try {
             MemorySegment seg;
+            if (Files.isDirectory(path)) {
+                throw new UncheckedIOException(new FileSystemException(path.toString(), null, "is a folder, not a model file"));
+            }
+            if (Files.exists(path) && !Files.isRegularFile(path)) {
+                throw new UncheckedIOException(new FileSystemException(path.toString(), null,
+                        "is not a regular file (a device or a pipe): a model is memory-mapped, so it must be a file"));
+            }
             try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
                 long size = ch.size();
                 if (size < PREAMBLE_BYTES) {
@@ -542,74 +551,52 @@ public final class ModelFile {
             end = offsets[i] + tensors.get(i).byteLength();
         }
 
-        Path abs = path.toAbsolutePath();
-        Path dir = abs.getParent();
-        Path tmp = null;
+        int[] crcs = new int[n];
         try (Arena staging = Arena.ofConfined()) {
-            FileChannel ch = null;
-            for (int attempt = 0; ch == null; attempt++) {
-                tmp = dir.resolve("." + abs.getFileName() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1) + ".tmp");
-                try {
-                    // CREATE_NEW with default permissions (umask), unlike createTempFile's owner-only 0600.
-                    ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-                } catch (FileAlreadyExistsException e) {
-                    tmp = null;
-                    if (attempt == 100) throw e;
-                }
+            ByteBuffer buf = staging.allocate(COPY_CHUNK, 64).asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+            MemorySegment stage = MemorySegment.ofBuffer(buf);
+            // First pass: the tensors' checksums, which the table before them holds; the write is then one
+            // sequential pass, so a device or a pipe can be written into as well as a file.
+            for (int i = 0; i < n; i++) crcs[i] = copyTensor(null, buf, stage, tensors.get(i), path);
+            ByteBuffer table = ByteBuffer.allocate((int) tableLength).order(ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < n; i++) {
+                TensorSource t = tensors.get(i);
+                table.putInt(names[i].length).put(names[i]).putInt(t.dtype().code()).putInt(t.shapeRef().length);
+                for (long d : t.shapeRef()) table.putLong(d);
+                table.putLong(offsets[i]).putLong(t.byteLength()).putInt(crcs[i]);
             }
-            try (FileChannel out = ch) {
-                ByteBuffer buf = staging.allocate(COPY_CHUNK, 64).asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
-                MemorySegment stage = MemorySegment.ofBuffer(buf);
-                ByteBuffer zeros = staging.allocate(ZEROS.byteSize(), 64).asByteBuffer();
-                out.position(PREAMBLE_BYTES);
-                writeFully(out, ByteBuffer.wrap(headerBytes));
-                writeZeros(out, zeros, tableLength); // placeholder: the table's checksums are known only after the data
-                int[] crcs = new int[n];
+            table.flip();
+            CRC32C hc = new CRC32C();
+            hc.update(headerBytes);
+            CRC32C tc = new CRC32C();
+            tc.update(table.duplicate());
+            ByteBuffer pre = ByteBuffer.allocate(PREAMBLE_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            pre.put(MAGIC).putInt(FORMAT_VERSION).putInt(0).putLong(PREAMBLE_BYTES).putLong(headerBytes.length)
+                    .putLong(tableOffset).putLong(tableLength).putInt(n).putInt((int) hc.getValue()).putInt((int) tc.getValue());
+            CRC32C pc = new CRC32C();
+            pc.update(pre.array(), 0, 60);
+            pre.putInt((int) pc.getValue()).flip();
+            ByteBuffer zeros = staging.allocate(ZEROS.byteSize(), 64).asByteBuffer();
+            OutputFiles.write(path, out -> {
+                long pos = 0;
+                pos += writeFully(out, pre.duplicate());
+                pos += writeFully(out, ByteBuffer.wrap(headerBytes));
+                pos += writeFully(out, table.duplicate());
                 for (int i = 0; i < n; i++) {
-                    writeZeros(out, zeros, offsets[i] - out.position());
-                    crcs[i] = copyTensor(out, buf, stage, tensors.get(i), path);
+                    pos += writeZeros(out, zeros, offsets[i] - pos);
+                    int crc = copyTensor(out, buf, stage, tensors.get(i), path);
+                    if (crc != crcs[i]) {
+                        throw new IllegalStateException("model file " + path + ": tensor '" + tensors.get(i).name() + "' changed while it was written");
+                    }
+                    pos += tensors.get(i).byteLength();
                 }
-                ByteBuffer table = ByteBuffer.allocate((int) tableLength).order(ByteOrder.LITTLE_ENDIAN);
-                for (int i = 0; i < n; i++) {
-                    TensorSource t = tensors.get(i);
-                    table.putInt(names[i].length).put(names[i]).putInt(t.dtype().code()).putInt(t.shapeRef().length);
-                    for (long d : t.shapeRef()) table.putLong(d);
-                    table.putLong(offsets[i]).putLong(t.byteLength()).putInt(crcs[i]);
-                }
-                table.flip();
-                CRC32C hc = new CRC32C();
-                hc.update(headerBytes);
-                CRC32C tc = new CRC32C();
-                tc.update(table.duplicate());
-                ByteBuffer pre = ByteBuffer.allocate(PREAMBLE_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-                pre.put(MAGIC).putInt(FORMAT_VERSION).putInt(0).putLong(PREAMBLE_BYTES).putLong(headerBytes.length)
-                        .putLong(tableOffset).putLong(tableLength).putInt(n).putInt((int) hc.getValue()).putInt((int) tc.getValue());
-                CRC32C pc = new CRC32C();
-                pc.update(pre.array(), 0, 60);
-                pre.putInt((int) pc.getValue()).flip();
-                out.position(tableOffset);
-                writeFully(out, table);
-                out.position(0);
-                writeFully(out, pre);
-                out.force(true);
-            }
-            Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            tmp = null;
-            forceDirectory(dir);
+            });
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write model file " + path + ": " + e.getMessage(), e);
-        } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // the original failure is the one worth reporting
-                }
-            }
+            throw new UncheckedIOException("cannot write model file " + path + ": " + Objects.requireNonNullElse(e.getMessage(), e.toString()), e);
         }
     }
 
-    /** Streams one tensor through the staging buffer as little-endian bytes; returns its CRC-32C. */
+    /** Streams one tensor through the staging buffer as little-endian bytes (to {@code out}, unless null); returns its CRC-32C. */
     private static int copyTensor(FileChannel out, ByteBuffer buf, MemorySegment stage, TensorSource t, Path path) throws IOException {
         MemorySegment src = t.data();
         int width = t.dtype().bytes();
@@ -635,31 +622,28 @@ public final class ModelFile {
             }
             buf.clear().limit(len);
             crc.update(buf);
-            buf.clear().limit(len);
-            writeFully(out, buf);
+            if (out != null) {
+                buf.clear().limit(len);
+                writeFully(out, buf);
+            }
         }
         return (int) crc.getValue();
     }
 
     /** Writes n zero bytes from {@code zeros} (all zero, never written to). */
-    private static void writeZeros(FileChannel out, ByteBuffer zeros, long n) throws IOException {
+    private static long writeZeros(FileChannel out, ByteBuffer zeros, long n) throws IOException {
+        long all = n;
         while (n > 0) {
             zeros.clear().limit((int) Math.min(zeros.capacity(), n));
             n -= zeros.remaining();
             writeFully(out, zeros);
         }
+        return all;
     }
 
-    private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
+    private static long writeFully(FileChannel ch, ByteBuffer b) throws IOException {
+        long n = b.remaining();
         while (b.hasRemaining()) ch.write(b);
-    }
-
-    /** Makes the rename durable; folders cannot be opened for sync on every platform, so failure is ignored. */
-    private static void forceDirectory(Path dir) {
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
-        } catch (IOException | UnsupportedOperationException ignored) {
-            // the file itself is already on disk; only the rename's durability is best-effort
-        }
+        return n;
     }
 }

@@ -7,9 +7,7 @@ import java.awt.geom.Ellipse2D;
 import java.awt.geom.Rectangle2D;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,6 +30,7 @@ import org.jfree.data.xy.XYSeriesCollection;
 import org.jfree.svg.SVGGraphics2D;
 import org.lurm.eval.EvaluationReport;
 import org.lurm.eval.ResultRow;
+import org.lurm.io.OutputFiles;
 
 /**
  * The HTML report of {@code lurm evaluate} and {@code lurm demo}: one self-contained file (inline CSS and
@@ -51,17 +50,16 @@ public final class HtmlReport {
     private HtmlReport() {
     }
 
-    /** Writes the report atomically (temporary file, then rename). */
+    /**
+     * Writes the report through {@link OutputFiles#write}: atomically for a file (temporary file, fsync, rename;
+     * default permissions for a new file), into a device or pipe in place, never over a folder.
+     */
     public static void write(EvaluationReport report, Path path) throws IOException {
-        String html = render(report);
-        Path abs = path.toAbsolutePath();
-        Path tmp = Files.createTempFile(abs.getParent(), "." + abs.getFileName(), ".tmp");
-        try {
-            Files.writeString(tmp, html, StandardCharsets.UTF_8);
-            Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        byte[] html = render(report).getBytes(StandardCharsets.UTF_8);
+        OutputFiles.write(path, ch -> {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(html);
+            while (b.hasRemaining()) ch.write(b);
+        });
     }
 
     public static String render(EvaluationReport r) {

@@ -34,6 +34,13 @@ import org.lurm.events.IdDictionary;
  * finite decimal number {@code >= 0} (default 1 when no weight column is mapped). Columns not mapped are
  * ignored; a line with fewer fields than a mapped column needs is malformed.
  *
+ * <p><b>Line breaks.</b> A line ends at LF, CRLF or a lone CR. A quoted field may span lines in a column
+ * that is not mapped (free text); the lines it covers are counted in the report's note
+ * {@value #NOTE_CONTINUATION}. In a mapped column a quoted field that spans lines is almost always a stray
+ * quote that would swallow the lines after it, so it makes the record malformed (in lenient mode only its first
+ * line is skipped and reading resumes on the next one) unless {@link Builder#multilineIds(boolean)} allows it in
+ * the id columns (user, item, type); timestamps and weights never span lines.
+ *
  * <p><b>Errors.</b> A malformed line throws {@link MalformedInputException} naming file, line, field and the
  * problem. With {@link Builder#lenient(boolean) lenient} on, such lines are skipped, counted, and the first
  * few messages kept in the {@link ReadReport}; a skipped line leaves no trace in the builder or its
@@ -51,6 +58,12 @@ import org.lurm.events.IdDictionary;
  * each into its own builder (builders are not thread-safe).
  */
 public final class DelimitedEventReader {
+    /** Report note: physical lines that were inside quoted fields spanning lines (not records of their own). */
+    public static final String NOTE_CONTINUATION = "lines inside quoted fields";
+    /** Report note: the 1-based column of the first quoted field that spans lines (when there is one). */
+    public static final String NOTE_MULTILINE_COLUMN = "first column with quoted fields spanning lines";
+    /** Report note: lines that ended with a lone CR (old Mac line breaks), read as line breaks. */
+    public static final String NOTE_LONE_CR = "lines ending in a lone CR";
     private static final String[] ROLES = {"user", "item", "timestamp", "weight", "type"};
     private static final int USER = 0, ITEM = 1, TIMESTAMP = 2, WEIGHT = 3, TYPE = 4;
 
@@ -60,6 +73,7 @@ public final class DelimitedEventReader {
     private final boolean lenient;
     private final int maxErrors;
     private final boolean closedTypes;
+    private final boolean multilineIds;
 
     private DelimitedEventReader(Builder b) {
         this.format = b.format;
@@ -68,6 +82,7 @@ public final class DelimitedEventReader {
         this.lenient = b.lenient;
         this.maxErrors = b.maxErrors;
         this.closedTypes = b.closedTypes;
+        this.multilineIds = b.multilineIds;
         for (int r = 0; r <= TIMESTAMP; r++) {
             if (columns[r] == null) throw new IllegalStateException("the " + ROLES[r] + " column is not mapped");
         }
@@ -138,7 +153,19 @@ public final class DelimitedEventReader {
                 }
             }
         }
+        int[] refuse = new int[ROLES.length];
+        int nRefuse = 0;
+        for (int r = 0; r < ROLES.length; r++) {
+            boolean id = r == USER || r == ITEM || r == TYPE;
+            if (col[r] >= 0 && !(id && multilineIds)) refuse[nRefuse++] = col[r];
+        }
+        tok.refuseLineBreaksIn(java.util.Arrays.copyOf(refuse, nRefuse));
         new Loop(tok, rc, out, col, header).run();
+        if (tok.continuationLines() > 0) {
+            rc.note(NOTE_CONTINUATION, tok.continuationLines());
+            rc.note(NOTE_MULTILINE_COLUMN, tok.multilineColumns().getFirst() + 1);
+        }
+        if (tok.loneCrBreaks() > 0) rc.note(NOTE_LONE_CR, tok.loneCrBreaks());
 
         rc.note("new users", out.users().size() - usersBefore);
         rc.note("new items", out.items().size() - itemsBefore);
@@ -324,6 +351,7 @@ public final class DelimitedEventReader {
         private boolean lenient;
         private int maxErrors = 10;
         private boolean closedTypes;
+        private boolean multilineIds;
 
         private Builder() {
         }
@@ -427,6 +455,15 @@ public final class DelimitedEventReader {
          */
         public Builder closedTypes(boolean c) {
             this.closedTypes = c;
+            return this;
+        }
+
+        /**
+         * Whether a quoted user, item or type id may span lines (default false: such a field makes its record
+         * malformed, because it is almost always a stray quote that would merge the lines after it).
+         */
+        public Builder multilineIds(boolean allow) {
+            this.multilineIds = allow;
             return this;
         }
 

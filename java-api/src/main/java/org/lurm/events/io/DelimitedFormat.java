@@ -33,7 +33,7 @@ import java.util.Objects;
  * file) is an error rather than an unbounded buffer.</li>
  * </ul>
  *
- * Line breaks are LF or CRLF. Blank lines (only white space) are counted and passed over.
+ * Line breaks are LF, CRLF or a lone CR (old Mac files). Blank lines (only white space) are counted and passed over.
  *
  * <p><b>Thread-safety.</b> Immutable. Holds no off-heap memory.
  */

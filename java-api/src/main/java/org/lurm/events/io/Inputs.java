@@ -5,8 +5,6 @@ import java.io.InputStream;
 import java.io.PushbackInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.zip.GZIPInputStream;
-import java.util.zip.ZipException;
 
 /**
  * Opening input files: gzip is recognised by its magic bytes, never by the file name. Used by the readers here and
@@ -23,8 +21,9 @@ public final class Inputs {
 
     /**
      * The bytes of {@code raw}, decompressed when they start with the gzip magic 1f 8b; the caller closes the
-     * result. When that fails, {@code raw} is closed; a gzip start with a corrupt header is a
-     * {@link java.util.zip.ZipException} whose message starts with {@code source}.
+     * result. When that fails, {@code raw} is closed. Gzip is checked whole (see {@link StrictGzipInputStream}):
+     * a corrupt header or data, a CRC or length mismatch, a truncated file, or other bytes after the last member
+     * is a {@link java.util.zip.ZipException} whose message starts with {@code source}, thrown when it is met.
      */
     public static InputStream open(InputStream raw, String source) throws IOException {
         try {
@@ -33,13 +32,7 @@ public final class Inputs {
             int n = pb.readNBytes(magic, 0, 2);
             if (n > 0) pb.unread(magic, 0, n);
             if (n == 2 && magic[0] == (byte) 0x1f && magic[1] == (byte) 0x8b) {
-                try {
-                    return new GZIPInputStream(pb, 1 << 16);
-                } catch (IOException e) {
-                    ZipException z = new ZipException(source + ": starts like gzip but its header is corrupt: " + e.getMessage());
-                    z.initCause(e);
-                    throw z;
-                }
+                return new StrictGzipInputStream(pb, source);
             }
             return pb;
         } catch (IOException | RuntimeException e) {

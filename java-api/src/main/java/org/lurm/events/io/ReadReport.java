@@ -12,9 +12,10 @@ import java.util.Objects;
  * header, blank and comment lines it passed over, the first few error messages, and named counts worth
  * knowing ({@link #notes()}, e.g. "users without events": 3541). Nothing a reader passes over goes uncounted.
  *
- * <p>For a file without quoted multi-line fields:
- * {@code lines == headerLines + blankLines + commentLines + accepted + skipped}, plus any valid records a
- * note says were deliberately not kept (such as MovieLens users without events).
+ * <p>For every file: {@code lines == headerLines + blankLines + commentLines + accepted + skipped} plus the
+ * lines inside quoted fields that span lines (the event reader's note
+ * {@link DelimitedEventReader#NOTE_CONTINUATION}), plus any valid records a note says were deliberately not
+ * kept (such as MovieLens users without events). A line ends at LF, CRLF or a lone CR.
  *
  * <p><b>Thread-safety.</b> Immutable. Holds no off-heap memory.
  *

@@ -13,9 +13,11 @@ import java.util.Arrays;
 /**
  * Splits a byte stream into records and fields by hand (no regex, no per-line String): the current record's
  * fields are byte ranges {@code [start(f), end(f))} of {@link #buffer()}, valid until the next {@link #next()}.
- * Blank and comment lines are counted and passed over. A record that cannot be split (unterminated quote,
- * text after a closing quote, too long) comes back with {@link #error()} set, covering its first physical line
- * only, so a lenient caller resumes on the next line instead of losing the rest of the file.
+ * Blank and comment lines are counted and passed over. A line ends at LF, CRLF or a lone CR (old Mac files);
+ * inside a quoted field any of them is data. A record that cannot be split (unterminated quote, text after a
+ * closing quote, too long, or a quoted field spanning lines in a column where line breaks are refused) comes
+ * back with {@link #error()} set, covering its first physical line only, so a lenient caller resumes on the
+ * next line instead of losing the rest of the file.
  *
  * <p>Not thread-safe. Does not close the stream.
  */
@@ -57,6 +59,10 @@ final class RecordTokenizer {
     private long recordLine;
     private long blankLines;
     private long commentLines;
+    private long continuationLines;
+    private long loneCrBreaks;
+    private long multilineColumns; // bit c: column c (c < 63) held a multi-line quoted field; bit 63: a later column
+    private boolean[] noLineBreaks = new boolean[0];
 
     RecordTokenizer(InputStream in, DelimitedFormat format, String source) {
         this.in = in;
@@ -97,6 +103,8 @@ final class RecordTokenizer {
             }
             recordLine = lines + 1;
             lines += 1 + extraLines;
+            if (kind == KIND_RECORD) continuationLines += extraLines;
+            if (end > pos && buf[end - 1] == '\r') loneCrBreaks++;
             pos = end;
             if (kind == KIND_BLANK) {
                 blankLines++;
@@ -132,8 +140,13 @@ final class RecordTokenizer {
         int n;
         try {
             n = in.read(buf, limit, buf.length - limit);
+        } catch (java.util.zip.ZipException e) {
+            // bad compressed data is bad input (its message names the source already)
+            java.util.zip.ZipException z = new java.util.zip.ZipException(e.getMessage() + "; read up to line " + lines);
+            z.initCause(e);
+            throw z;
         } catch (IOException e) {
-            throw new IOException(source + ": read failed after line " + lines + " (corrupt or truncated input?): " + e.getMessage(), e);
+            throw new IOException(source + ": read failed after line " + lines + ": " + e.getMessage(), e);
         }
         if (n < 0) eof = true;
         else limit += n;
@@ -153,6 +166,18 @@ final class RecordTokenizer {
                     pos = p + 1;
                     return;
                 }
+                if (buf[p] == '\r') {
+                    if (p + 1 >= limit && !eof) {
+                        pos = p; // whether LF follows is in the next read
+                        break;
+                    }
+                    pos = p + 1 < limit && buf[p + 1] == '\n' ? p + 2 : p + 1;
+                    return;
+                }
+            }
+            if (pos < limit && buf[pos] == '\r') {
+                fill();
+                continue;
             }
             pos = limit;
             if (eof) return;
@@ -189,10 +214,20 @@ final class RecordTokenizer {
         return e > s && buf[e - 1] == '\r' ? e - 1 : e;
     }
 
-    /** Position after the first line break at or after p, or NEED_MORE, or limit at end of input. */
+    /** Position after the first line break (LF, CRLF or CR) at or after p, or NEED_MORE, or limit at end of input. */
     private int lineEnd(int p) {
-        for (; p < limit; p++) if (buf[p] == '\n') return p + 1;
+        for (; p < limit; p++) {
+            byte c = buf[p];
+            if (c == '\n') return p + 1;
+            if (c == '\r') return crEnd(p);
+        }
         return eof ? limit : NEED_MORE;
+    }
+
+    /** The end of a line break whose CR is at p: after its LF for CRLF, after the CR alone otherwise; or NEED_MORE. */
+    private int crEnd(int p) {
+        if (p + 1 < limit) return buf[p + 1] == '\n' ? p + 2 : p + 1;
+        return eof ? p + 1 : NEED_MORE;
     }
 
     /** Scans the line or record at pos; returns the position after it, or NEED_MORE. Sets kind, fields, error. */
@@ -231,13 +266,13 @@ final class RecordTokenizer {
                 final byte s0 = sep0;
                 while (p < lim) {
                     byte c = b[p];
-                    if (c == s0 || c == '\n') break;
+                    if (c == s0 || c == '\n' || c == '\r') break;
                     p++;
                 }
             } else {
                 while (p < lim) {
                     byte c = b[p];
-                    if (c == '\n') break;
+                    if (c == '\n' || c == '\r') break;
                     if (c == sep0) {
                         if (p + sepLen > lim) {
                             if (!eof) return NEED_MORE;
@@ -255,9 +290,16 @@ final class RecordTokenizer {
                 return lim;
             }
             if (b[p] == '\n') {
-                addField(fs, stripCr(fs, p), 0);
+                addField(fs, p, 0);
                 markBlank();
                 return p + 1;
+            }
+            if (b[p] == '\r') {
+                int end = crEnd(p);
+                if (end == NEED_MORE) return NEED_MORE;
+                addField(fs, p, 0);
+                markBlank();
+                return end;
             }
             addField(fs, p, 0);
             p += sepLen;
@@ -292,8 +334,22 @@ final class RecordTokenizer {
                 }
                 break;
             }
-            if (c == '\n') newlines++;
+            if (c == '\n') {
+                newlines++;
+            } else if (c == '\r') {
+                if (p + 1 >= lim && !eof) return NEED_MORE;
+                if (p + 1 >= lim || b[p + 1] != '\n') newlines++; // a lone CR; CRLF counts at its LF
+            }
             p++;
+        }
+        if (newlines > 0) {
+            int field = nf;
+            if (field < noLineBreaks.length && noLineBreaks[field]) {
+                long first = lines + 1 + extraLines;
+                return fail(field, "a quoted field spans " + (newlines + 1) + " lines (lines " + first + " to " + (first + newlines)
+                        + "): a stray quote? Line breaks are refused in this column");
+            }
+            multilineColumns |= field < 63 ? 1L << field : 1L << 63;
         }
         int ce = p++;
         if (trim) while (p < lim && isSpace(b[p]) && b[p] != sep0) p++;
@@ -303,10 +359,7 @@ final class RecordTokenizer {
         if (p >= lim) return eof ? lim : NEED_MORE;
         byte c = b[p];
         if (c == '\n') return p + 1;
-        if (c == '\r') {
-            if (p + 1 >= lim) return eof ? lim : NEED_MORE;
-            if (b[p + 1] == '\n') return p + 2;
-        }
+        if (c == '\r') return crEnd(p);
         if (c == sep0) {
             if (p + sepLen > lim && !eof) return NEED_MORE;
             if (p + sepLen <= lim && sepAt(p)) {
@@ -422,6 +475,32 @@ final class RecordTokenizer {
 
     long commentLines() {
         return commentLines;
+    }
+
+    /** Physical lines that were inside quoted fields spanning lines (the second and later line of such records). */
+    long continuationLines() {
+        return continuationLines;
+    }
+
+    /** Lines that ended with a lone CR (not part of CRLF), outside quoted fields. */
+    long loneCrBreaks() {
+        return loneCrBreaks;
+    }
+
+    /** 0-based columns that held a quoted field spanning lines (columns past 62 show as 63). */
+    java.util.List<Integer> multilineColumns() {
+        java.util.List<Integer> out = new java.util.ArrayList<>();
+        for (int c = 0; c < 64; c++) if ((multilineColumns & (1L << c)) != 0) out.add(c);
+        return out;
+    }
+
+    /** Columns (0-based) in which a quoted field may not span lines: such a record gets an {@link #error()}. */
+    void refuseLineBreaksIn(int... columns) {
+        int max = -1;
+        for (int c : columns) max = Math.max(max, c);
+        boolean[] f = new boolean[max + 1];
+        for (int c : columns) if (c >= 0) f[c] = true;
+        noLineBreaks = f;
     }
 
     String source() {

@@ -104,7 +104,8 @@ class DelimitedEventReaderTest {
 
     @Test
     void quotedFieldsValues() throws IOException {
-        DelimitedEventReader r = csv3().lenient(true).build();
+        // multi-line ids must be allowed explicitly (a quoted id spanning lines is refused by default: see DelimitedFaultsTest)
+        DelimitedEventReader r = csv3().lenient(true).multilineIds(true).build();
         EventTableBuilder b = new EventTableBuilder();
         ReadReport rep = read(r, "\"u,1\",\"i \"\"x\"\"\",1\n  \"u2\"  , \" j \" ,2\n\"multi\nline\",k,3\nplain\"quote,m,4\n\"\",n,5\nu,i,x\n", b);
         assertEquals(List.of("u,1|i \"x\"|1|1.0|", "u2| j |2|1.0|", "multi\nline|k|3|1.0|", "plain\"quote|m|4|1.0|"), events(b));
@@ -250,13 +251,13 @@ class DelimitedEventReaderTest {
         byte[] gz = gzip(many.toString().getBytes(StandardCharsets.UTF_8));
         Path truncated = dir.resolve("truncated.gz");
         Files.write(truncated, Arrays.copyOf(gz, gz.length / 2));
-        IOException e = assertThrows(IOException.class, () -> r.read(truncated, new EventTableBuilder()));
-        assertTrue(e.getMessage().startsWith(truncated + ": read failed after line "), e.getMessage());
+        IOException e = assertThrows(java.util.zip.ZipException.class, () -> r.read(truncated, new EventTableBuilder()));
+        assertTrue(e.getMessage().startsWith(truncated + ": truncated gzip file"), e.getMessage());
 
         Path badHeader = dir.resolve("bad.gz");
         Files.write(badHeader, new byte[] {0x1f, (byte) 0x8b, 1, 2, 3});
-        e = assertThrows(IOException.class, () -> r.read(badHeader, new EventTableBuilder()));
-        assertTrue(e.getMessage().startsWith(badHeader + ": starts like gzip but its header is corrupt"), e.getMessage());
+        e = assertThrows(java.util.zip.ZipException.class, () -> r.read(badHeader, new EventTableBuilder()));
+        assertTrue(e.getMessage().startsWith(badHeader + ": corrupt gzip data: compression method 1"), e.getMessage());
     }
 
     private static byte[] gzip(byte[] data) throws IOException {
