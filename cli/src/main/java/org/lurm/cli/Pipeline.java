@@ -169,14 +169,12 @@ final class Pipeline {
         return n;
     }
 
-    /** A SMEN config sized for a small data set: batch at most a quarter of the users, warm-up within the steps. */
+    /**
+     * The SMEN config as the trainer will run it on these users: {@link SmenConfig#sizedFor}, the library's one
+     * sizing rule (the trainer applies it again to the trainable users), so the command shows the step count it
+     * runs and keeps every option the user set.
+     */
     static SmenConfig sizedFor(SmenConfig c, int users) {
-        int batch = Math.max(2, Math.min(c.batchUsers(), Math.max(2, users / 4)));
-        long steps = c.maxSteps() > 0 ? c.maxSteps() : (long) Math.max(1, (users + batch - 1) / batch) * Math.max(1, c.maxEpochs());
-        int warm = (int) Math.min(c.warmupSteps(), Math.max(0, steps / 5));
-        int evalEvery = (int) Math.max(1, Math.min(c.evalEvery(), Math.max(10, steps / 8)));
-        return new SmenConfig(c.h(), c.anchors(), c.anchorDim(), c.recencyBuckets(), c.headHidden(), c.headOut(), c.tau(), c.diversityWeight(),
-                c.learningRate(), c.beta1(), c.beta2(), c.eps(), warm, c.maxSteps(), c.maxEpochs(), c.clipNorm(), batch, c.heldOutFraction(),
-                c.patience(), evalEvery, c.periodCrop(), c.seed());
+        return c.sizedFor(users);
     }
 }
