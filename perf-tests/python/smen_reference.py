@@ -43,8 +43,8 @@ FULL_SOFTMAX_MAX = 8192
 # Mirrors org.lurm.smen.SmenConfig.defaults() (SmenCaseTest checks that the two agree).
 DEFAULTS = {
     "h": 64, "anchors": 8, "anchorDim": 16, "recencyBuckets": 16, "headHidden": 256, "headOut": 128,
-    "tau": 0.1, "diversityWeight": 0.1, "learningRate": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8,
-    "warmupSteps": 100, "clipNorm": 5.0, "batchUsers": 256,
+    "tau": 0.1, "diversityWeight": 0.1, "learningRate": 1e-2, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8,
+    "warmupSteps": 100, "clipNorm": 5.0, "batchUsers": 256, "predictionWeight": 1.0,
 }
 
 DTYPES = {"f32": (torch.float32, 4), "f64": (torch.float64, 8), "i32": (torch.int32, 4)}
@@ -721,7 +721,7 @@ def main(argv=None):
     b.add_argument("--head-out", type=int, default=DEFAULTS["headOut"])
     b.add_argument("--tau", type=float, default=DEFAULTS["tau"])
     b.add_argument("--div-weight", type=float, default=DEFAULTS["diversityWeight"])
-    b.add_argument("--pred-weight", type=float, default=0.0, help="weight of the interest prediction term (0: off)")
+    b.add_argument("--pred-weight", type=float, default=DEFAULTS["predictionWeight"], help="weight of the interest prediction term (0: off)")
     b.add_argument("--lr", type=float, default=DEFAULTS["learningRate"])
     b.add_argument("--clip", type=float, default=DEFAULTS["clipNorm"])
     b.add_argument("--steps", type=int, default=20, help="timed steps (median reported)")

@@ -117,7 +117,7 @@ class SmenCaseTest {
                 Map.entry("recencyBuckets", d.recencyBuckets()), Map.entry("headHidden", d.headHidden()), Map.entry("headOut", d.headOut()),
                 Map.entry("tau", d.tau()), Map.entry("diversityWeight", d.diversityWeight()), Map.entry("learningRate", d.learningRate()),
                 Map.entry("beta1", d.beta1()), Map.entry("beta2", d.beta2()), Map.entry("eps", d.eps()), Map.entry("warmupSteps", d.warmupSteps()),
-                Map.entry("clipNorm", d.clipNorm()), Map.entry("batchUsers", d.batchUsers()));
+                Map.entry("clipNorm", d.clipNorm()), Map.entry("batchUsers", d.batchUsers()), Map.entry("predictionWeight", d.predictionWeight()));
         assertEquals(java.keySet(), py.keySet());
         for (var en : java.entrySet())
             assertEquals((float) en.getValue().doubleValue(), (float) ((Number) py.get(en.getKey())).doubleValue(), en.getKey());
