@@ -476,7 +476,8 @@ class ReferenceTest(unittest.TestCase):
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
             self.assertEqual(ref.main(["bench", "--users", "8", "--interests", "50", "--rows-per-user", "4",
-                                       "--nnz-per-row", "3", "--steps", "2", "--warmup", "1", "--threads", "1"]), 0)
+                                       "--nnz-per-row", "3", "--steps", "2", "--warmup", "1", "--threads", "1",
+                                       "--pred-weight", "0"]), 0)
         lines = out.getvalue().strip().splitlines()
         self.assertEqual(len(lines), 1)
         rec = json.loads(lines[0])
