@@ -119,19 +119,7 @@ final class BoiSpectralInit {
         int nnz = 0;
         int rows = 0;
         for (int u : chosen) {
-            int m = 0;
-            for (long row = boi.userRowStart(u); row < boi.userRowStart(u + 1); row++) {
-                if (boi.rowScale(row) != 0) continue;
-                for (long j = boi.rowStart(row); j < boi.rowEnd(row); j++) {
-                    int c = boi.col(j);
-                    if (!touched[c]) {
-                        touched[c] = true;
-                        list[m++] = c;
-                    }
-                    acc[c] += boi.val(j);
-                }
-            }
-            Arrays.sort(list, 0, m);
+            int m = LifetimeBoi.accumulate(boi, u, acc, touched, list);
             if (nnz + m > cols.length) {
                 int cap = Math.max(cols.length * 2, nnz + m);
                 cols = Arrays.copyOf(cols, cap);

@@ -154,19 +154,7 @@ public final class Smen {
         int[] list = new int[k];
         double[] sum = new double[h];
         for (int u = 0; u < n; u++) {
-            int m = 0;
-            for (long r = boi.userRowStart(u); r < boi.userRowStart(u + 1); r++) {
-                if (boi.rowScale(r) != 0) continue;
-                for (long j = boi.rowStart(r); j < boi.rowEnd(r); j++) {
-                    int c = boi.col(j);
-                    if (!touched[c]) {
-                        touched[c] = true;
-                        list[m++] = c;
-                    }
-                    acc[c] += boi.val(j);
-                }
-            }
-            java.util.Arrays.sort(list, 0, m);
+            int m = LifetimeBoi.accumulate(boi, u, acc, touched, list);
             java.util.Arrays.fill(sum, 0);
             double wsum = 0;
             for (int q = 0; q < m; q++) {
