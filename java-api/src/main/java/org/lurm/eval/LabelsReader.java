@@ -1,11 +1,10 @@
 package org.lurm.eval;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.PushbackInputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,16 +14,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeSet;
-import java.util.zip.GZIPInputStream;
 import org.lurm.events.IdDictionary;
 import org.lurm.events.io.DelimitedFormat;
+import org.lurm.events.io.Inputs;
 import org.lurm.events.io.MalformedInputException;
 import org.lurm.events.io.ReadReport;
 
 /**
  * Reads a labels table: one line per user, a user id column and one column per task, from a delimited file
- * described by a {@link DelimitedFormat} (separator, header, quoting, charset, comment prefix, trimming; gzip is
- * detected by its magic bytes). Each task column is read as
+ * described by a {@link DelimitedFormat} (separator, header, quoting, charset, comment prefix, trimming of spaces
+ * and tabs around unquoted fields, as the event readers do; gzip is detected by its magic bytes and checked whole
+ * by {@link Inputs#open(InputStream, String)}: a corrupt or truncated stream, or bytes after it, is an
+ * {@link IOException} naming the file). Each task column is read as
  * <ul>
  * <li>{@link LabelTable.Kind#BINARY}: exactly two distinct values (sorted; the second is the positive class,
  * so "0"/"1", "false"/"true", "F"/"M" work as expected);</li>
@@ -34,7 +35,10 @@ import org.lurm.events.io.ReadReport;
  * An empty field in a single-label column means "no label" for that task. User ids are looked up in the given
  * dictionary (the events' users); lines of unknown users are counted ("users not in the events") and passed over.
  * A malformed line (wrong number of fields, a user listed twice, bad bytes) throws a
- * {@link MalformedInputException} naming file, line and field, or is skipped and counted when lenient.
+ * {@link MalformedInputException} naming file, line and field, or is skipped and counted when lenient. Bytes that
+ * are not valid in the charset stop the read, lenient or not, naming their own line (lines are split on bytes and
+ * each decoded alone). A first record (the header, or the first line without a header) that lacks the user or a
+ * task column stops the read too, lenient or not, naming file, line and the missing column.
  *
  * <p>Columns are named by the header, or, without a header, as "1", "2", ... (1-based positions). The event
  * readers' byte tokenizer is package-private to {@code org.lurm.events.io}, so this reader splits decoded lines
@@ -107,18 +111,17 @@ public final class LabelsReader {
         String[] firstValues = null;
         boolean[] valueSeenAgain = new boolean[nTasks];
         long knownAfterFirst = 0;
-        try (InputStream in = open(file);
-             BufferedReader r = new BufferedReader(new InputStreamReader(in, format.charset().newDecoder()
-                     .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)))) {
+        CharsetDecoder dec = format.charset().newDecoder().onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        boolean columnsKnown = false;
+        try (ByteLines r = new ByteLines(Inputs.open(Files.newInputStream(file), src))) {
             String line;
-            while (true) {
-                try {
-                    line = r.readLine();
-                } catch (CharacterCodingException e) {
-                    throw new MalformedInputException(src, lines + 1, null, 0, null, "bytes not valid in " + format.charset().name());
-                }
-                if (line == null) break;
+            while (r.next()) {
                 lines++;
+                try {
+                    line = dec.decode(ByteBuffer.wrap(r.bytes(), 0, r.length())).toString();
+                } catch (CharacterCodingException e) {
+                    throw new MalformedInputException(src, lines, null, 0, null, "bytes not valid in " + format.charset().name());
+                }
                 if (lines == 1 && !line.isEmpty() && line.charAt(0) == '\uFEFF') line = line.substring(1);
                 if (line.isBlank()) {
                     blank++;
@@ -140,6 +143,7 @@ public final class LabelsReader {
                         }
                         userCol = column(names, userColumn, src, lines);
                         for (int t = 0; t < nTasks; t++) taskCol[t] = column(names, taskNames[t], src, lines);
+                        columnsKnown = true;
                         if (format.header()) continue;
                     }
                     if (fields.size() != names.length) {
@@ -169,7 +173,8 @@ public final class LabelsReader {
                     for (int t = 0; t < nTasks; t++) raw.get(t).put(u, fields.get(taskCol[t]));
                     accepted++;
                 } catch (MalformedInputException e) {
-                    if (!lenient) throw e;
+                    // a first record without the named columns leaves nothing to read the others by: stop, lenient or not
+                    if (!lenient || (names != null && !columnsKnown)) throw e;
                     skipped++;
                     if (errors.size() < maxErrors) errors.add(e.getMessage());
                 }
@@ -268,7 +273,7 @@ public final class LabelsReader {
                 int end = line.indexOf(sep, i);
                 if (end < 0) end = n;
                 field = line.substring(start, end);
-                if (format.trim()) field = field.strip();
+                if (format.trim()) field = trimSpacesAndTabs(field);
                 i = end;
             }
             out.add(field);
@@ -282,12 +287,75 @@ public final class LabelsReader {
         return out;
     }
 
-    private static InputStream open(Path file) throws IOException {
-        PushbackInputStream in = new PushbackInputStream(Files.newInputStream(file), 2);
-        byte[] magic = new byte[2];
-        int got = in.readNBytes(magic, 0, 2);
-        in.unread(magic, 0, got);
-        if (got == 2 && (magic[0] & 0xff) == 0x1f && (magic[1] & 0xff) == 0x8b) return new GZIPInputStream(in, 1 << 16);
-        return in;
+    /** Drops spaces and tabs (only those, as {@link DelimitedFormat} and the event readers do) at both ends. */
+    private static String trimSpacesAndTabs(String f) {
+        int a = 0, e = f.length();
+        while (a < e && (f.charAt(a) == ' ' || f.charAt(a) == '\t')) a++;
+        while (e > a && (f.charAt(e - 1) == ' ' || f.charAt(e - 1) == '\t')) e--;
+        return f.substring(a, e);
+    }
+
+    /**
+     * The lines of a byte stream, split at LF, CRLF or a lone CR, each to be decoded on its own, so that bytes the
+     * charset rejects are reported at their own line (a Reader decodes ahead and fails at an earlier one). The
+     * charsets of {@link DelimitedFormat} (UTF-8, single-byte ASCII-compatible) make CR and LF bytes mean the same.
+     */
+    private static final class ByteLines implements AutoCloseable {
+        private final InputStream in;
+        private final byte[] buf = new byte[1 << 16];
+        private int pos, limit;
+        private boolean eof;
+        private byte[] line = new byte[256];
+        private int length;
+
+        ByteLines(InputStream in) {
+            this.in = in;
+        }
+
+        private int peek() throws IOException {
+            if (pos == limit) {
+                if (eof) return -1;
+                int n = in.read(buf, 0, buf.length);
+                while (n == 0) n = in.read(buf, 0, buf.length);
+                if (n < 0) {
+                    eof = true;
+                    return -1;
+                }
+                pos = 0;
+                limit = n;
+            }
+            return buf[pos] & 0xff;
+        }
+
+        /** Reads the next line; false at the end of the stream. */
+        boolean next() throws IOException {
+            length = 0;
+            boolean any = false;
+            for (int c; (c = peek()) >= 0; ) {
+                pos++;
+                any = true;
+                if (c == '\n') return true;
+                if (c == '\r') {
+                    if (peek() == '\n') pos++;
+                    return true;
+                }
+                if (length == line.length) line = java.util.Arrays.copyOf(line, Math.max(line.length * 2, 16));
+                line[length++] = (byte) c;
+            }
+            return any;
+        }
+
+        byte[] bytes() {
+            return line;
+        }
+
+        int length() {
+            return length;
+        }
+
+        @Override
+        public void close() throws IOException {
+            in.close();
+        }
     }
 }

@@ -1,5 +1,6 @@
 package org.lurm.eval;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -14,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.zip.GZIPInputStream;
 import org.lurm.events.IdDictionary;
 import org.lurm.events.io.DelimitedFormat;
 import org.lurm.events.io.MalformedInputException;
@@ -30,7 +32,12 @@ import org.lurm.testing.FuzzSupport;
  * values), where the reference finds the same;</li>
  * <li>{@code success} / {@code success with counted skips} - every task's classes and every user's label equal
  * the reference's, with the same counts of lines, skipped lines and unknown users.</li>
+ * <li>{@code error: first record lacks a named column, names file:line} - lenient or not, at that record's line;</li>
+ * <li>{@code error: gzip, names the file} - a file with the gzip magic that is not one whole gzip stream; one that
+ * is is read by the reference as java.util.zip decompresses it (outcomes prefixed {@code gzip: }).</li>
  * </ul>
+ * Bytes that are not UTF-8 stop the read at their own line, lenient or not; unquoted fields lose spaces and tabs
+ * around them, no other white space. No outcome is an accepted fault.
  * Input layout: byte 0 chooses separator, header, quoting, lenient and comments; byte 1 the kinds of the two task
  * columns; the rest is the file. The users are u0 .. u9. Stateless; thread-safe.
  */
@@ -99,7 +106,7 @@ final class LabelsOracle {
         if (input.length < 2) return count("too short for a configuration");
         Config c = Config.of(input[0], input[1]);
         byte[] file = Arrays.copyOfRange(input, 2, input.length);
-        if (file.length >= 2 && (file[0] & 0xff) == 0x1f && (file[1] & 0xff) == 0x8b) return count("gzip magic (not fuzzed here)");
+        boolean gzip = file.length >= 2 && (file[0] & 0xff) == 0x1f && (file[1] & 0xff) == 0x8b;
         Path path = FuzzSupport.scratch("labels.csv");
         try {
             Files.write(path, file);
@@ -109,57 +116,47 @@ final class LabelsOracle {
         Object got;
         try {
             got = c.reader().read(path, USERS);
-        } catch (MalformedInputException | IndexOutOfBoundsException e) {
+        } catch (MalformedInputException e) {
             got = e;
+        } catch (IOException e) {
+            // gzip is checked whole (Inputs.open): a corrupt or truncated stream, or bytes after it, names the file
+            if (gzip && e.getMessage() != null && e.getMessage().startsWith(path + ":")) return count("error: gzip, names the file");
+            throw new AssertionError("unexpected " + e + " on " + FuzzSupport.keep("labels", input), e);
         } catch (Exception | StackOverflowError e) {
             throw new AssertionError("unexpected " + e + " on " + FuzzSupport.keep("labels", input), e);
         }
-        String[] outcome = new String[1];
-        String why = compare(c, file, path, got, false, outcome);
-        if (why == null) return count(outcome[0]);
-        if (compare(c, file, path, got, true, outcome) == null) {
-            // A known fault of LabelsReader (docs/RELIABILITY.md, open findings): unquoted fields lose all Unicode white
-            // space around them (String.strip), where the format and the event reader drop spaces and tabs only, so an
-            // id can match a different event user.
-            return count("FINDING: fields stripped of all Unicode white space");
+        if (gzip) {
+            // the reader took the stream whole: the reference reads what java.util.zip makes of it
+            try (var z = new GZIPInputStream(new ByteArrayInputStream(file))) {
+                file = z.readAllBytes();
+            } catch (IOException e) {
+                throw new AssertionError("read a gzip stream java.util.zip refuses (" + e + ") on " + FuzzSupport.keep("labels", input), e);
+            }
         }
+        String[] outcome = new String[1];
+        String why = compare(c, file, path, got, outcome);
+        if (why == null) return count(gzip ? "gzip: " + outcome[0] : outcome[0]);
         throw new AssertionError(why + "\n  config " + c + "\n  input kept at " + FuzzSupport.keep("labels", input));
     }
 
     /** Null when the reader's result agrees with the reference's; else why not. Sets the outcome class. */
-    private static String compare(Config c, byte[] file, Path path, Object got, boolean stripAll, String[] outcome) {
+    private static String compare(Config c, byte[] file, Path path, Object got, String[] outcome) {
         Want want;
         long badLine = -1;
         boolean headerBad = false;
         try {
-            want = reference(c, file, stripAll);
+            want = reference(c, file);
         } catch (Bad b) {
             want = null;
             badLine = b.line;
             headerBad = b instanceof HeaderBad;
         }
-        if (headerBad && c.lenient) {
-            // A known fault of LabelsReader (docs/RELIABILITY.md, open findings): lenient, a first record that lacks the
-            // user or a task column is skipped like a malformed line; the next record then indexes column -1
-            // (IndexOutOfBoundsException), or, with no further record, the read ends without those columns.
-            if (got instanceof MalformedInputException e && !e.getMessage().startsWith(path + ":")) return "message does not name the file: " + e.getMessage();
-            outcome[0] = "FINDING: lenient read of a first record without the named columns";
-            return null;
-        }
-        if (got instanceof IndexOutOfBoundsException e) return "unexpected " + e;
         if (got instanceof MalformedInputException e) {
             if (!e.getMessage().startsWith(path + ":" + e.line() + ": ")) return "message does not name file:line: " + e.getMessage();
-            long undecodable = undecodableAt(file);
-            if (e.getMessage().contains("bytes not valid") && undecodable > 0 && e.line() >= 1 && e.line() < undecodable
-                    && (want != null || e.line() <= badLine)) {
-                // A known fault of LabelsReader (docs/RELIABILITY.md, open findings): the decoder reads ahead, so bytes that
-                // are not UTF-8 are reported at the line being read when the read-ahead met them, not at their own line.
-                outcome[0] = "FINDING: undecodable bytes reported at an earlier line";
-                return null;
-            }
             if (want != null) return "threw " + e.getMessage() + ", the reference reads the file";
             if (badLine != e.line()) return "threw at line " + e.line() + " (" + e.getMessage() + "), the reference's first bad line is " + badLine;
-            outcome[0] = e.line() == 0 ? "error: names file (whole-column problem)" : "error: names file:line";
+            outcome[0] = e.line() == 0 ? "error: names file (whole-column problem)"
+                    : headerBad ? "error: first record lacks a named column, names file:line" : "error: names file:line";
             return null;
         }
         LabelsReader.Result r = (LabelsReader.Result) got;
@@ -208,27 +205,7 @@ final class LabelsOracle {
         return s.codePoints().allMatch(Character::isWhitespace);
     }
 
-    /** The 1-based line of the first bytes that are not UTF-8, or -1. */
-    private static long undecodableAt(byte[] bytes) {
-        long line = 1;
-        int s = 0;
-        for (int i = 0; i <= bytes.length; i++) {
-            if (i == bytes.length || bytes[i] == '\n' || bytes[i] == '\r') {
-                try {
-                    StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)
-                            .decode(ByteBuffer.wrap(bytes, s, i - s));
-                } catch (CharacterCodingException e) {
-                    return line;
-                }
-                if (i < bytes.length && bytes[i] == '\r' && i + 1 < bytes.length && bytes[i + 1] == '\n') i++;
-                s = i + 1;
-                line++;
-            }
-        }
-        return -1;
-    }
-
-    private static Want reference(Config c, byte[] bytes, boolean stripAll) throws Bad {
+    private static Want reference(Config c, byte[] bytes) throws Bad {
         // lines: LF, CRLF or a lone CR end a line; a last line without one counts
         List<String> lines = new ArrayList<>();
         List<Integer> badAt = new ArrayList<>(); // index of the first line whose bytes are not UTF-8
@@ -262,7 +239,7 @@ final class LabelsOracle {
             if (blank(line)) continue;
             if (c.comments && line.startsWith("#")) continue;
             try {
-                List<String> f = split(line, c, no, stripAll);
+                List<String> f = split(line, c, no);
                 if (names == null) {
                     if (c.header) {
                         names = f.toArray(new String[0]);
@@ -318,7 +295,7 @@ final class LabelsOracle {
     }
 
     /** Fields of one line: separator, trimming of spaces and tabs, RFC 4180 quotes within the line. */
-    private static List<String> split(String line, Config c, long no, boolean stripAll) throws Bad {
+    private static List<String> split(String line, Config c, long no) throws Bad {
         String sep = c.sep;
         List<String> out = new ArrayList<>();
         int i = 0, n = line.length();
@@ -359,7 +336,7 @@ final class LabelsOracle {
             int a = 0, e = f.length();
             while (a < e && space(f.charAt(a))) a++;
             while (e > a && space(f.charAt(e - 1))) e--;
-            out.add(stripAll ? f.strip() : f.substring(a, e));
+            out.add(f.substring(a, e));
             if (k < 0) return out;
             i = k + sep.length();
             if (i == n) {

@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -129,5 +132,75 @@ class LabelsReaderTest {
         // nor is a first line of a known user
         Files.writeString(f, "a,x,y\nb,1,silver\nc,0,gold\n");
         assertTrue(new LabelsReader(noHeader, "1", Map.of("3", LabelTable.Kind.MULTI_CLASS), false).read(f, u).warnings().isEmpty());
+    }
+
+    @Test
+    void aFirstRecordWithoutTheNamedColumnsStopsALenientRead(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("labels.csv");
+        Files.writeString(f, "id,churned,segment,likes\na,0,x,p\nb,1,y,q\n");
+        IdDictionary u = users("a", "b");
+        DelimitedFormat csv = DelimitedFormat.csv().withHeader(true);
+        // was: the header skipped as a malformed line, then IndexOutOfBoundsException on line 2
+        MalformedInputException e = assertThrows(MalformedInputException.class, () -> new LabelsReader(csv, "user", tasks(), true).read(f, u));
+        assertEquals(1, e.line());
+        assertEquals("user", e.field());
+        assertTrue(e.getMessage().startsWith(f + ":1: ") && e.getMessage().contains("no column 'user'"), e.getMessage());
+
+        // without a header: the first line has no column 3
+        Files.writeString(f, "a,0\nb,1,y\n");
+        MalformedInputException n = assertThrows(MalformedInputException.class,
+                () -> new LabelsReader(DelimitedFormat.csv().withHeader(false), "1", numbered(), true).read(f, u));
+        assertEquals(1, n.line());
+        assertEquals("3", n.field());
+    }
+
+    @Test
+    void unquotedFieldsLoseSpacesAndTabsOnlyNotOtherWhiteSpace(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("labels.csv");
+        // "a" followed by an EM SPACE (U+2003) is not the user "a"; " b\t" is "b"
+        Files.writeString(f, "a\u2003,0,x\n b\t,1,y\nc,0,x\n", StandardCharsets.UTF_8);
+        var r = new LabelsReader(DelimitedFormat.csv().withHeader(false), "1", numbered(), false).read(f, users("a", "b", "c"));
+        assertEquals(-1, r.tables().get(0).classOf(0), "'a\u2003' is not 'a'");
+        assertEquals(1, r.tables().get(0).classOf(1));
+        assertEquals(1, r.report().note("users not in the events"));
+    }
+
+    @Test
+    void undecodableBytesAreReportedAtTheirOwnLine(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("labels.csv");
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        b.writeBytes("user,churned,segment\n".getBytes(StandardCharsets.US_ASCII));
+        for (int i = 0; i < 3000; i++) b.writeBytes(("x" + i + "," + (i % 2) + ",s\n").getBytes(StandardCharsets.US_ASCII));
+        b.writeBytes(new byte[] {'a', ',', '1', ',', (byte) 0xff, '\n'}); // line 3002
+        Files.write(f, b.toByteArray());
+        Map<String, LabelTable.Kind> t = Map.of("churned", LabelTable.Kind.BINARY);
+        for (boolean lenient : new boolean[] {false, true}) {
+            MalformedInputException e = assertThrows(MalformedInputException.class,
+                    () -> new LabelsReader(DelimitedFormat.csv().withHeader(true), "user", t, lenient).read(f, users("a")));
+            assertEquals(3002, e.line(), e.getMessage());
+            assertTrue(e.getMessage().startsWith(f + ":3002: "), e.getMessage());
+        }
+    }
+
+    @Test
+    void gzipIsCheckedWholeAndBytesAfterTheStreamAreRefused(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("labels.csv.gz");
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        try (OutputStream out = new GZIPOutputStream(b)) {
+            out.write("a,0,x\nb,1,y\n".getBytes(StandardCharsets.US_ASCII));
+        }
+        byte[] whole = b.toByteArray();
+        Files.write(f, whole);
+        IdDictionary u = users("a", "b");
+        assertEquals(1, new LabelsReader(DelimitedFormat.csv().withHeader(false), "1", numbered(), false).read(f, u).tables().get(0).classOf(1));
+        byte[] junk = java.util.Arrays.copyOf(whole, whole.length + 4);
+        System.arraycopy("junk".getBytes(StandardCharsets.US_ASCII), 0, junk, whole.length, 4);
+        Files.write(f, junk);
+        // was: java.util.zip.GZIPInputStream passed the trailing bytes over and the read succeeded
+        IOException e = assertThrows(IOException.class, () -> new LabelsReader(DelimitedFormat.csv().withHeader(false), "1", numbered(), true).read(f, u));
+        assertTrue(e.getMessage().startsWith(f.toString()), e.getMessage());
+        Files.write(f, java.util.Arrays.copyOf(whole, whole.length - 3));
+        IOException t = assertThrows(IOException.class, () -> new LabelsReader(DelimitedFormat.csv().withHeader(false), "1", numbered(), false).read(f, u));
+        assertTrue(t.getMessage().startsWith(f.toString()), t.getMessage());
     }
 }
