@@ -397,10 +397,14 @@ class CliFaultsTest {
 
     @Test
     void cliDocStepsMatchTheHarness() throws IOException {
-        // docs/CLI.md said evaluate --dataset trains 400 steps; the harness trains the number below
-        long steps = org.lurm.eval.BenchmarkOptions.defaults().smen().maxSteps();
+        // docs/CLI.md once said evaluate --dataset trains 400 steps; the harness now trains as `lurm fit` and the API do
+        // (SmenConfig.sizedFor), which gives both MovieLens sets (about 900 and 2,400 trainable users) its minimum
+        assertEquals(0, org.lurm.eval.BenchmarkOptions.defaults().smen().maxSteps(), "the harness uses the library's sizing rule");
+        int steps = org.lurm.smen.SmenConfig.MIN_AUTO_STEPS;
+        assertEquals(steps, org.lurm.smen.SmenConfig.defaults().sizedFor(896).maxSteps());
+        assertEquals(steps, org.lurm.smen.SmenConfig.defaults().sizedFor(2374).maxSteps());
         String doc = Files.readString(Path.of("..", "docs", "CLI.md"));
-        assertTrue(doc.contains("SMEN trains " + steps + " steps unless `--smen-steps`"), "docs/CLI.md states " + steps + " steps");
+        assertTrue(doc.contains("follows `SmenConfig.sizedFor`, " + steps + " steps on both MovieLens sets"), "docs/CLI.md states " + steps + " steps");
     }
 
     static void assertSameBytes(byte[] a, byte[] b) {
