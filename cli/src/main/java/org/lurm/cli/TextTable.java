@@ -1,7 +1,6 @@
 package org.lurm.cli;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.Charset;
 import java.nio.charset.CharsetDecoder;
@@ -9,6 +8,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.lurm.events.io.ByteLines;
 import org.lurm.events.io.MalformedInputException;
 import org.lurm.progress.Progress;
 
@@ -38,7 +38,7 @@ record TextTable(String separator, boolean header, boolean quoting, Charset char
         List<String> names = List.of();
         RowSink rows = null;
         CharsetDecoder dec = charset.newDecoder().onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
-        try (Lines r = new Lines(CountingInput.open(file, task))) {
+        try (ByteLines r = new ByteLines(CountingInput.open(file, task))) {
             long no = 0;
             boolean first = true;
             while (r.next()) {
@@ -64,69 +64,6 @@ record TextTable(String separator, boolean header, boolean quoting, Charset char
             }
         }
         if (rows == null) setup.apply(names);
-    }
-
-    /**
-     * The lines of a byte stream, split at LF, CRLF or a lone CR, each decoded on its own: so a line's number is
-     * exact even for bytes the charset rejects (a Reader decodes ahead and fails at an earlier line).
-     */
-    private static final class Lines implements AutoCloseable {
-        private final InputStream in;
-        private final byte[] buf = new byte[1 << 16];
-        private int pos, limit;
-        private boolean eof;
-        private byte[] line = new byte[256];
-        private int length;
-
-        Lines(InputStream in) {
-            this.in = in;
-        }
-
-        private int peek() throws IOException {
-            if (pos == limit) {
-                if (eof) return -1;
-                int n = in.read(buf, 0, buf.length);
-                while (n == 0) n = in.read(buf, 0, buf.length);
-                if (n < 0) {
-                    eof = true;
-                    return -1;
-                }
-                pos = 0;
-                limit = n;
-            }
-            return buf[pos] & 0xff;
-        }
-
-        /** Reads the next line; false at the end of the stream. */
-        boolean next() throws IOException {
-            length = 0;
-            boolean any = false;
-            for (int c; (c = peek()) >= 0; ) {
-                pos++;
-                any = true;
-                if (c == '\n') return true;
-                if (c == '\r') {
-                    if (peek() == '\n') pos++;
-                    return true;
-                }
-                if (length == line.length) line = java.util.Arrays.copyOf(line, line.length * 2);
-                line[length++] = (byte) c;
-            }
-            return any;
-        }
-
-        byte[] bytes() {
-            return line;
-        }
-
-        int length() {
-            return length;
-        }
-
-        @Override
-        public void close() throws IOException {
-            in.close();
-        }
     }
 
     List<String> split(String line, Path file, long no) throws MalformedInputException {

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeSet;
 import org.lurm.events.IdDictionary;
+import org.lurm.events.io.ByteLines;
 import org.lurm.events.io.DelimitedFormat;
 import org.lurm.events.io.Inputs;
 import org.lurm.events.io.MalformedInputException;
@@ -293,69 +294,5 @@ public final class LabelsReader {
         while (a < e && (f.charAt(a) == ' ' || f.charAt(a) == '\t')) a++;
         while (e > a && (f.charAt(e - 1) == ' ' || f.charAt(e - 1) == '\t')) e--;
         return f.substring(a, e);
-    }
-
-    /**
-     * The lines of a byte stream, split at LF, CRLF or a lone CR, each to be decoded on its own, so that bytes the
-     * charset rejects are reported at their own line (a Reader decodes ahead and fails at an earlier one). The
-     * charsets of {@link DelimitedFormat} (UTF-8, single-byte ASCII-compatible) make CR and LF bytes mean the same.
-     */
-    private static final class ByteLines implements AutoCloseable {
-        private final InputStream in;
-        private final byte[] buf = new byte[1 << 16];
-        private int pos, limit;
-        private boolean eof;
-        private byte[] line = new byte[256];
-        private int length;
-
-        ByteLines(InputStream in) {
-            this.in = in;
-        }
-
-        private int peek() throws IOException {
-            if (pos == limit) {
-                if (eof) return -1;
-                int n = in.read(buf, 0, buf.length);
-                while (n == 0) n = in.read(buf, 0, buf.length);
-                if (n < 0) {
-                    eof = true;
-                    return -1;
-                }
-                pos = 0;
-                limit = n;
-            }
-            return buf[pos] & 0xff;
-        }
-
-        /** Reads the next line; false at the end of the stream. */
-        boolean next() throws IOException {
-            length = 0;
-            boolean any = false;
-            for (int c; (c = peek()) >= 0; ) {
-                pos++;
-                any = true;
-                if (c == '\n') return true;
-                if (c == '\r') {
-                    if (peek() == '\n') pos++;
-                    return true;
-                }
-                if (length == line.length) line = java.util.Arrays.copyOf(line, Math.max(line.length * 2, 16));
-                line[length++] = (byte) c;
-            }
-            return any;
-        }
-
-        byte[] bytes() {
-            return line;
-        }
-
-        int length() {
-            return length;
-        }
-
-        @Override
-        public void close() throws IOException {
-            in.close();
-        }
     }
 }
