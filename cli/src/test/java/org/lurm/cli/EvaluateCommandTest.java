@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -44,13 +42,9 @@ class EvaluateCommandTest {
     /** The table prints 3 decimals, the claim lines 4: they agree to half a unit of the third. */
     static final double CELL = 5e-4 + 1e-9;
 
-    record Run(int code, String out, String err) {
-    }
-
-    static Run lurm(String... args) {
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
-        return new Run(code, out.toString(), err.toString());
+    /** The CLI in process (CommandsTest's runner). */
+    static CommandsTest.Run lurm(String... args) {
+        return CommandsTest.lurm(args);
     }
 
     /** A small generated data set as files (events CSV with a header, a labels CSV with a header) and a model fitted on it. */
@@ -74,7 +68,7 @@ class EvaluateCommandTest {
                 }
             }
         }
-        Run fit = lurm("fit", "--events", events.toString(), "--header", "--interests", "40", "--embedding-dim", "16", "--anchors", "4", "--anchor-dim", "8",
+        CommandsTest.Run fit = lurm("fit", "--events", events.toString(), "--header", "--interests", "40", "--embedding-dim", "16", "--anchors", "4", "--anchor-dim", "8",
                 "--smen-steps", "15", "--seed", Long.toString(seed), "--progress", "none", "-o", model.toString());
         assertEquals(0, fit.code(), fit.err());
     }
@@ -82,7 +76,7 @@ class EvaluateCommandTest {
     /** Mode (a) with --baselines: all five baselines, then one claim line per claim and probe, consistent with the table. */
     @Test
     void modelWithBaselinesPrintsAllFiveBaselinesAndTheClaimVerdicts() {
-        Run r = lurm("evaluate", "--model", model.toString(), "--events", events.toString(), "--header", "--labels", labels.toString(), "--labels-header",
+        CommandsTest.Run r = lurm("evaluate", "--model", model.toString(), "--events", events.toString(), "--header", "--labels", labels.toString(), "--labels-header",
                 "--task", "segment", "--baselines", "--folds", "3", "--seed", "11", "--progress", "none", "--report", dir.resolve("a.html").toString());
         assertEquals(0, r.code(), r.err());
         System.out.println(r.out());
@@ -128,7 +122,7 @@ class EvaluateCommandTest {
     /** Without --baselines the claims cannot be decided: the lines say so and what to add. */
     @Test
     void claimsWithoutBaselinesAreUndecidedAndSayWhatToAdd() {
-        Run r = lurm("evaluate", "--model", model.toString(), "--events", events.toString(), "--header", "--labels", labels.toString(), "--labels-header",
+        CommandsTest.Run r = lurm("evaluate", "--model", model.toString(), "--events", events.toString(), "--header", "--labels", labels.toString(), "--labels-header",
                 "--task", "segment", "--folds", "3", "--no-mlp", "--progress", "none", "--report", dir.resolve("b.html").toString());
         assertEquals(0, r.code(), r.err());
         assertEquals("claim almost-lossless (logistic): undecided: no raw BoI rows (add --baselines to compute raw BoI and the width-matched baselines)",
@@ -145,7 +139,7 @@ class EvaluateCommandTest {
      */
     @Test
     void aHeaderReadAsDataIsPassedOverAndNamedInTheSummary() {
-        Run r = lurm("evaluate", "--model", model.toString(), "--events", events.toString(), "--header", "--labels", labels.toString(),
+        CommandsTest.Run r = lurm("evaluate", "--model", model.toString(), "--events", events.toString(), "--header", "--labels", labels.toString(),
                 "--folds", "3", "--no-mlp", "--progress", "none", "--report", dir.resolve("c.html").toString());
         assertEquals(0, r.code(), r.err());
         // columns are numbered without a header: 2 is segment, two values, so binary with its ROC-AUC
@@ -159,7 +153,7 @@ class EvaluateCommandTest {
                 + "take those names (pass --labels-header)", notes.get(0));
 
         // with --labels-header the same file reads cleanly, tasks named by the header, no note
-        Run ok = lurm("evaluate", "--model", model.toString(), "--events", events.toString(), "--header", "--labels", labels.toString(), "--labels-header",
+        CommandsTest.Run ok = lurm("evaluate", "--model", model.toString(), "--events", events.toString(), "--header", "--labels", labels.toString(), "--labels-header",
                 "--folds", "3", "--no-mlp", "--progress", "none", "--report", dir.resolve("d.html").toString());
         assertEquals(0, ok.code(), ok.err());
         assertFalse(ok.out().contains("note: "), ok.out());
@@ -172,7 +166,7 @@ class EvaluateCommandTest {
     void labelsOfNoKnownUserAreAnErrorNamingTheColumn() throws IOException {
         Path other = dir.resolve("other-labels.csv");
         Files.writeString(other, "x1,a\nx2,b\nx3,a\n");
-        Run r = lurm("evaluate", "--model", model.toString(), "--events", events.toString(), "--header", "--labels", other.toString(),
+        CommandsTest.Run r = lurm("evaluate", "--model", model.toString(), "--events", events.toString(), "--header", "--labels", other.toString(),
                 "--progress", "none", "--report", dir.resolve("e.html").toString());
         assertEquals(Exit.BAD_INPUT, r.code(), r.out());
         assertTrue(r.err().contains(other + ": no line has a user of the 300 users in its user id column (column 1); check --labels-user-col"), r.err());
@@ -183,7 +177,7 @@ class EvaluateCommandTest {
     void helpPrintsCleanly() {
         PrintStream saved = System.err;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        Run r;
+        CommandsTest.Run r;
         try {
             System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
             r = lurm("evaluate", "--help");
