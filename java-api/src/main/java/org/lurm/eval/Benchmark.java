@@ -103,7 +103,7 @@ public final class Benchmark {
         try (MemoryScope scope = MemoryScope.root("benchmark"); Backend backend = Backends.create(); Parallel par = new Parallel(o.threads())) {
             int[] active = usersWithEvents(events);
             // --- profiling tasks on representations of all events ---
-            Pipeline full = pipeline("all events", events, catalog, o, o.baselines(), backend, par, scope, pr, times);
+            Pipeline full = pipeline("all events", events, catalog, o, o.baselines(), true, backend, par, scope, pr, times);
             loss = full.loss;
             settings.put("interests K", Integer.toString(full.stage1.numInterests()));
             settings.put("events skipped (item without interest)", Long.toString(full.boi.skippedEvents()));
@@ -120,7 +120,7 @@ public final class Benchmark {
             if (o.preference() && catalog != null && !catalog.allCategories().isEmpty()) {
                 try (MemoryScope ps = scope.child("preference")) {
                     PreferenceTask pt = PreferenceTask.build(events, catalog, o.preferenceSplit(), ps);
-                    Pipeline early = pipeline("early events", pt.early(), catalog, o, o.baselines(), backend, par, ps, pr, times);
+                    Pipeline early = pipeline("early events", pt.early(), catalog, o, o.baselines(), true, backend, par, ps, pr, times);
                     t = System.nanoTime();
                     ProbeEvaluator.Task task = ProbeEvaluator.prepare(PreferenceTask.NAME, pt.labels(), usersWithEvents(pt.early()), o.probes());
                     settings.put("preference task", pt.early().size() + " early / " + pt.lateEvents() + " late events; " + task.users().length + " users; "
@@ -146,7 +146,7 @@ public final class Benchmark {
                     for (int i = 0; i < nTrain; i++) train[perm[i]] = true;
                     int[] unseen = java.util.Arrays.stream(perm, nTrain, perm.length).sorted().toArray();
                     EventTable trainEvents = EventSplits.select(events, EventSplits.ofUsers(events, train), is);
-                    Pipeline ind = pipeline("train users", trainEvents, catalog, o, false, backend, par, is, pr, times);
+                    Pipeline ind = pipeline("train users", trainEvents, catalog, o, false, false, backend, par, is, pr, times);
                     long ti = System.nanoTime();
                     F32Array z;
                     int n = events.numUsers();
@@ -277,7 +277,7 @@ public final class Benchmark {
     private record Pipeline(Map<String, Features> methods, List<EvaluationReport.LossPoint> loss, BagOfInterests stage1, BoiSet boi, Smen smen) {
     }
 
-    private static Pipeline pipeline(String tag, EventTable events, ItemCatalog catalog, BenchmarkOptions o, boolean baselines, Backend backend, Parallel par,
+    private static Pipeline pipeline(String tag, EventTable events, ItemCatalog catalog, BenchmarkOptions o, boolean baselines, boolean diagnostics, Backend backend, Parallel par,
                                      MemoryScope scope, Progress pr, Map<String, Double> times) {
         BagOfInterests.Config c1 = o.stage1().withBoi(o.stage1().boi().withLenient(true));
         long t = System.nanoTime();
@@ -325,21 +325,24 @@ public final class Benchmark {
         Map<String, Features> methods = new LinkedHashMap<>();
         try (Progress.Task task = pr.start("encode (" + tag + ")", n, "users"); MemoryScope tmp = scope.child("encode")) {
             methods.put(Baselines.LURM, Features.dense(Baselines.LURM, padRows(smen.encode(boi, par, tmp), boi.numUsers(), n, w), n, w));
-            Smen untrained = Smen.initial(boi, stage1.interests().centroids(), stage1.embeddings().dim(), o.smen(), par);
-            methods.put(LURM_UNTRAINED, Features.dense(LURM_UNTRAINED, padRows(untrained.encode(boi, par, tmp), boi.numUsers(), n, w), n, w));
-            int h = smen.config().h();
-            methods.put(WEIGHTED_V, Features.dense(WEIGHTED_V, padRows(F32Array.wrap(smen.meanInterestEmbedding(boi)), boi.numUsers(), n, h), n, h));
             task.advance(n);
         }
-        for (Map.Entry<String, org.lurm.smen.SmenConfig> v : o.variants().entrySet()) {
-            long tv = System.nanoTime();
-            Smen sv = Smen.train(boi, stage1.interests().centroids(), stage1.embeddings().dim(), v.getValue(), par, null, null, 0);
-            try (MemoryScope tmp = scope.child("encode-variant")) {
-                methods.put(v.getKey(), Features.dense(v.getKey(), padRows(sv.encode(boi, par, tmp), boi.numUsers(), n, sv.width()), n, sv.width()));
-            }
-            times.put("variant " + v.getKey() + " (" + tag + ")", (System.nanoTime() - tv) / 1e9);
-        }
         times.put("encode (" + tag + ")", (System.nanoTime() - t) / 1e9);
+        // the diagnostic rows and the variants: only where they are probed (not for the inductive check's model)
+        if (diagnostics) {
+            try (MemoryScope tmp = scope.child("encode-diagnostics")) {
+                Smen untrained = Smen.initial(boi, stage1.interests().centroids(), stage1.embeddings().dim(), o.smen(), par);
+                methods.put(LURM_UNTRAINED, Features.dense(LURM_UNTRAINED, padRows(untrained.encode(boi, par, tmp), boi.numUsers(), n, w), n, w));
+                int h = smen.config().h();
+                methods.put(WEIGHTED_V, Features.dense(WEIGHTED_V, padRows(F32Array.wrap(smen.meanInterestEmbedding(boi)), boi.numUsers(), n, h), n, h));
+                for (Map.Entry<String, org.lurm.smen.SmenConfig> v : o.variants().entrySet()) {
+                    long tv = System.nanoTime();
+                    Smen sv = Smen.train(boi, stage1.interests().centroids(), stage1.embeddings().dim(), v.getValue(), par, null, null, 0);
+                    methods.put(v.getKey(), Features.dense(v.getKey(), padRows(sv.encode(boi, par, tmp), boi.numUsers(), n, sv.width()), n, sv.width()));
+                    times.put("variant " + v.getKey() + " (" + tag + ")", (System.nanoTime() - tv) / 1e9);
+                }
+            }
+        }
         if (baselines) {
             t = System.nanoTime();
             try (Progress.Task task = pr.start("baselines (" + tag + ")", 5, "baselines")) {
