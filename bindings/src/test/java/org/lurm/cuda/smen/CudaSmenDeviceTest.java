@@ -1,5 +1,6 @@
 package org.lurm.cuda.smen;
 
+import org.lurm.cuda.DeviceRequirement;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -42,8 +43,7 @@ import org.lurm.testing.TestData;
 class CudaSmenDeviceTest {
     @BeforeEach
     void needGpu() {
-        String why = SmenBackends.cudaUnavailable();
-        assumeTrue(why == null, why);
+        DeviceRequirement.assumeDevice(SmenBackends.cudaUnavailable());
     }
 
     /**

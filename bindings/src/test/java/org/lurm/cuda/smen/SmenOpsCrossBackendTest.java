@@ -1,5 +1,6 @@
 package org.lurm.cuda.smen;
 
+import org.lurm.cuda.DeviceRequirement;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -76,6 +77,7 @@ class SmenOpsCrossBackendTest {
                 long s = seed ^ (31L * backend.hashCode() + e.getKey().hashCode());
                 tests.add(DynamicTest.dynamicTest(backend + ": " + e.getKey(), () -> {
                     String why = SmenBackends.unavailable(backend);
+                    if (why != null && backend.startsWith("cuda")) DeviceRequirement.assumeDevice(why);
                     assumeTrue(why == null, why);
                     SplittableRandom rnd = new SplittableRandom(s);
                     for (SmenCase c : SmenBackends.cases(rnd)) {

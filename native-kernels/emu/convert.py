@@ -1,12 +1,14 @@
-"""Rewrites kernel launches `k<<<g, b, s, st>>>(args)` of a .cu file into `emu::launch(k, g, b, s, st, args)` so
-that g++ compiles it against emu.h, and includes emu.h in place of cuda_runtime.h. Usage: convert.py IN OUT."""
+"""Rewrites a .cu file of native-kernels/src for g++ and the emulated device (emu/include/cuda_runtime.h): kernel
+launches `k<<<g, b, s, st>>>(args)` become `emu::launch(k, g, b, s, st, args)`, and dynamic shared memory
+(`extern __shared__ T name[];`) becomes a pointer to the running block's buffer. Usage: convert.py IN OUT."""
 import re
 import sys
 
 src = open(sys.argv[1]).read()
-src = src.replace("#include <cuda_runtime.h>", '#include "emu.h"')
-# Dynamic shared memory is emu.h's static buffer (macros sm / dsm): drop the extern declarations.
-src = re.sub(r"extern __shared__[^;]*\b(sm|dsm)\[\];", "", src)
+src = re.sub(r"extern\s+__shared__\s+(?:__align__\(\d+\)\s+)?([\w:]+)\s+(\w+)\s*\[\s*\]\s*;",
+             lambda m: "%s *%s = reinterpret_cast<%s *>(emu::dynamicShared());" % (m.group(1), m.group(2), m.group(1)), src)
+# Kernels that are function templates: launched without explicit template arguments they have no address.
+templates = set(re.findall(r"template\s*<[^;{]*?>\s*__global__\s+(?:__launch_bounds__\([^)]*\)\s+)?void\s+(\w+)", src))
 out, i = [], 0
 pat = re.compile(r"<<<")
 while True:
@@ -45,7 +47,8 @@ while True:
     cfgs = [c.strip() for c in re.split(r",(?![^(]*\))", cfg)]
     while len(cfgs) < 4:
         cfgs.append("0")
-    out.append("emu::launch(%s, dim3(%s), dim3(%s), %s, (cudaStream_t)(%s)%s)" % (
-        kernel, cfgs[0], cfgs[1], cfgs[2], cfgs[3], (", " + args) if args.strip() else ""))
+    kid = "nullptr" if kernel.strip() in templates else "emu::kernelId(%s)" % kernel
+    out.append("emu::launch(%s, dim3(%s), dim3(%s), %s, (cudaStream_t)(%s), [=](auto &&...a_) { %s(a_...); }%s)" % (
+        kid, cfgs[0], cfgs[1], cfgs[2], cfgs[3], kernel, (", " + args) if args.strip() else ""))
     i = q + 1
 open(sys.argv[2], "w").write("".join(out))
