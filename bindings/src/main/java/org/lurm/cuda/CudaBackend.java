@@ -42,6 +42,7 @@ public final class CudaBackend implements Backend {
     private static final long STAGING_BYTES = 8L << 20;
 
     private final int device;
+    private final int hostThreads;
     private final String description;
     private final MemoryScope scope;
     private final CudaStream stream;
@@ -49,8 +50,18 @@ public final class CudaBackend implements Backend {
     private PinnedBuffer staging;
     private boolean closed;
 
-    /** Opens device {@code device} (its number in cudaGetDeviceCount order). */
+    /** Opens device {@code device} (its number in cudaGetDeviceCount order), with one host thread. */
     public CudaBackend(int device) {
+        this(device, 1);
+    }
+
+    /**
+     * Opens device {@code device}; {@code hostThreads} is {@link #threads()}: the host parts of the stages around
+     * the device ops (k-means seeding and updates, the SVD's small dense steps) run on that many threads.
+     */
+    public CudaBackend(int device, int hostThreads) {
+        if (hostThreads < 1) throw new IllegalArgumentException("hostThreads must be >= 1");
+        this.hostThreads = hostThreads;
         NativeLibrary lib = NativeLibrary.load();
         this.device = device;
         this.description = lib.deviceDescription(device);
@@ -75,10 +86,13 @@ public final class CudaBackend implements Backend {
         return EnumSet.of(Capability.GPU, Capability.DENSE_MATH, Capability.SPARSE_MATH, Capability.KMEANS_ASSIGN, Capability.BOI_AGGREGATION);
     }
 
-    /** One: the ops run on the device, serialised on one stream. */
+    /**
+     * Host threads for the CPU parts of the stages that use this backend (the device ops themselves are serialised
+     * on one stream).
+     */
     @Override
     public int threads() {
-        return 1;
+        return hostThreads;
     }
 
     /** "NAME, N GiB, sm_XY" of the device. */
@@ -377,6 +391,22 @@ public final class CudaBackend implements Backend {
     @Override
     public org.lurm.smen.SmenOps smenOps(org.lurm.smen.SmenLayout layout) {
         return new org.lurm.cuda.smen.CudaSmenOps(layout);
+    }
+
+    /** Whole training runs on the device ({@link org.lurm.cuda.smen.CudaSmenTraining}). */
+    @Override
+    public java.util.Optional<org.lurm.smen.SmenSteps> smenTraining(org.lurm.smen.SmenLayout layout, float[] initialParams, long totalSteps) {
+        ensureOpen();
+        Cuda.setDevice(device);
+        return java.util.Optional.of(new org.lurm.cuda.smen.CudaSmenTraining(layout, initialParams, totalSteps));
+    }
+
+    /** Encoding with the parameters resident on the device ({@link org.lurm.cuda.smen.CudaSmenEncoder}). */
+    @Override
+    public java.util.Optional<org.lurm.smen.SmenEncoding> smenEncoder(org.lurm.smen.SmenLayout layout, float[] params) {
+        ensureOpen();
+        Cuda.setDevice(device);
+        return java.util.Optional.of(new org.lurm.cuda.smen.CudaSmenEncoder(layout, params));
     }
 
     @Override

@@ -72,6 +72,6 @@ public final class CudaBackendProvider implements BackendProvider {
     public Backend create(int threads) {
         Availability a = availability();
         if (!a.available()) throw new IllegalStateException("cuda backend cannot run: " + String.join("; ", a.reasons()));
-        return new CudaBackend(0);
+        return new CudaBackend(0, Math.max(1, threads));
     }
 }

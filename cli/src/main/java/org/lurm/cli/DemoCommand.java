@@ -112,7 +112,7 @@ final class DemoCommand implements Callable<Integer>, Main.HasCommonOptions {
                     d.diversityWeight(), d.learningRate(), d.beta1(), d.beta2(), d.eps(), d.warmupSteps(), smenSteps, 0, d.clipNorm(), d.batchUsers(),
                     d.heldOutFraction(), d.patience(), d.evalEvery(), d.periodCrop(), seed), data.events().numUsers());
             Pipeline.Fitted fit = Pipeline.fit(data.events(), data.catalog(), cfg, smenCfg, backend, par, scope, progress);
-            F32Array z = Pipeline.encode(fit.smen(), fit.rows(), par, scope, progress);
+            F32Array z = Pipeline.encode(fit.smen(), fit.rows(), backend, par, scope, progress).z();
             int n = data.events().numUsers(), width = fit.smen().width();
 
             List<LabelTable> tasks = List.of(

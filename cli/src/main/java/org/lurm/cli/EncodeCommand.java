@@ -78,7 +78,8 @@ final class EncodeCommand implements Callable<Integer>, Main.HasCommonOptions {
                 rows = model.aggregate(data.events(), true, backend, scope);
                 t.advance(data.events().size());
             }
-            F32Array z = Pipeline.encode(model.smen(), rows, par, scope, progress);
+            Pipeline.Encoded enc = Pipeline.encode(model.smen(), rows, backend, par, scope, progress);
+            F32Array z = enc.z();
             int dim = model.smen().width();
             try (var t = progress.start("write " + (toStdout ? "stdout" : outPath.getFileName()), data.events().numUsers(), "users")) {
                 if (toStdout) {
@@ -115,6 +116,8 @@ final class EncodeCommand implements Callable<Integer>, Main.HasCommonOptions {
                         100.0 * rows.skippedEvents() / Math.max(1, data.events().size()));
             }
             summary.printf(Locale.ROOT, "  time      %.1f s; backend %s, %d threads%n", (System.nanoTime() - t0) / 1e9, backend.name(), par.threads());
+            summary.printf(Locale.ROOT, "  ran on    aggregate: %s%n", Pipeline.describe(backend));
+            summary.printf(Locale.ROOT, "  ran on    encode: %s%n", enc.ranOn());
             summary.flush();
             return Exit.OK;
         }

@@ -133,6 +133,7 @@ final class FitCommand implements Callable<Integer>, Main.HasCommonOptions {
             // every second of the total is in one part: what no step measured (start-up, setup) is "other"
             times.append(String.format(Locale.ROOT, "other %.1f s", Math.max(0, total - parts)));
             out.printf(Locale.ROOT, "  time      %.1f s in all (%s); backend %s, %d threads%n", total, times, backend.name(), par.threads());
+            for (var e : f.ranOn().entrySet()) out.printf(Locale.ROOT, "  ran on    %s: %s%n", e.getKey(), e.getValue());
             out.printf("next:     lurm encode --model %s <the same event options> -o users.emb%n", output);
             return Exit.OK;
         }

@@ -18,6 +18,7 @@ import org.lurm.memory.MemoryScope;
 import org.lurm.progress.Progress;
 import org.lurm.smen.Smen;
 import org.lurm.smen.SmenConfig;
+import org.lurm.smen.SmenEncoding;
 import org.lurm.smen.SmenInputs;
 import org.lurm.smen.SmenLayout;
 import org.lurm.smen.SmenTrainer;
@@ -32,7 +33,18 @@ final class Pipeline {
 
     /** A fitted model and what fitting measured. */
     record Fitted(BagOfInterests stage1, BoiSet rows, Smen smen, LurmModel model, List<EvaluationReport.LossPoint> lossCurve,
-                  Map<String, Double> seconds) {
+                  Map<String, Double> seconds, Map<String, String> ranOn) {
+    }
+
+    /** Encoded users and where the encoder ran. */
+    record Encoded(F32Array z, String ranOn) {
+    }
+
+    /** "cuda: NAME, N GiB, sm_XY" or "cpu (N threads)": where a backend's ops run. */
+    static String describe(Backend b) {
+        String s = b.toString();
+        int i = s.indexOf('['), j = s.lastIndexOf(']');
+        return i > 0 && j > i ? b.name() + ": " + s.substring(i + 1, j) : b.name() + " (" + b.threads() + " threads)";
     }
 
     /** Where SMEN's checkpoints go, decided once Stage 1 and the BoI rows are known (they identify the run). */
@@ -76,22 +88,26 @@ final class Pipeline {
         t0 = System.nanoTime();
         List<EvaluationReport.LossPoint> curve = new ArrayList<>();
         SmenTrainer.CheckpointStore store = checkpointing == null ? null : checkpointing.open(rows, stage1, smenCfg);
-        Smen smen = trainSmen(rows, stage1, smenCfg, par, progress, curve, store, store == null ? 0 : checkpointing.every());
+        Smen smen = trainSmen(rows, stage1, smenCfg, backend, par, progress, curve, store, store == null ? 0 : checkpointing.every());
         secs.put("train", (System.nanoTime() - t0) / 1e9);
-        return new Fitted(stage1, rows, smen, LurmModel.of(stage1, events.items(), smen), curve, secs);
+        Map<String, String> ranOn = new LinkedHashMap<>();
+        String b = describe(backend);
+        ranOn.put("embed, cluster, aggregate", b);
+        ranOn.put("train SMEN", smen.training() != null && smen.training().device() != null ? smen.training().device() : "cpu (restored from a checkpoint)");
+        return new Fitted(stage1, rows, smen, LurmModel.of(stage1, events.items(), smen), curve, secs, ranOn);
     }
 
     /** Trains SMEN with a progress bar over steps (status: loss, held-out loss); fills {@code curve}. */
     static Smen trainSmen(BoiSet rows, BagOfInterests stage1, SmenConfig cfg, Parallel par, Progress progress, List<EvaluationReport.LossPoint> curve) {
-        return trainSmen(rows, stage1, cfg, par, progress, curve, null, 0);
+        return trainSmen(rows, stage1, cfg, null, par, progress, curve, null, 0);
     }
 
     /**
      * Trains SMEN (resuming from {@code store}'s latest checkpoint when there is one) with a progress bar over
      * steps (status: loss, held-out loss); fills {@code curve} with the steps trained here.
      */
-    static Smen trainSmen(BoiSet rows, BagOfInterests stage1, SmenConfig cfg, Parallel par, Progress progress, List<EvaluationReport.LossPoint> curve,
-                          SmenTrainer.CheckpointStore store, int checkpointEvery) {
+    static Smen trainSmen(BoiSet rows, BagOfInterests stage1, SmenConfig cfg, Backend backend, Parallel par, Progress progress,
+                          List<EvaluationReport.LossPoint> curve, SmenTrainer.CheckpointStore store, int checkpointEvery) {
         if (store != null) {
             var last = store.latest();
             if (last.isPresent() && last.get().badEvaluations() >= cfg.patience()) {
@@ -125,7 +141,7 @@ final class Pipeline {
             }
         };
         try {
-            return Smen.train(rows, stage1.interests().centroids(), stage1.embeddings().dim(), cfg, par, l, store, checkpointEvery);
+            return Smen.train(rows, stage1.interests().centroids(), stage1.embeddings().dim(), cfg, backend, par, l, store, checkpointEvery);
         } finally {
             if (task[0] != null) task[0].close();
         }
@@ -144,22 +160,32 @@ final class Pipeline {
         return new Smen(layout, params, inputs.idf(), inputs.referencePeriods(), r);
     }
 
-    /** Encodes every user of {@code rows} (users x width, off-heap in scope) with a progress bar over users. */
+    /** Encodes every user of {@code rows} on the host (users x width, off-heap in scope) with a progress bar over users. */
     static F32Array encode(Smen smen, BoiSet rows, Parallel par, MemoryScope scope, Progress progress) {
+        return encode(smen, rows, null, par, scope, progress).z();
+    }
+
+    /**
+     * Encodes every user of {@code rows} (users x width, off-heap in scope) with a progress bar over users: on the
+     * backend's device when it has a device encoder (parameters uploaded once), else on the host.
+     */
+    static Encoded encode(Smen smen, BoiSet rows, Backend backend, Parallel par, MemoryScope scope, Progress progress) {
         int n = rows.numUsers();
         int w = smen.width();
         F32Array out = scope.allocateF32((long) n * w);
-        try (Progress.Task t = progress.start("encode users", n, "users")) {
+        SmenInputs in = smen.inputs(rows);
+        try (Progress.Task t = progress.start("encode users", n, "users"); SmenEncoding enc = smen.encoder(backend, par)) {
+            t.status("on " + enc.device());
             int batch = 2048;
             for (int b0 = 0; b0 < n; b0 += batch) {
                 int[] users = new int[Math.min(batch, n - b0)];
                 for (int i = 0; i < users.length; i++) users[i] = b0 + i;
-                float[] z = smen.encode(rows, users, par);
+                float[] z = enc.encode(in.full(users));
                 out.copyFrom(z, 0, (long) b0 * w, z.length);
                 t.advance(users.length);
             }
+            return new Encoded(out, enc.device());
         }
-        return out;
     }
 
     /** Users with no BoI row at all (none of their events has an item with an interest): they encode to zeros. */

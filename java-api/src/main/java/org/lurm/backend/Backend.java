@@ -64,6 +64,23 @@ public interface Backend extends AutoCloseable {
         throw new UnsupportedOperationException("backend '" + name() + "' has no SMEN ops yet");
     }
 
+    /**
+     * SMEN training kept on this backend's device for a whole run ({@link org.lurm.smen.SmenSteps}: parameters,
+     * gradients and Adam's moments in device memory), or empty when the backend trains on the host (the CPU
+     * backends). {@link org.lurm.smen.Smen#train} uses it when present.
+     */
+    default java.util.Optional<org.lurm.smen.SmenSteps> smenTraining(org.lurm.smen.SmenLayout layout, float[] initialParams, long totalSteps) {
+        return java.util.Optional.empty();
+    }
+
+    /**
+     * An encoder session with the parameters placed on this backend's device once, or empty when the backend
+     * encodes on the host. {@link org.lurm.smen.Smen#encoder} uses it when present.
+     */
+    default java.util.Optional<org.lurm.smen.SmenEncoding> smenEncoder(org.lurm.smen.SmenLayout layout, float[] params) {
+        return java.util.Optional.empty();
+    }
+
     /** Idempotent. */
     @Override
     void close();

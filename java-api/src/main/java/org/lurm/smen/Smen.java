@@ -60,11 +60,32 @@ public final class Smen {
         return new Smen(layout, init, in.idf(), in.referencePeriods(), null);
     }
 
-    /** Trains from given initial parameters (e.g. for a random-init comparison). */
+    /**
+     * As {@link #train(BoiSet, F32Array, int, SmenConfig, Parallel, SmenTrainer.Listener, SmenTrainer.CheckpointStore, int)},
+     * with the training steps on {@code backend}'s device when it has a device path
+     * ({@link org.lurm.backend.Backend#smenTraining}; the CPU backends train on the host with {@code par}).
+     * {@link #training()}{@code .device()} says where it ran.
+     */
+    public static Smen train(BoiSet boi, F32Array centroids, int centroidDim, SmenConfig config, org.lurm.backend.Backend backend, Parallel par,
+                             SmenTrainer.Listener listener, SmenTrainer.CheckpointStore store, int checkpointEvery) {
+        Smen init = initial(boi, centroids, centroidDim, config, par);
+        return train(boi, init.layout, init.params, backend, par, listener, store, checkpointEvery);
+    }
+
+    /** Trains from given initial parameters (e.g. for a random-init comparison), on the host. */
     public static Smen train(BoiSet boi, SmenLayout layout, float[] init, Parallel par, SmenTrainer.Listener listener,
                              SmenTrainer.CheckpointStore store, int checkpointEvery) {
+        return train(boi, layout, init, null, par, listener, store, checkpointEvery);
+    }
+
+    /** Trains from given initial parameters on {@code backend} (null: the host with {@code par}). */
+    public static Smen train(BoiSet boi, SmenLayout layout, float[] init, org.lurm.backend.Backend backend, Parallel par, SmenTrainer.Listener listener,
+                             SmenTrainer.CheckpointStore store, int checkpointEvery) {
         SmenInputs inputs = new SmenInputs(boi, layout.config().recencyBuckets());
-        SmenTrainer.Result r = new SmenTrainer(layout, new SmenModel(layout, par), inputs, init, listener, store, checkpointEvery).train();
+        SmenSteps.Factory host = SmenSteps.onHost(new SmenModel(layout, par), "cpu (" + par.threads() + " threads)");
+        SmenSteps.Factory engine = backend == null ? host
+                : (l, p, total) -> backend.smenTraining(l, p, total).orElseGet(() -> host.open(l, p, total));
+        SmenTrainer.Result r = new SmenTrainer(layout, engine, inputs, init, listener, store, checkpointEvery).train();
         return new Smen(layout, r.params(), inputs.idf(), inputs.referencePeriods(), r);
     }
 
@@ -169,6 +190,35 @@ public final class Smen {
             if (wsum > 0) for (int i = 0; i < h; i++) out[u * h + i] = (float) (sum[i] / wsum);
         }
         return out;
+    }
+
+    /**
+     * An encoder session: on {@code backend}'s device when it has a device path
+     * ({@link org.lurm.backend.Backend#smenEncoder}, parameters uploaded once), else on the host with {@code par}.
+     * The caller closes it.
+     */
+    public SmenEncoding encoder(org.lurm.backend.Backend backend, Parallel par) {
+        if (backend != null) {
+            java.util.Optional<SmenEncoding> d = backend.smenEncoder(layout, params);
+            if (d.isPresent()) return d.get();
+        }
+        SmenModel model = new SmenModel(layout, par);
+        String where = "cpu (" + par.threads() + " threads)";
+        return new SmenEncoding() {
+            @Override
+            public float[] encode(SmenBatch batch) {
+                return model.encode(params, batch, false).z();
+            }
+
+            @Override
+            public String device() {
+                return where;
+            }
+
+            @Override
+            public void close() {
+            }
+        };
     }
 
     /** z of the given users (heap array, users.length x M*d'). */

@@ -52,24 +52,40 @@ public final class SmenTrainer {
     }
 
     /** The outcome: the parameters to keep (best on the held-out sample when there is one). */
-    public record Result(float[] params, long steps, double bestHeldOutLoss, boolean stoppedEarly, double[] lossCurve, int trainUsers, int heldOutUsers) {
+    /** What a run returned; {@code device} is where its steps ran ({@link SmenSteps#device}; null when unknown, e.g. a restored run). */
+    public record Result(float[] params, long steps, double bestHeldOutLoss, boolean stoppedEarly, double[] lossCurve, int trainUsers, int heldOutUsers,
+                         String device) {
+        public Result(float[] params, long steps, double bestHeldOutLoss, boolean stoppedEarly, double[] lossCurve, int trainUsers, int heldOutUsers) {
+            this(params, steps, bestHeldOutLoss, stoppedEarly, lossCurve, trainUsers, heldOutUsers, null);
+        }
+
+        public Result withDevice(String d) {
+            return new Result(params, steps, bestHeldOutLoss, stoppedEarly, lossCurve, trainUsers, heldOutUsers, d);
+        }
     }
 
     /** The layout's config, then (in train) the config sized for the training users ({@link SmenConfig#sizedFor}). */
     private SmenConfig cfg;
     private final SmenLayout layout;
-    private final SmenObjective objective;
+    private final SmenSteps.Factory engine;
     private final SmenInputs inputs;
     private final float[] initial;
     private final Listener listener;
     private final CheckpointStore store;
     private final int checkpointEvery;
 
+    /** Training on the host: {@code objective}'s gradients and {@link SmenOptimizer} on heap arrays. */
     public SmenTrainer(SmenLayout layout, SmenObjective objective, SmenInputs inputs, float[] initialParams, Listener listener,
+                       CheckpointStore store, int checkpointEvery) {
+        this(layout, SmenSteps.onHost(Objects.requireNonNull(objective), "cpu"), inputs, initialParams, listener, store, checkpointEvery);
+    }
+
+    /** Training on the engine {@code engine} opens (the host, or a device backend's {@link SmenSteps}). */
+    public SmenTrainer(SmenLayout layout, SmenSteps.Factory engine, SmenInputs inputs, float[] initialParams, Listener listener,
                        CheckpointStore store, int checkpointEvery) {
         this.layout = layout;
         this.cfg = layout.config();
-        this.objective = Objects.requireNonNull(objective);
+        this.engine = Objects.requireNonNull(engine);
         this.inputs = Objects.requireNonNull(inputs);
         if (initialParams.length != layout.total()) throw new IllegalArgumentException("initial parameters have " + initialParams.length + " floats, the layout needs " + layout.total());
         this.initial = initialParams;
@@ -118,10 +134,12 @@ public final class SmenTrainer {
         }
         cfg = layout.config().sizedFor(train.length);
         long total = cfg.maxSteps();
-        float[] params = initial.clone();
-        float[] grad = new float[params.length];
-        SmenOptimizer opt = new SmenOptimizer(layout, total);
-        TouchedRows touched = new TouchedRows(layout.numInterests());
+        try (SmenSteps steps = engine.open(layout, initial, total)) {
+            return run(steps, train, heldOut, total).withDevice(steps.device());
+        }
+    }
+
+    private Result run(SmenSteps steps, int[] train, int[] heldOut, long total) {
         float[] best = null;
         double bestLoss = Double.POSITIVE_INFINITY;
         int bad = 0;
@@ -131,9 +149,8 @@ public final class SmenTrainer {
             Optional<Checkpoint> c = store.latest();
             if (c.isPresent()) {
                 Checkpoint k = c.get();
-                if (k.params().length != params.length) throw new IllegalStateException("checkpoint does not match the model layout");
-                System.arraycopy(k.params(), 0, params, 0, params.length);
-                opt.restore(k.step(), k.adamM(), k.adamV());
+                if (k.params().length != layout.total()) throw new IllegalStateException("checkpoint does not match the model layout");
+                steps.restore(k.step(), k.params(), k.adamM(), k.adamV());
                 best = k.bestParams();
                 bestLoss = k.bestHeldOutLoss();
                 bad = k.badEvaluations();
@@ -158,31 +175,21 @@ public final class SmenTrainer {
             int[] users = Arrays.copyOfRange(order, b0, Math.min(order.length, b0 + cfg.batchUsers()));
             if (users.length < 2) users = Arrays.copyOfRange(order, Math.max(0, order.length - cfg.batchUsers()), order.length);
             SmenBatch[] v = inputs.views(users, new SplittableRandom(SmenInputs.mix(cfg.seed() ^ (0xA24BAED4963EE407L * (step + 1)))), cfg.periodCrop());
-            touched.clear();
-            SmenObjective.Loss loss = objective.lossAndGradient(params, v[0], v[1], grad, touched);
-            if (!loss.isFinite()) {
-                throw new TrainingDivergedException("loss became " + loss.total() + " at step " + step + " (nce " + loss.nce() + ", div " + loss.div()
-                        + "); the last checkpoint is intact. Lower the learning rate or check the input weights");
-            }
-            double norm;
-            try {
-                norm = opt.apply(params, grad, touched.rows(), touched.size());
-            } catch (ArithmeticException e) {
-                throw new TrainingDivergedException(e.getMessage() + "; the last checkpoint is intact");
-            }
+            SmenObjective.Loss loss = steps.step(v[0], v[1]);
+            double norm = steps.lastGradNorm();
             curve.add(loss.total());
             usersDone += users.length;
             double secs = (System.nanoTime() - t0) / 1e9;
             double ups = usersDone / Math.max(1e-9, secs);
             double eta = (total - step - 1) * (secs / (step - start + 1));
-            listener.onStep(new StepInfo(step + 1, total, epoch, loss, opt.learningRate(step), norm, ups, eta));
+            listener.onStep(new StepInfo(step + 1, total, epoch, loss, steps.learningRate(step), norm, ups, eta));
 
             if (heldOut.length >= 2 && ((step + 1) % cfg.evalEvery() == 0 || step + 1 == total)) {
-                double hl = heldOutLoss(params, heldOut);
+                double hl = heldOutLoss(steps, heldOut);
                 boolean improved = hl < bestLoss - 1e-6;
                 if (improved) {
                     bestLoss = hl;
-                    best = params.clone();
+                    best = steps.parameters();
                     bad = 0;
                 } else {
                     bad++;
@@ -190,34 +197,34 @@ public final class SmenTrainer {
                 listener.onEvaluation(step + 1, hl, improved);
                 if (bad >= cfg.patience()) {
                     stoppedEarly = true;
-                    maybeCheckpoint(step + 1, true, params, opt, best, bestLoss, bad, curve);
+                    maybeCheckpoint(step + 1, true, steps, best, bestLoss, bad, curve);
                     total = step + 1;
                     break;
                 }
             }
-            maybeCheckpoint(step + 1, step + 1 == total, params, opt, best, bestLoss, bad, curve);
+            maybeCheckpoint(step + 1, step + 1 == total, steps, best, bestLoss, bad, curve);
         }
         double[] c = curve.stream().mapToDouble(Double::doubleValue).toArray();
-        return new Result(best != null ? best : params, Math.min(total, curve.size()), bestLoss, stoppedEarly, c, train.length, heldOut.length);
+        return new Result(best != null ? best : steps.parameters(), Math.min(total, curve.size()), bestLoss, stoppedEarly, c, train.length, heldOut.length);
     }
 
-    private void maybeCheckpoint(long step, boolean last, float[] params, SmenOptimizer opt, float[] best, double bestLoss, int bad, List<Double> curve) {
+    private void maybeCheckpoint(long step, boolean last, SmenSteps steps, float[] best, double bestLoss, int bad, List<Double> curve) {
         if (store == null || checkpointEvery == 0) return;
         if (step % checkpointEvery != 0 && !last) return;
-        store.save(new Checkpoint(step, params.clone(), opt.firstMoment().clone(), opt.secondMoment().clone(), best == null ? null : best.clone(),
+        store.save(new Checkpoint(step, steps.parameters(), steps.firstMoment(), steps.secondMoment(), best == null ? null : best.clone(),
                 bestLoss, bad, curve.stream().mapToDouble(Double::doubleValue).toArray()));
         listener.onCheckpoint(step);
     }
 
     /** Mean loss over held-out batches with fixed views, so evaluations compare. */
-    double heldOutLoss(float[] params, int[] heldOut) {
+    double heldOutLoss(SmenSteps steps, int[] heldOut) {
         double sum = 0;
         int batches = 0;
         for (int b0 = 0; b0 < heldOut.length; b0 += cfg.batchUsers()) {
             int[] users = Arrays.copyOfRange(heldOut, b0, Math.min(heldOut.length, b0 + cfg.batchUsers()));
             if (users.length < 2) continue;
             SmenBatch[] v = inputs.views(users, new SplittableRandom(SmenInputs.mix(cfg.seed() ^ 0x3C6EF372FE94F82AL ^ b0)), 1.0);
-            sum += objective.loss(params, v[0], v[1]).total();
+            sum += steps.loss(v[0], v[1]).total();
             batches++;
         }
         return batches == 0 ? Double.NaN : sum / batches;

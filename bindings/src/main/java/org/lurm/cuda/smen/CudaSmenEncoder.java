@@ -20,7 +20,7 @@ import org.lurm.smen.SmenLayout;
  * <p><b>Ownership</b>: the parameters, the work buffers and every {@link Users} belong to this encoder's scope;
  * {@link #close()} (idempotent) frees them all. Not thread-safe: one encoding at a time (it owns one stream).
  */
-public final class CudaSmenEncoder implements AutoCloseable {
+public final class CudaSmenEncoder implements org.lurm.smen.SmenEncoding {
     private final SmenLayout layout;
     private final DeviceModel model;
     private final MemoryScope scope;
@@ -97,6 +97,11 @@ public final class CudaSmenEncoder implements AutoCloseable {
         return scores;
     }
 
+    @Override
+    public String device() {
+        return "cuda: " + org.lurm.cuda.NativeLibrary.load().deviceDescription(0);
+    }
+
     /** Width of one user's z: M * d'. */
     public int width() {
         return width;
@@ -166,6 +171,7 @@ public final class CudaSmenEncoder implements AutoCloseable {
     }
 
     /** z of every user of a heap batch (users x M d', a new array); the batch is uploaded, encoded and freed. */
+    @Override
     public float[] encode(SmenBatch batch) {
         open();
         Batches.validate(batch, layout.numInterests(), layout.config().recencyBuckets(), layout.scales());

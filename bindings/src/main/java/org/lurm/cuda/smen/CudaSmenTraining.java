@@ -13,6 +13,7 @@ import org.lurm.smen.SmenConfig;
 import org.lurm.smen.SmenLayout;
 import org.lurm.smen.SmenModel;
 import org.lurm.smen.SmenObjective;
+import org.lurm.smen.SmenSteps;
 import org.lurm.smen.TrainingDivergedException;
 import org.lurm.smen.ops.InterestPrediction;
 
@@ -40,7 +41,7 @@ import org.lurm.smen.ops.InterestPrediction;
  * <p><b>Ownership</b>: all device and pinned memory belongs to a scope this object opens and {@link #close()}
  * (idempotent) frees. Not thread-safe: one step at a time.
  */
-public final class CudaSmenTraining implements AutoCloseable {
+public final class CudaSmenTraining implements SmenSteps {
     private final SmenLayout layout;
     private final SmenConfig cfg;
     private final long totalSteps;
@@ -94,16 +95,19 @@ public final class CudaSmenTraining implements AutoCloseable {
     }
 
     /** Steps taken so far. */
+    @Override
     public long steps() {
         return step;
     }
 
     /** Global gradient norm (before clipping) of the last step. */
+    @Override
     public double lastGradNorm() {
         return lastNorm;
     }
 
     /** Learning rate at step t, as {@code SmenOptimizer.learningRate}: linear warm-up, then cosine decay to 0. */
+    @Override
     public float learningRate(long t) {
         return learningRate(cfg, totalSteps, t);
     }
@@ -188,6 +192,7 @@ public final class CudaSmenTraining implements AutoCloseable {
     }
 
     /** The loss of two views without a gradient (held-out evaluation); parameters unchanged. */
+    @Override
     public SmenObjective.Loss loss(SmenBatch a, SmenBatch b) {
         checkViews(a, b);
         int[] cand = candidates(a, b);
@@ -210,6 +215,7 @@ public final class CudaSmenTraining implements AutoCloseable {
      * @return the loss before the update (as {@code SmenModel.lossAndGradient} returns it)
      * @throws TrainingDivergedException when the loss or the gradient norm is not finite (parameters unchanged)
      */
+    @Override
     public SmenObjective.Loss step(SmenBatch a, SmenBatch b) {
         checkViews(a, b);
         int k = layout.numInterests();
@@ -283,16 +289,19 @@ public final class CudaSmenTraining implements AutoCloseable {
     }
 
     /** The current parameters (a new heap array). */
+    @Override
     public float[] parameters() {
         return download(params);
     }
 
     /** Adam's first moment (a new heap array). */
+    @Override
     public float[] firstMoment() {
         return download(m1);
     }
 
     /** Adam's second moment (a new heap array). */
+    @Override
     public float[] secondMoment() {
         return download(m2);
     }
@@ -303,6 +312,33 @@ public final class CudaSmenTraining implements AutoCloseable {
         float[] out = new float[Math.toIntExact(layout.total())];
         Dev.down(b, 0, out, 0, out.length);
         return out;
+    }
+
+    /** Continues from a checkpoint: parameters and Adam's moments uploaded, the step count (schedule, bias correction) set. */
+    @Override
+    public void restore(long steps, float[] p, float[] adamM, float[] adamV) {
+        if (closed) throw new IllegalStateException("CudaSmenTraining is closed");
+        long n = layout.total();
+        if (p.length != n || adamM.length != n || adamV.length != n) throw new IllegalStateException("checkpoint does not match the model layout");
+        if (steps < 0) throw new IllegalArgumentException("steps < 0");
+        stream.synchronize();
+        upload(params, p);
+        upload(m1, adamM);
+        upload(m2, adamV);
+        this.step = steps;
+    }
+
+    private static void upload(DeviceBuffer b, float[] a) {
+        try (java.lang.foreign.Arena ar = java.lang.foreign.Arena.ofConfined()) {
+            MemorySegment s = ar.allocate(4L * a.length, 16);
+            MemorySegment.copy(a, 0, s, ValueLayout.JAVA_FLOAT, 0, a.length);
+            b.copyFromHost(s, 0);
+        }
+    }
+
+    @Override
+    public String device() {
+        return "cuda: " + org.lurm.cuda.NativeLibrary.load().deviceDescription(0);
     }
 
     /** Frees every device and pinned buffer; idempotent. */
