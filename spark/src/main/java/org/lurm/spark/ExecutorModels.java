@@ -46,6 +46,8 @@ public final class ExecutorModels {
         final SmenOps sharedOps;
         final boolean vectorCpu;
         final Path tempFile;
+        /** The backend's device encoder (parameters resident on the device), when it has one; used under this object's lock. */
+        final org.lurm.smen.SmenEncoding deviceEncoder;
 
         Loaded(MemoryScope scope, LurmModel model, Backend backend, SmenOps sharedOps, boolean vectorCpu, Path tempFile) {
             this.scope = scope;
@@ -55,6 +57,7 @@ public final class ExecutorModels {
             this.sharedOps = sharedOps;
             this.vectorCpu = vectorCpu;
             this.tempFile = tempFile;
+            this.deviceEncoder = backend == null ? null : backend.smenEncoder(model.smen().layout(), params).orElse(null);
         }
 
         /** SMEN for one task: per-task CPU ops on {@code par}, or the shared backend ops. */
@@ -66,6 +69,7 @@ public final class ExecutorModels {
         @Override
         public void close() {
             try {
+                if (deviceEncoder != null) deviceEncoder.close();
                 if (backend != null) backend.close();
             } finally {
                 scope.close();

@@ -83,7 +83,11 @@ public final class SparkEncoder {
                 int[] batch = new int[Math.min(BATCH, n - b0)];
                 for (int i = 0; i < batch.length; i++) batch[i] = b0 + i;
                 float[] z;
-                if (m.sharedOps != null) {
+                if (m.deviceEncoder != null) {
+                    synchronized (m) {
+                        z = m.deviceEncoder.encode(in.full(batch));
+                    }
+                } else if (m.sharedOps != null) {
                     synchronized (m) {
                         z = model.encode(m.params, in.full(batch), false).z();
                     }
