@@ -641,3 +641,13 @@ cudaError_t emuFuncSetAttribute(const void *func, cudaFuncAttribute attr, int va
 
 // Whether this library is the emulated device (for tests and the commands' backend report).
 extern "C" int lurm_emulated(void) { return 1; }
+
+// Test hook: forgets a sticky error and drops queued work, as a process restart would on hardware (a test that
+// provokes an illegal address must not poison the tests after it in the same JVM).
+extern "C" int lurm_emu_reset(void) {
+  std::lock_guard<std::recursive_mutex> lock_(mu);
+  for (emu::Stream *s : streams) s->queue.clear();
+  sticky = cudaSuccess;
+  lastError = cudaSuccess;
+  return 0;
+}
