@@ -5,6 +5,11 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.SplittableRandom;
 
 /**
@@ -159,14 +164,70 @@ public final class SmenTrainer {
             }
         }
         int perEpoch = (train.length + cfg.batchUsers() - 1) / cfg.batchUsers();
-        int[] order = null;
-        int orderEpoch = -1;
         boolean stoppedEarly = false;
         long t0 = System.nanoTime();
         long usersDone = 0;
-        for (long step = start; step < total; step++) {
+        // The next step's views are built on another thread while this step runs (on the device, or on the
+        // objective's threads): building views is host work on the critical path otherwise. Views depend only on
+        // the step number, so the result is the same as building them in turn.
+        ExecutorService prefetch = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "lurm-smen-views");
+            t.setDaemon(true);
+            return t;
+        });
+        orderEpoch = -1;
+        try {
+            Future<SmenBatch[]> next = start < total ? prefetch.submit(viewsOf(train, perEpoch, start)) : null;
+            for (long step = start; step < total; step++) {
+                int epoch = (int) (step / perEpoch);
+                SmenBatch[] v = await(next);
+                next = step + 1 < total ? prefetch.submit(viewsOf(train, perEpoch, step + 1)) : null;
+                int batchUsers = v[0].users();
+                SmenObjective.Loss loss = steps.step(v[0], v[1]);
+                double norm = steps.lastGradNorm();
+                curve.add(loss.total());
+                usersDone += batchUsers;
+                double secs = (System.nanoTime() - t0) / 1e9;
+                double ups = usersDone / Math.max(1e-9, secs);
+                double eta = (total - step - 1) * (secs / (step - start + 1));
+                listener.onStep(new StepInfo(step + 1, total, epoch, loss, steps.learningRate(step), norm, ups, eta));
+
+                if (heldOut.length >= 2 && ((step + 1) % cfg.evalEvery() == 0 || step + 1 == total)) {
+                    double hl = heldOutLoss(steps, heldOut);
+                    boolean improved = hl < bestLoss - 1e-6;
+                    if (improved) {
+                        bestLoss = hl;
+                        best = steps.parameters();
+                        bad = 0;
+                    } else {
+                        bad++;
+                    }
+                    listener.onEvaluation(step + 1, hl, improved);
+                    if (bad >= cfg.patience()) {
+                        stoppedEarly = true;
+                        maybeCheckpoint(step + 1, true, steps, best, bestLoss, bad, curve);
+                        total = step + 1;
+                        break;
+                    }
+                }
+                maybeCheckpoint(step + 1, step + 1 == total, steps, best, bestLoss, bad, curve);
+            }
+        } finally {
+            prefetch.shutdownNow();
+        }
+        double[] c = curve.stream().mapToDouble(Double::doubleValue).toArray();
+        return new Result(best != null ? best : steps.parameters(), Math.min(total, curve.size()), bestLoss, stoppedEarly, c, train.length, heldOut.length);
+    }
+
+    /** The shuffled training users of epoch {@link #orderEpoch} (built by the prefetch thread only). */
+    private int[] order;
+    private int orderEpoch = -1;
+
+    /** The two views of step {@code step}: the epoch's shuffled order, the step's slice of it, the step's seed. */
+    private Callable<SmenBatch[]> viewsOf(int[] train, int perEpoch, long step) {
+        return () -> {
             int epoch = (int) (step / perEpoch);
-            if (epoch != orderEpoch) {
+            if (epoch != orderEpoch) { // only the prefetch thread, one task at a time, touches the cache
                 order = train.clone();
                 shuffle(order, new SplittableRandom(SmenInputs.mix(cfg.seed() + 0x9E3779B97F4A7C15L * (epoch + 1))));
                 orderEpoch = epoch;
@@ -174,38 +235,21 @@ public final class SmenTrainer {
             int b0 = (int) (step % perEpoch) * cfg.batchUsers();
             int[] users = Arrays.copyOfRange(order, b0, Math.min(order.length, b0 + cfg.batchUsers()));
             if (users.length < 2) users = Arrays.copyOfRange(order, Math.max(0, order.length - cfg.batchUsers()), order.length);
-            SmenBatch[] v = inputs.views(users, new SplittableRandom(SmenInputs.mix(cfg.seed() ^ (0xA24BAED4963EE407L * (step + 1)))), cfg.periodCrop());
-            SmenObjective.Loss loss = steps.step(v[0], v[1]);
-            double norm = steps.lastGradNorm();
-            curve.add(loss.total());
-            usersDone += users.length;
-            double secs = (System.nanoTime() - t0) / 1e9;
-            double ups = usersDone / Math.max(1e-9, secs);
-            double eta = (total - step - 1) * (secs / (step - start + 1));
-            listener.onStep(new StepInfo(step + 1, total, epoch, loss, steps.learningRate(step), norm, ups, eta));
+            return inputs.views(users, new SplittableRandom(SmenInputs.mix(cfg.seed() ^ (0xA24BAED4963EE407L * (step + 1)))), cfg.periodCrop());
+        };
+    }
 
-            if (heldOut.length >= 2 && ((step + 1) % cfg.evalEvery() == 0 || step + 1 == total)) {
-                double hl = heldOutLoss(steps, heldOut);
-                boolean improved = hl < bestLoss - 1e-6;
-                if (improved) {
-                    bestLoss = hl;
-                    best = steps.parameters();
-                    bad = 0;
-                } else {
-                    bad++;
-                }
-                listener.onEvaluation(step + 1, hl, improved);
-                if (bad >= cfg.patience()) {
-                    stoppedEarly = true;
-                    maybeCheckpoint(step + 1, true, steps, best, bestLoss, bad, curve);
-                    total = step + 1;
-                    break;
-                }
-            }
-            maybeCheckpoint(step + 1, step + 1 == total, steps, best, bestLoss, bad, curve);
+    private static SmenBatch[] await(Future<SmenBatch[]> f) {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while building a batch's views", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            if (e.getCause() instanceof Error err) throw err;
+            throw new IllegalStateException(e.getCause());
         }
-        double[] c = curve.stream().mapToDouble(Double::doubleValue).toArray();
-        return new Result(best != null ? best : steps.parameters(), Math.min(total, curve.size()), bestLoss, stoppedEarly, c, train.length, heldOut.length);
     }
 
     private void maybeCheckpoint(long step, boolean last, SmenSteps steps, float[] best, double bestLoss, int bad, List<Double> curve) {
