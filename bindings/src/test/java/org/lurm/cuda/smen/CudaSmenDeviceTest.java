@@ -28,6 +28,7 @@ import org.lurm.smen.SmenLayout;
 import org.lurm.smen.SmenModel;
 import org.lurm.smen.SmenObjective;
 import org.lurm.smen.SmenOptimizer;
+import org.lurm.smen.SmenSteps;
 import org.lurm.smen.SmenTrainer;
 import org.lurm.smen.TouchedRows;
 import org.lurm.smen.TrainingDivergedException;
@@ -198,6 +199,55 @@ class CudaSmenDeviceTest {
             }
             double e = nmse(delta(cpu.params(), init), delta(gpu.params(), init), init.length);
             assertTrue(e < 1e-4, "updates: NMSE " + e);
+        }
+    }
+
+    /**
+     * SmenTrainer on the device engine (CudaSmenTraining through SmenSteps, as Smen.train uses it with the cuda
+     * backend) gives the host engine's run, and a run killed after a checkpoint resumes on the device
+     * (SmenSteps.restore) to the uninterrupted device run's parameters.
+     */
+    @Test
+    void smenTrainerOnTheDeviceEngineMatchesTheHostAndResumes() {
+        SplittableRandom r = new SplittableRandom(TestData.seed("smenTrainerOnTheDeviceEngine"));
+        try (MemoryScope scope = MemoryScope.root("trainer-device-engine"); Parallel one = new Parallel(1)) {
+            BoiSet boi = randomBoi(scope, r, 40, 30);
+            SmenConfig cfg = SmenCase.sized(16, 3, 4, 8, 32, 16, 0.2f, 0.1f).toBuilder().learningRate(1e-2f).batchUsers(16).maxSteps(12)
+                    .warmupSteps(2).heldOutFraction(0.0).seed(11L).build();
+            SmenLayout layout = new SmenLayout(cfg, 30, boi.config().scales().size());
+            float[] init = SmenBackends.gaussian(r, Math.toIntExact(layout.total()), 0.3);
+            SmenInputs in = new SmenInputs(boi, cfg.recencyBuckets());
+            SmenSteps.Factory device = CudaSmenTraining::new;
+            SmenTrainer.Result host = new SmenTrainer(layout, new SmenModel(new CpuSmenOps(layout, one, false)), in, init, null, null, 0).train();
+            SmenTrainer.Result dev = new SmenTrainer(layout, device, in, init, null, null, 0).train();
+            assertTrue(dev.device().startsWith("cuda: "), dev.device());
+            assertEquals(host.lossCurve().length, dev.lossCurve().length);
+            double e = nmse(delta(host.params(), init), delta(dev.params(), init), init.length);
+            assertTrue(e < 1e-4, "device engine vs host: updates NMSE " + e);
+
+            java.util.List<SmenTrainer.Checkpoint> saved = new java.util.ArrayList<>();
+            SmenTrainer.CheckpointStore store = new SmenTrainer.CheckpointStore() {
+                @Override
+                public java.util.Optional<SmenTrainer.Checkpoint> latest() {
+                    return saved.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(saved.getLast());
+                }
+
+                @Override
+                public void save(SmenTrainer.Checkpoint c) {
+                    saved.add(c);
+                }
+            };
+            SmenTrainer.Listener killAt7 = new SmenTrainer.Listener() {
+                @Override
+                public void onStep(SmenTrainer.StepInfo s) {
+                    if (s.step() == 7) throw new IllegalStateException("killed");
+                }
+            };
+            assertThrows(IllegalStateException.class, () -> new SmenTrainer(layout, device, in, init, killAt7, store, 5).train());
+            assertEquals(5, saved.getLast().step());
+            SmenTrainer.Result resumed = new SmenTrainer(layout, device, in, init, null, store, 5).train();
+            double er = nmse(delta(dev.params(), init), delta(resumed.params(), init), init.length);
+            assertTrue(er < 1e-10, "resumed on the device vs uninterrupted: updates NMSE " + er);
         }
     }
 
