@@ -52,7 +52,7 @@ public final class LurmModel {
         this.boi = Objects.requireNonNull(boi);
         this.smen = Objects.requireNonNull(smen);
         if (itemInterest.length() != items.size()) throw new IllegalArgumentException("one interest per item id is needed");
-        if (centroids.length() != (long) smen.layout().numInterests() * centroidDim) throw new IllegalArgumentException("centroids must be K x dim");
+        if (centroids.length() != (long) smen.layout().boiInterests() * centroidDim) throw new IllegalArgumentException("centroids must be K x dim");
         if (boi.scales().size() != smen.layout().scales()) throw new IllegalArgumentException("BoI scales and SMEN scales differ");
     }
 
@@ -99,7 +99,7 @@ public final class LurmModel {
                 int known = items.indexOf(events.items().id(i));
                 map.set(i, known < 0 ? -1 : itemInterest.get(known));
             }
-            return backend.aggregate(events, map, smen.layout().numInterests(), boi.withLenient(lenient), scope);
+            return backend.aggregate(events, map, smen.layout().boiInterests(), boi.withLenient(lenient), scope);
         }
     }
 
@@ -133,7 +133,7 @@ public final class LurmModel {
             b.put("typeWeights", tw);
         }
         h.put("boi", b);
-        h.put("numInterests", smen.layout().numInterests());
+        h.put("numInterests", smen.layout().boiInterests());
         h.put("centroidDim", centroidDim);
         h.put("smen", SmenFile.configJson(smen.config()));
         Map<String, Object> prov = new LinkedHashMap<>();
@@ -158,9 +158,9 @@ public final class LurmModel {
         h.put("items", new ArrayList<Object>(items.ids()));
         ModelFile.write(path, Json.write(h), List.of(
                 TensorSource.of("itemInterest", itemInterest, itemInterest.length()),
-                TensorSource.of("centroids", centroids, smen.layout().numInterests(), centroidDim),
+                TensorSource.of("centroids", centroids, smen.layout().boiInterests(), centroidDim),
                 TensorSource.of("smen.params", smen.parameters(), smen.layout().total()),
-                TensorSource.of("smen.idf", smen.idf(), smen.layout().numInterests()),
+                TensorSource.of("smen.idf", smen.idf(), smen.layout().boiInterests()),
                 TensorSource.of("smen.reference", smen.referencePeriods(), smen.layout().scales())));
     }
 

@@ -28,7 +28,7 @@ public final class Smen {
     public Smen(SmenLayout layout, float[] params, float[] idf, long[] reference, SmenTrainer.Result training) {
         this.layout = Objects.requireNonNull(layout);
         if (params.length != layout.total()) throw new IllegalArgumentException("parameters do not match the layout");
-        if (idf.length != layout.numInterests()) throw new IllegalArgumentException("idf must have K entries");
+        if (idf.length != layout.boiInterests()) throw new IllegalArgumentException("idf must have K entries");
         if (reference.length != layout.scales()) throw new IllegalArgumentException("need one reference period per scale");
         this.params = params;
         this.idf = idf;
@@ -55,7 +55,7 @@ public final class Smen {
      */
     public static Smen initial(BoiSet boi, F32Array centroids, int centroidDim, SmenConfig config, Parallel par) {
         SmenLayout layout = new SmenLayout(config, boi.numInterests(), boi.config().scales().size());
-        SmenInputs in = new SmenInputs(boi, config.recencyBuckets());
+        SmenInputs in = new SmenInputs(boi, config.recencyBuckets()).withVolumeSink(config.volumeSink());
         float[] init = SmenInit.initialize(layout, boi, in.idf(), centroids, centroidDim, SmenInit.Options.defaults(config.seed()), par).parameters();
         return new Smen(layout, init, in.idf(), in.referencePeriods(), null);
     }
@@ -81,7 +81,7 @@ public final class Smen {
     /** Trains from given initial parameters on {@code backend} (null: the host with {@code par}). */
     public static Smen train(BoiSet boi, SmenLayout layout, float[] init, org.lurm.backend.Backend backend, Parallel par, SmenTrainer.Listener listener,
                              SmenTrainer.CheckpointStore store, int checkpointEvery) {
-        SmenInputs inputs = new SmenInputs(boi, layout.config().recencyBuckets());
+        SmenInputs inputs = new SmenInputs(boi, layout.config().recencyBuckets()).withVolumeSink(layout.config().volumeSink());
         SmenSteps.Factory host = SmenSteps.onHost(new SmenModel(layout, par), "cpu (" + par.threads() + " threads)");
         SmenSteps.Factory engine = backend == null ? host
                 : (l, p, total) -> backend.smenTraining(l, p, total).orElseGet(() -> host.open(l, p, total));
@@ -91,7 +91,7 @@ public final class Smen {
 
     /** An untrained encoder over given parameters (the random-init baseline, or a loaded model). */
     public static Smen of(SmenLayout layout, float[] params, BoiSet weightingFrom) {
-        SmenInputs in = new SmenInputs(weightingFrom, layout.config().recencyBuckets());
+        SmenInputs in = new SmenInputs(weightingFrom, layout.config().recencyBuckets()).withVolumeSink(layout.config().volumeSink());
         return new Smen(layout, params, in.idf(), in.referencePeriods(), null);
     }
 
@@ -132,13 +132,13 @@ public final class Smen {
 
     /** The inputs view of a BoI set, weighted as this model was trained. */
     public SmenInputs inputs(BoiSet boi) {
-        if (boi.numInterests() != layout.numInterests()) {
-            throw new IllegalArgumentException("the BoI set has K = " + boi.numInterests() + " interests, the model " + layout.numInterests());
+        if (boi.numInterests() != layout.boiInterests()) {
+            throw new IllegalArgumentException("the BoI set has K = " + boi.numInterests() + " interests, the model " + layout.boiInterests());
         }
         if (boi.config().scales().size() != layout.scales()) {
             throw new IllegalArgumentException("the BoI set has " + boi.config().scales().size() + " scales, the model " + layout.scales());
         }
-        return new SmenInputs(boi, layout.config().recencyBuckets(), idf, reference);
+        return new SmenInputs(boi, layout.config().recencyBuckets(), idf, reference).withVolumeSink(layout.config().volumeSink());
     }
 
     /**
@@ -166,7 +166,7 @@ public final class Smen {
      * the anchor, time and scale modules. Users without rows get zeros. Heap array, users x h.
      */
     public float[] meanInterestEmbedding(BoiSet boi) {
-        int n = boi.numUsers(), h = layout.config().h(), k = layout.numInterests();
+        int n = boi.numUsers(), h = layout.config().h(), k = layout.boiInterests();
         if (boi.numInterests() != k) throw new IllegalArgumentException("the BoI set has K = " + boi.numInterests() + " interests, the model " + k);
         int vOff = layout.offset("V");
         float[] out = new float[Math.multiplyExact(n, h)];

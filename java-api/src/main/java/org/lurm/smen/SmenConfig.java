@@ -36,6 +36,7 @@ import java.util.Objects;
  * @param anchorLrScale    the anchors' (A) learning rate as a multiple of {@code learningRate}
  * @param predictionWeight weight of the cross-view interest prediction term L_pred
  *                         ({@link org.lurm.smen.ops.InterestPrediction}; 0: off)
+ * @param volumeSink       attention sinks that let activity volume reach z ({@link VolumeSink})
  *
  * <p><b>Thread-safety.</b> Immutable.
  */
@@ -43,7 +44,24 @@ public record SmenConfig(int h, int anchors, int anchorDim, int recencyBuckets, 
                          float tau, float diversityWeight,
                          float learningRate, float beta1, float beta2, float eps, int warmupSteps, int maxSteps, int maxEpochs,
                          float clipNorm, int batchUsers, double heldOutFraction, int patience, int evalEvery, double periodCrop,
-                         long seed, InterestInit interestInit, float interestLrScale, float anchorLrScale, float predictionWeight) {
+                         long seed, InterestInit interestInit, float interestLrScale, float anchorLrScale, float predictionWeight,
+                         VolumeSink volumeSink) {
+
+    /**
+     * Attention sinks that let a user's activity volume reach z (MODEL.md's softmax poolings are volume-invariant).
+     * The sink is one extra interest (index K, a learned row of V) present in every row with weight 1: in the
+     * anchor softmax of a row it takes the share a row with little weight leaves, so a row's total weight moves
+     * r_m. With {@link #ROWS_AND_PERIODS} every (user, scale) with rows also gets one extra row holding only the
+     * sink, in the oldest recency bucket: in the time softmax it takes the share few active periods leave.
+     */
+    public enum VolumeSink {
+        /** MODEL.md: no sink, volume-invariant poolings. */
+        NONE,
+        /** A sink interest in every row's anchor attention. */
+        ROWS,
+        /** The row sink, and a sink row in every (user, scale)'s time attention. */
+        ROWS_AND_PERIODS
+    }
 
     /** How V starts. */
     public enum InterestInit {
@@ -79,6 +97,21 @@ public record SmenConfig(int h, int anchors, int anchorDim, int recencyBuckets, 
         if (!(interestLrScale >= 0) || Float.isInfinite(interestLrScale)) throw new IllegalArgumentException("SmenConfig.interestLrScale must be finite and >= 0, got " + interestLrScale);
         if (!(anchorLrScale >= 0) || Float.isInfinite(anchorLrScale)) throw new IllegalArgumentException("SmenConfig.anchorLrScale must be finite and >= 0, got " + anchorLrScale);
         if (!(predictionWeight >= 0) || Float.isInfinite(predictionWeight)) throw new IllegalArgumentException("SmenConfig.predictionWeight must be finite and >= 0, got " + predictionWeight);
+        Objects.requireNonNull(volumeSink, "SmenConfig.volumeSink");
+        if (predictionWeight > 0 && volumeSink != VolumeSink.NONE) {
+            throw new IllegalArgumentException("SmenConfig: the interest prediction term (predictionWeight > 0) and a volume sink cannot be combined yet");
+        }
+    }
+
+    /** All fields but {@code volumeSink}, which takes its default. */
+    public SmenConfig(int h, int anchors, int anchorDim, int recencyBuckets, int headHidden, int headOut,
+                      float tau, float diversityWeight,
+                      float learningRate, float beta1, float beta2, float eps, int warmupSteps, int maxSteps, int maxEpochs,
+                      float clipNorm, int batchUsers, double heldOutFraction, int patience, int evalEvery, double periodCrop,
+                      long seed, InterestInit interestInit, float interestLrScale, float anchorLrScale, float predictionWeight) {
+        this(h, anchors, anchorDim, recencyBuckets, headHidden, headOut, tau, diversityWeight, learningRate, beta1, beta2, eps, warmupSteps,
+                maxSteps, maxEpochs, clipNorm, batchUsers, heldOutFraction, patience, evalEvery, periodCrop, seed,
+                interestInit, interestLrScale, anchorLrScale, predictionWeight, DEFAULT_VOLUME_SINK);
     }
 
     /**
@@ -91,13 +124,14 @@ public record SmenConfig(int h, int anchors, int anchorDim, int recencyBuckets, 
                       long seed) {
         this(h, anchors, anchorDim, recencyBuckets, headHidden, headOut, tau, diversityWeight, learningRate, beta1, beta2, eps, warmupSteps,
                 maxSteps, maxEpochs, clipNorm, batchUsers, heldOutFraction, patience, evalEvery, periodCrop, seed,
-                DEFAULT_INTEREST_INIT, DEFAULT_INTEREST_LR_SCALE, DEFAULT_ANCHOR_LR_SCALE, DEFAULT_PREDICTION_WEIGHT);
+                DEFAULT_INTEREST_INIT, DEFAULT_INTEREST_LR_SCALE, DEFAULT_ANCHOR_LR_SCALE, DEFAULT_PREDICTION_WEIGHT, DEFAULT_VOLUME_SINK);
     }
 
     static final InterestInit DEFAULT_INTEREST_INIT = InterestInit.CENTROID_PCA;
     static final float DEFAULT_INTEREST_LR_SCALE = 1f;
     static final float DEFAULT_ANCHOR_LR_SCALE = 1f;
     static final float DEFAULT_PREDICTION_WEIGHT = 0f;
+    static final VolumeSink DEFAULT_VOLUME_SINK = VolumeSink.NONE;
 
     private static void pos(String n, int v) {
         if (v < 1) throw new IllegalArgumentException("SmenConfig." + n + " must be >= 1, got " + v);
@@ -165,6 +199,7 @@ public record SmenConfig(int h, int anchors, int anchorDim, int recencyBuckets, 
         private double heldOutFraction, periodCrop;
         private long seed;
         private InterestInit interestInit;
+        private VolumeSink volumeSink;
 
         private Builder(SmenConfig c) {
             h = c.h; anchors = c.anchors; anchorDim = c.anchorDim; recencyBuckets = c.recencyBuckets; headHidden = c.headHidden; headOut = c.headOut;
@@ -173,6 +208,7 @@ public record SmenConfig(int h, int anchors, int anchorDim, int recencyBuckets, 
             heldOutFraction = c.heldOutFraction; patience = c.patience; evalEvery = c.evalEvery; periodCrop = c.periodCrop; seed = c.seed;
             interestInit = c.interestInit; interestLrScale = c.interestLrScale; anchorLrScale = c.anchorLrScale;
             predictionWeight = c.predictionWeight;
+            volumeSink = c.volumeSink;
         }
 
         public Builder h(int v) { h = v; return this; }
@@ -201,11 +237,12 @@ public record SmenConfig(int h, int anchors, int anchorDim, int recencyBuckets, 
         public Builder interestLrScale(float v) { interestLrScale = v; return this; }
         public Builder anchorLrScale(float v) { anchorLrScale = v; return this; }
         public Builder predictionWeight(float v) { predictionWeight = v; return this; }
+        public Builder volumeSink(VolumeSink v) { volumeSink = v; return this; }
 
         public SmenConfig build() {
             return new SmenConfig(h, anchors, anchorDim, recencyBuckets, headHidden, headOut, tau, diversityWeight, learningRate, beta1, beta2, eps,
                     warmupSteps, maxSteps, maxEpochs, clipNorm, batchUsers, heldOutFraction, patience, evalEvery, periodCrop, seed,
-                    interestInit, interestLrScale, anchorLrScale, predictionWeight);
+                    interestInit, interestLrScale, anchorLrScale, predictionWeight, volumeSink);
         }
     }
 }

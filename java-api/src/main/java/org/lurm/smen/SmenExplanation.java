@@ -60,7 +60,7 @@ public final class SmenExplanation {
             Map<Integer, Double> w = new HashMap<>();
             double na = 0;
             for (int i = 0; i < h; i++) na += p[aOff + m * h + i] * (double) p[aOff + m * h + i];
-            for (int k = 0; k < l.numInterests(); k++) {
+            for (int k = 0; k < l.boiInterests(); k++) { // not the volume sink's row
                 double d = 0, nv = 0;
                 for (int i = 0; i < h; i++) {
                     double v = p[vOff + k * h + i];

@@ -33,7 +33,7 @@ public final class SmenFile {
         header.put("format", FORMAT);
         header.put("version", VERSION);
         header.put("config", cfg);
-        header.put("numInterests", smen.layout().numInterests());
+        header.put("numInterests", smen.layout().boiInterests());
         header.put("scales", smen.layout().scales());
         SmenTrainer.Result t = smen.training();
         if (t != null) {
@@ -50,7 +50,7 @@ public final class SmenFile {
         }
         ModelFile.write(path, Json.write(header), List.of(
                 TensorSource.of("params", smen.parametersShared(), smen.layout().total()),
-                TensorSource.of("idf", smen.idf(), smen.layout().numInterests()),
+                TensorSource.of("idf", smen.idf(), smen.layout().boiInterests()),
                 TensorSource.of("reference", smen.referencePeriods(), smen.layout().scales())));
     }
 
@@ -83,13 +83,14 @@ public final class SmenFile {
         cfg.put("interestLrScale", (double) c.interestLrScale());
         cfg.put("anchorLrScale", (double) c.anchorLrScale());
         cfg.put("predictionWeight", (double) c.predictionWeight());
+        cfg.put("volumeSink", c.volumeSink().name());
         return cfg;
     }
 
     /**
      * The config from its JSON object; errors name the missing or bad field. The fields added after the first
-     * release (interestInit, interestLrScale, anchorLrScale) take MODEL.md's behaviour when absent: they only
-     * steer training, so an older model encodes exactly as before.
+     * release (interestInit, interestLrScale, anchorLrScale, predictionWeight, volumeSink) take MODEL.md's
+     * behaviour when absent, which is what an older model was trained and encodes with.
      */
     public static SmenConfig configFrom(Map<String, Object> c) {
         SmenConfig base = new SmenConfig(i(c, "h"), i(c, "anchors"), i(c, "anchorDim"), i(c, "recencyBuckets"), i(c, "headHidden"), i(c, "headOut"),
@@ -97,7 +98,8 @@ public final class SmenFile {
                 i(c, "maxSteps"), i(c, "maxEpochs"), f(c, "clipNorm"), i(c, "batchUsers"), Json.asDouble(c.get("heldOutFraction"), "heldOutFraction"),
                 i(c, "patience"), i(c, "evalEvery"), Json.asDouble(c.get("periodCrop"), "periodCrop"), Json.asLong(c.get("seed"), "seed"));
         SmenConfig.Builder b = base.toBuilder()
-                .interestInit(SmenConfig.InterestInit.CENTROID_PCA).interestLrScale(1f).anchorLrScale(1f).predictionWeight(0f);
+                .interestInit(SmenConfig.InterestInit.CENTROID_PCA).interestLrScale(1f).anchorLrScale(1f).predictionWeight(0f)
+                .volumeSink(SmenConfig.VolumeSink.NONE);
         if (c.containsKey("interestInit")) {
             String v = Json.asString(c.get("interestInit"), "config.interestInit");
             try {
@@ -110,6 +112,15 @@ public final class SmenFile {
         if (c.containsKey("interestLrScale")) b.interestLrScale(f(c, "interestLrScale"));
         if (c.containsKey("anchorLrScale")) b.anchorLrScale(f(c, "anchorLrScale"));
         if (c.containsKey("predictionWeight")) b.predictionWeight(f(c, "predictionWeight"));
+        if (c.containsKey("volumeSink")) {
+            String v = Json.asString(c.get("volumeSink"), "config.volumeSink");
+            try {
+                b.volumeSink(SmenConfig.VolumeSink.valueOf(v));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("config.volumeSink: unknown value '" + v + "'; expected one of "
+                        + java.util.Arrays.toString(SmenConfig.VolumeSink.values()));
+            }
+        }
         try {
             return b.build();
         } catch (IllegalArgumentException e) {
@@ -131,7 +142,7 @@ public final class SmenFile {
         float[] idf = f.f32("idf").toArray();
         long[] ref = f.i64("reference").toArray();
         if (params.length != layout.total()) throw new ModelFormatException(path, "params has " + params.length + " floats, the config needs " + layout.total());
-        if (idf.length != layout.numInterests() || ref.length != layout.scales()) throw new ModelFormatException(path, "idf/reference sizes do not match the header");
+        if (idf.length != layout.boiInterests() || ref.length != layout.scales()) throw new ModelFormatException(path, "idf/reference sizes do not match the header");
         return new Smen(layout, params, idf, ref, null);
     }
 

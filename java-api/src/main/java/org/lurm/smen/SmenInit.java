@@ -143,7 +143,7 @@ public final class SmenInit {
     }
 
     /**
-     * Initial parameters from the K x dim centroids (row-major, K = {@code layout.numInterests()}), e.g. the
+     * Initial parameters from the K x dim centroids (row-major, K = {@code layout.boiInterests()}), e.g. the
      * interest model's {@code centroids()}.
      *
      * @param par worker threads for the row loops, or null for the calling thread (same result either way)
@@ -152,7 +152,7 @@ public final class SmenInit {
         Objects.requireNonNull(layout, "layout");
         Objects.requireNonNull(centroids, "centroids");
         Objects.requireNonNull(options, "options");
-        int k = layout.numInterests();
+        int k = layout.boiInterests(); // the sink's row of V (if any) starts at zero
         int h = layout.config().h();
         if (dim < 1) throw new IllegalArgumentException("centroid width must be >= 1, got " + dim);
         if (centroids.length() != (long) k * dim) {
@@ -207,7 +207,7 @@ public final class SmenInit {
         Result base = initialize(layout, centroids, dim, options, par);
         if (layout.config().interestInit() == SmenConfig.InterestInit.CENTROID_PCA) return base;
         Objects.requireNonNull(boi, "boi");
-        int k = layout.numInterests(), h = layout.config().h();
+        int k = layout.boiInterests(), h = layout.config().h();
         if (boi.numInterests() != k) throw new IllegalArgumentException("the BoI set has K = " + boi.numInterests() + ", the layout " + k);
         if (idf.length != k) throw new IllegalArgumentException("idf has " + idf.length + " entries, K = " + k);
         Parallel own = par == null ? new Parallel(1) : null;

@@ -26,6 +26,7 @@ public final class SmenInputs {
     private final int recencyBuckets;
     private final long[] reference;
     private final float[] idf;
+    private final SmenConfig.VolumeSink sink;
 
     public SmenInputs(BoiSet boi, int recencyBuckets) {
         this(boi, recencyBuckets, newestPeriods(boi));
@@ -40,6 +41,11 @@ public final class SmenInputs {
      * users the model never saw (inductive encoding must weigh interests as training did).
      */
     public SmenInputs(BoiSet boi, int recencyBuckets, float[] idf, long[] reference) {
+        this(boi, recencyBuckets, idf, reference, SmenConfig.VolumeSink.NONE);
+    }
+
+    private SmenInputs(BoiSet boi, int recencyBuckets, float[] idf, long[] reference, SmenConfig.VolumeSink sink) {
+        this.sink = java.util.Objects.requireNonNull(sink);
         if (recencyBuckets < 2) throw new IllegalArgumentException("recencyBuckets must be >= 2");
         if (idf.length != boi.numInterests()) throw new IllegalArgumentException("idf has " + idf.length + " entries, the BoI set has K = " + boi.numInterests());
         if (reference.length != boi.config().scales().size()) throw new IllegalArgumentException("need one reference period per scale");
@@ -62,7 +68,7 @@ public final class SmenInputs {
 
     /** The same inputs with the recency reference set per scale (one period index per scale). */
     public SmenInputs withReferencePeriods(long[] periods) {
-        return new SmenInputs(boi, recencyBuckets, idf, periods);
+        return new SmenInputs(boi, recencyBuckets, idf, periods, sink);
     }
 
     private static long[] newestPeriods(BoiSet boi) {
@@ -109,6 +115,15 @@ public final class SmenInputs {
         return userWeight(user) >= 2;
     }
 
+    /**
+     * These inputs with a volume sink ({@link SmenConfig.VolumeSink}): every row gets the sink interest (index K)
+     * with weight 1 and, with {@code ROWS_AND_PERIODS}, every (user, scale) with rows one more row holding only
+     * the sink, in the oldest recency bucket. The model's V then has K + 1 rows ({@link SmenLayout#numInterests}).
+     */
+    public SmenInputs withVolumeSink(SmenConfig.VolumeSink mode) {
+        return new SmenInputs(boi, recencyBuckets, idf, reference, mode);
+    }
+
     /** All rows of the given users, no split (encoding). */
     public SmenBatch full(int[] users) {
         return build(users, 0, null, 1.0, 0);
@@ -133,6 +148,8 @@ public final class SmenInputs {
         IntList rowPtr = new IntList(64), cols = new IntList(256), buckets = new IntList(64);
         FloatList vals = new FloatList(256);
         rowPtr.add(0);
+        int sinkK = sink == SmenConfig.VolumeSink.NONE ? -1 : boi.numInterests();
+        boolean sinkRows = sink == SmenConfig.VolumeSink.ROWS_AND_PERIODS;
         SplittableRandom crop = new SplittableRandom(cropSeed ^ 0x9E3779B97F4A7C15L);
         for (int q = 0; q < b; q++) {
             int u = users[q];
@@ -166,9 +183,19 @@ public final class SmenInputs {
                         }
                     }
                     if (cols.size() > before) {
+                        if (sinkK >= 0) {
+                            cols.add(sinkK); // the largest index: the row stays sorted
+                            vals.add(1f);
+                        }
                         rowPtr.add(cols.size());
                         buckets.add(bucket(r));
                     }
+                }
+                if (sinkRows && buckets.size() > groupStart[q * nScales + s]) {
+                    cols.add(sinkK);
+                    vals.add(1f);
+                    rowPtr.add(cols.size());
+                    buckets.add(recencyBuckets - 1);
                 }
             }
         }

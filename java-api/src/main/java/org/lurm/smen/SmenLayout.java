@@ -10,7 +10,8 @@ import java.util.Map;
  * Where each SMEN parameter lives in one flat float array (and the same layout for its gradient and Adam
  * moments). Row-major; names and shapes (MODEL.md, Stage 2):
  * <pre>
- *   V     K x h              interest table (row k is interest k)
+ *   V     K x h              interest table (row k is interest k; with a volume sink K = the BoI's K + 1, the
+ *                            last row being the sink, see {@link SmenConfig.VolumeSink})
  *   A     M x h              anchors
  *   W     M x h x d'         per-anchor projections: o_m[j] = sum_i r_m[i] W[m][i][j] + b[m][j]
  *   b     M x d'
@@ -37,14 +38,21 @@ public final class SmenLayout {
 
     private final SmenConfig config;
     private final int numInterests;
+    private final int boiInterests;
     private final int scales;
     private final Map<String, Tensor> tensors = new LinkedHashMap<>();
     private final long total;
 
-    public SmenLayout(SmenConfig c, int numInterests, int scales) {
-        if (numInterests < 1) throw new IllegalArgumentException("numInterests must be >= 1");
+    /**
+     * @param boiInterests K of the BoI rows the model reads; V has one more row when the config has a
+     *                     {@link SmenConfig.VolumeSink volume sink}
+     */
+    public SmenLayout(SmenConfig c, int boiInterests, int scales) {
+        if (boiInterests < 1) throw new IllegalArgumentException("numInterests must be >= 1");
         if (scales < 1) throw new IllegalArgumentException("scales must be >= 1");
         this.config = c;
+        this.boiInterests = boiInterests;
+        int numInterests = boiInterests + (c.volumeSink() == SmenConfig.VolumeSink.NONE ? 0 : 1);
         this.numInterests = numInterests;
         this.scales = scales;
         long off = 0;
@@ -72,8 +80,19 @@ public final class SmenLayout {
         return config;
     }
 
+    /** Rows of V: the BoI's K, plus the sink's row when there is one. The ops index V with this. */
     public int numInterests() {
         return numInterests;
+    }
+
+    /** K of the BoI rows the model reads (stage 1's interests). */
+    public int boiInterests() {
+        return boiInterests;
+    }
+
+    /** V's row of the volume sink, or -1 without one. */
+    public int sinkInterest() {
+        return numInterests > boiInterests ? boiInterests : -1;
     }
 
     public int scales() {

@@ -143,4 +143,61 @@ class SmenInputsTest {
             }
         }
     }
+
+    /**
+     * The volume sink is data: every row gets interest K with weight 1 at its end, and with ROWS_AND_PERIODS every
+     * (user, scale) with rows one more row holding only it in the oldest bucket; everything else is the sinkless
+     * batch's, views included (same split).
+     */
+    @Test
+    void volumeSinkAddsTheSinkToEveryRowAndOneSinkRowPerGroup() {
+        SplittableRandom r = new SplittableRandom(TestData.seed("volumeSink"));
+        try (MemoryScope scope = MemoryScope.root("sink")) {
+            BoiSet boi = randomBoi(scope, r, 30, 25);
+            int k = boi.numInterests(), buckets = 8;
+            SmenInputs plain = new SmenInputs(boi, buckets);
+            int[] users = new int[boi.numUsers()];
+            for (int u = 0; u < users.length; u++) users[u] = u;
+            for (SmenConfig.VolumeSink mode : new SmenConfig.VolumeSink[] {SmenConfig.VolumeSink.ROWS, SmenConfig.VolumeSink.ROWS_AND_PERIODS}) {
+                SmenInputs sunk = plain.withVolumeSink(mode);
+                long seed = r.nextLong();
+                SmenBatch[][] pairs = {{plain.full(users), sunk.full(users)},
+                        {plain.views(users, new SplittableRandom(seed), 1.0)[1], sunk.views(users, new SplittableRandom(seed), 1.0)[1]}};
+                for (SmenBatch[] pair : pairs) {
+                    SmenBatch a = pair[0], b = pair[1];
+                    for (int q = 0; q < a.users(); q++) {
+                        for (int sc = 0; sc < a.scales(); sc++) {
+                            int ta = a.groupFrom(q, sc), na = a.groupTo(q, sc) - ta, tb = b.groupFrom(q, sc), nb = b.groupTo(q, sc) - tb;
+                            int extra = mode == SmenConfig.VolumeSink.ROWS_AND_PERIODS && na > 0 ? 1 : 0;
+                            assertEquals(na + extra, nb, "rows of user " + q + " scale " + sc);
+                            for (int t = 0; t < na; t++) {
+                                int ra = ta + t, rb = tb + t;
+                                int len = a.rowPtr()[ra + 1] - a.rowPtr()[ra];
+                                assertEquals(len + 1, b.rowPtr()[rb + 1] - b.rowPtr()[rb]);
+                                for (int j = 0; j < len; j++) {
+                                    assertEquals(a.cols()[a.rowPtr()[ra] + j], b.cols()[b.rowPtr()[rb] + j]);
+                                    assertEquals(a.vals()[a.rowPtr()[ra] + j], b.vals()[b.rowPtr()[rb] + j]);
+                                }
+                                assertEquals(k, b.cols()[b.rowPtr()[rb] + len]);
+                                assertEquals(1f, b.vals()[b.rowPtr()[rb] + len]);
+                                assertEquals(a.rowBucket()[ra], b.rowBucket()[rb]);
+                            }
+                            if (extra == 1) {
+                                int rb = tb + na;
+                                assertEquals(1, b.rowPtr()[rb + 1] - b.rowPtr()[rb]);
+                                assertEquals(k, b.cols()[b.rowPtr()[rb]]);
+                                assertEquals(buckets - 1, b.rowBucket()[rb]);
+                            }
+                        }
+                    }
+                }
+            }
+            SmenConfig cfg = SmenConfig.builder().volumeSink(SmenConfig.VolumeSink.ROWS).build();
+            SmenLayout layout = new SmenLayout(cfg, k, boi.config().scales().size());
+            assertEquals(k + 1, layout.numInterests());
+            assertEquals(k, layout.boiInterests());
+            assertEquals(k, layout.sinkInterest());
+            assertEquals(-1, new SmenLayout(SmenConfig.defaults(), k, 2).sinkInterest());
+        }
+    }
 }
