@@ -47,7 +47,7 @@ class CrossBackendOpsTest {
     static Backend open(String name) {
         BackendProvider p = Backends.providers().stream().filter(x -> x.name().equals(name)).findFirst().orElseThrow();
         Availability a = p.availability();
-        assumeTrue(a.available(), () -> name + " not available here: " + a.reasons());
+        DeviceTests.assumeDevice(a.available(), () -> name + " not available here: " + a.reasons());
         return p.create(2);
     }
 

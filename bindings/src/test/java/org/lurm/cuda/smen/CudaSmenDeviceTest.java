@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.lurm.cuda.smen.SmenBackends.delta;
 import static org.lurm.cuda.smen.SmenBackends.nmse;
 
@@ -16,6 +15,7 @@ import org.lurm.boi.BoiAggregator;
 import org.lurm.boi.BoiConfig;
 import org.lurm.boi.BoiSet;
 import org.lurm.boi.Scale;
+import org.lurm.cuda.DeviceTests;
 import org.lurm.events.EventTableBuilder;
 import org.lurm.memory.MemoryScope;
 import org.lurm.smen.CpuSmenOps;
@@ -42,8 +42,7 @@ import org.lurm.testing.TestData;
 class CudaSmenDeviceTest {
     @BeforeEach
     void needGpu() {
-        String why = SmenBackends.cudaUnavailable();
-        assumeTrue(why == null, why);
+        DeviceTests.assumeDevice(SmenBackends.cudaUnavailable());
     }
 
     /**
