@@ -23,17 +23,20 @@ __host__ __device__ __forceinline__ unsigned long long mix(unsigned long long x)
   return x ^ (x >> 31);
 }
 
+// Every row and every non-zero is written by a grid-stride loop over its own range, so any grid (the launch
+// clamps it to a few million threads; the encoding bench has 3e7 rows and 1.5e9 non-zeros) initialises all of
+// them; each value depends on its index alone, so the batch is the same whatever the grid.
 __global__ void synthRows(int rowsTotal, int periods, int nnz, int K, int buckets, unsigned long long seed,
                           int *rowPtr, int *cols, float *vals, int *rowBucket) {
-  long long x = blockIdx.x * (long long)blockDim.x + threadIdx.x;
-  long long n = (long long)rowsTotal * nnz;
-  if (x < rowsTotal) {
+  const long long first = blockIdx.x * (long long)blockDim.x + threadIdx.x, stride = (long long)gridDim.x * blockDim.x;
+  if (first == 0) rowPtr[0] = 0;
+  for (long long x = first; x < rowsTotal; x += stride) {
     int age = periods - 1 - (int)(x % periods);  // rows of a group oldest first
     rowBucket[x] = age < buckets - 1 ? age : buckets - 2;
     rowPtr[x + 1] = (int)((x + 1) * nnz);
-    if (x == 0) rowPtr[0] = 0;
   }
-  for (; x < n; x += (long long)gridDim.x * blockDim.x) {
+  const long long n = (long long)rowsTotal * nnz;
+  for (long long x = first; x < n; x += stride) {
     unsigned long long hsh = mix(seed ^ mix((unsigned long long)x));
     cols[x] = (int)(hsh % (unsigned long long)K);
     vals[x] = 0.1f + 1.9f * (float)((hsh >> 40) & 0xFFFFFF) / 16777216.f + 1e-6f;
@@ -41,8 +44,8 @@ __global__ void synthRows(int rowsTotal, int periods, int nnz, int K, int bucket
 }
 
 __global__ void synthGroups(int groups, int periods, int *groupStart) {
-  long long g = blockIdx.x * (long long)blockDim.x + threadIdx.x;
-  if (g <= groups) groupStart[g] = (int)(g * periods);
+  const long long stride = (long long)gridDim.x * blockDim.x;
+  for (long long g = blockIdx.x * (long long)blockDim.x + threadIdx.x; g <= groups; g += stride) groupStart[g] = (int)(g * periods);
 }
 
 }  // namespace
@@ -69,6 +72,6 @@ extern "C" int lurm_smen_synth_batch(int users, int scales, int periods, int nnz
                                                                                      buckets, seed, rowPtr, cols,
                                                                                      vals, rowBucket);
   long long groups = (long long)users * scales;
-  synthGroups<<<smen::ceilDiv(groups + 1, 256), 256, 0, st>>>((int)groups, periods, groupStart);
+  synthGroups<<<smen::gridClamp(groups + 1, 256, 132 * 64), 256, 0, st>>>((int)groups, periods, groupStart);
   SMEN_LAUNCHED();
 }

@@ -1,6 +1,7 @@
 // A small native test of the C ABI for the GPU machine (perf-tests/gpu/run.sh builds and runs it before the
 // Java tests): BoI aggregation on a hand-worked case (history fold, negative times, lenient skip, zero weight,
-// two scales), SGEMM in all transposes, k-means assignment, CSR x dense and dot against naive host loops.
+// two scales), SGEMM in all transposes, k-means assignment, CSR x dense and dot against naive host loops, and the
+// synthetic user generator of the SMEN benchmarks on more rows than its clamped grid has threads.
 // Build: nvcc -std=c++17 -Iinclude test/kernels_test.cu -Lout -llurm_kernels -Xlinker -rpath=out -o kernels_test
 #include <cuda_runtime.h>
 #include <math.h>
@@ -8,6 +9,7 @@
 #include <stdlib.h>
 #include <vector>
 #include "lurm_kernels.h"
+#include "lurm_smen.h"
 
 static int failures = 0;
 #define CHECK(cond, ...)                          \
@@ -178,6 +180,32 @@ static void test_assign_csr_dot() {
   printf("assign/csr/dot: done\n");
 }
 
+// lurm_smen_synth_batch with 3.3e6 rows (more than the 132 x 64 x 256 threads of its clamped grid): every row's
+// rowPtr and bucket and every group start is written (the encoding bench has 3e7 rows).
+static void test_synth_batch() {
+  const int users = 1100000, scales = 3, periods = 1, nnz = 1, K = 97, buckets = 3;
+  const long long rows = (long long)users * scales * periods, n = rows * nnz, groups = (long long)users * scales;
+  std::vector<int> fill(rows + 1, -1);
+  int *rowPtr = dev(fill), *cols = dev(std::vector<int>(n, -1)), *bucket = dev(std::vector<int>(rows, -1)), *gs = dev(fill);
+  float *vals = dev(std::vector<float>(n, -1.f));
+  RC(lurm_smen_synth_batch(users, scales, periods, nnz, K, buckets, 7ULL, rowPtr, cols, vals, bucket, gs, nullptr));
+  RC(lurm_device_synchronize());
+  std::vector<int> hp = host(rowPtr, rows + 1), hc = host(cols, n), hb = host(bucket, rows), hg = host(gs, groups + 1);
+  std::vector<float> hv = host(vals, n);
+  long long bad = 0, first = -1;
+  for (long long r = 0; r <= rows; r++) {
+    int age = r < rows ? periods - 1 - (int)(r % periods) : 0;
+    bool ok = hp[r] == (int)(r * nnz) && (r == rows || hb[r] == (age < buckets - 1 ? age : buckets - 2));
+    if (!ok && first < 0) first = r;
+    bad += !ok;
+  }
+  for (long long x = 0; x < n; x++) bad += hc[x] < 0 || hc[x] >= K || !(hv[x] > 0.1f && hv[x] <= 2.0001f);
+  for (long long g = 0; g <= groups; g++) bad += hg[g] != (int)(g * periods);
+  CHECK(bad == 0, "synth batch: %lld bad entries of %lld rows (first bad row %lld)", bad, rows, first);
+  for (void *p : {(void *)rowPtr, (void *)cols, (void *)bucket, (void *)gs, (void *)vals}) RC(lurm_free(p));
+  printf("synth batch: done\n");
+}
+
 int main() {
   test_boi(true);
   int count = 0;
@@ -191,6 +219,7 @@ int main() {
   test_boi(false);
   test_gemm();
   test_assign_csr_dot();
+  test_synth_batch();
   printf(failures == 0 ? "kernels_test: PASS\n" : "kernels_test: %d FAILURES\n", failures);
   return failures == 0 ? 0 : 1;
 }

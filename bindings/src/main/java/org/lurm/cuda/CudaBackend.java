@@ -122,17 +122,25 @@ public final class CudaBackend implements Backend {
         return d;
     }
 
+    /**
+     * Enqueues the upload on {@link #stream}, the stream the op's kernels then run on, so that they read it only
+     * after it landed: a synchronous cudaMemcpy runs on the legacy default stream, which our non-blocking stream
+     * does not wait for (and from pageable memory it may return before the DMA is done). From pageable memory
+     * cudaMemcpyAsync stages the bytes before it returns; the pinned staging buffer is reused only after the
+     * stream passed its previous copy. Every op ends with {@link #copyOut}, which waits for the stream.
+     */
     private void copyIn(MemorySegment src, long off, DeviceBuffer d, long dOff, long bytes) {
         if (bytes == 0) return;
         if (src.isNative()) {
-            d.copyFromHost(src.asSlice(off, bytes), dOff);
+            d.copyFromHostAsync(src.asSlice(off, bytes), dOff, stream);
             return;
         }
         MemorySegment pin = staging().segment();
         for (long done = 0; done < bytes; ) {
             long len = Math.min(STAGING_BYTES, bytes - done);
+            stream.synchronize(); // an earlier copy from the staging buffer may still be reading it
             MemorySegment.copy(src, off + done, pin, 0, len);
-            d.copyFromHost(pin.asSlice(0, len), dOff + done);
+            d.copyFromHostAsync(pin.asSlice(0, len), dOff + done, stream);
             done += len;
         }
     }

@@ -2,9 +2,7 @@ package org.lurm.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -30,8 +28,7 @@ import org.lurm.testing.TestData;
  */
 class BoiHostEmulationTest {
     static void assumeLibrary() {
-        String p = System.getProperty("lurm.native.lib");
-        assumeTrue(p != null && Files.isRegularFile(Path.of(p)), "native library not built here (no nvcc): " + p);
+        DeviceTests.nativeLibrary();
     }
 
     @ParameterizedTest

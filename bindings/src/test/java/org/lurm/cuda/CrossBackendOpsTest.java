@@ -47,11 +47,7 @@ class CrossBackendOpsTest {
     static Backend open(String name) {
         BackendProvider p = Backends.providers().stream().filter(x -> x.name().equals(name)).findFirst().orElseThrow();
         Availability a = p.availability();
-        if (!a.available()) {
-            String why = name + " not available here: " + a.reasons();
-            if (name.startsWith("cuda")) DeviceRequirement.assumeDevice(why);
-            assumeTrue(false, why);
-        }
+        DeviceTests.assumeDevice(a.available(), () -> name + " not available here: " + a.reasons());
         return p.create(2);
     }
 

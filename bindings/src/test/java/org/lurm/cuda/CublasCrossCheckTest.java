@@ -2,7 +2,6 @@ package org.lurm.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -14,18 +13,19 @@ import org.lurm.testing.TestData;
 /**
  * Our own SGEMM ({@code lurm_sgemm}) against cuBLAS (through JavaCPP) on the same device buffers, every
  * transpose combination, odd shapes. Runs only on a GPU machine that has libcublas; skipped with the reason
- * otherwise (no device: JavaCPP is then never loaded).
+ * otherwise (no device: JavaCPP is then never loaded), except on the GPU run ({@link DeviceTests#gpuRun()}), where
+ * no device or a cuBLAS that does not load is a failure.
  */
 class CublasCrossCheckTest {
     @Test
     void ownSgemmMatchesCublas() {
         Availability a = new CudaBackendProvider().availability();
-        assumeTrue(a.available(), () -> "no CUDA device: " + a.reasons());
+        DeviceTests.assumeDevice(a.available(), () -> "no CUDA device: " + a.reasons());
         CublasGemm cublasGemm;
         try {
             cublasGemm = CublasGemm.open();
         } catch (LinkageError | RuntimeException e) {
-            assumeTrue(false, "cuBLAS not usable here: " + e);
+            DeviceTests.assumeDevice(false, () -> "cuBLAS not usable here: " + e);
             return;
         }
         SplittableRandom r = new SplittableRandom(TestData.seed("cublas"));

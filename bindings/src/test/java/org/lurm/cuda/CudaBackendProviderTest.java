@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,6 +16,8 @@ import org.lurm.backend.Backends;
 /**
  * Without a GPU (CI, development machines) the CUDA backend must load our library when nvcc built it, call
  * into it, and report "no device" with CUDA's own words, never crash; automatic selection then takes the CPU.
+ * Under CI=true the library must have been built, and on the GPU run ({@link DeviceTests#gpuRun()}) the backend
+ * must be available.
  */
 class CudaBackendProviderTest {
     @Test
@@ -24,6 +27,7 @@ class CudaBackendProviderTest {
         Availability a = cuda.availability();
         System.out.println("[cuda] " + (a.available() ? "available" : "unavailable: " + a.reasons()));
         if (!a.available()) {
+            if (DeviceTests.gpuRun()) fail("LURM_GPU_RUN=1 (the GPU run) but the cuda backend is unavailable: " + a.reasons());
             assertFalse(a.reasons().isEmpty());
             assertThrows(IllegalStateException.class, () -> cuda.create(1));
             assertEquals("cpu", Backends.select(null).name(), "automatic selection falls to the CPU and says why");
@@ -40,6 +44,7 @@ class CudaBackendProviderTest {
     void nativeLibraryLoadsAndAnswersWhenBuilt() {
         String p = System.getProperty("lurm.native.lib");
         if (p == null || !Files.isRegularFile(Path.of(p))) {
+            if (DeviceTests.ci() || DeviceTests.gpuRun()) fail("native library not built here (no nvcc?): " + p + "; under CI=true and on the GPU run it must be");
             System.out.println("[cuda] native library not built here (no nvcc): " + p);
             assertThrows(IllegalStateException.class, NativeLibrary::load);
             return;

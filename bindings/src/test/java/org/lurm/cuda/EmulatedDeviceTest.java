@@ -27,7 +27,7 @@ class EmulatedDeviceTest {
 
     @BeforeEach
     void emulatedOnly() {
-        DeviceRequirement.assumeDevice(NativeLibrary.locate().isPresent() ? null : "no native library");
+        DeviceTests.assumeDevice(NativeLibrary.locate().isPresent() ? null : "no native library");
         lib = NativeLibrary.load();
         assumeTrue(lib.hasSymbol("lurm_emulated"), "not the emulated device: " + lib);
         scope = MemoryScope.root("emulated-device-test");

@@ -2,7 +2,6 @@ package org.lurm.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.net.URISyntaxException;
@@ -24,9 +23,7 @@ import org.junit.jupiter.api.Test;
  */
 class NativeSymbolsTest {
     static Path library() {
-        String p = System.getProperty("lurm.native.lib");
-        assumeTrue(p != null && Files.isRegularFile(Path.of(p)), "native library not built here (no nvcc): " + p);
-        return Path.of(p);
+        return DeviceTests.nativeLibrary();
     }
 
     /** Initialises every class of org.lurm.cuda (and sub-packages) in the main output, so that their CudaFn constants register. */
@@ -82,7 +79,7 @@ class NativeSymbolsTest {
         library();
         initialiseBindingClasses();
         Path include = Path.of(System.getProperty("lurm.native.lib")).getParent().getParent().getParent().resolve("include");
-        assumeTrue(Files.isDirectory(include), "headers not found at " + include);
+        DeviceTests.requireBuilt(Files.isDirectory(include), () -> "headers not found at " + include);
         Pattern decl = Pattern.compile("^\\s*(?:int|const char \\*)\\s+(lurm_\\w+)\\s*\\(", Pattern.MULTILINE);
         TreeSet<String> declared = new TreeSet<>();
         try (Stream<Path> hs = Files.list(include)) {

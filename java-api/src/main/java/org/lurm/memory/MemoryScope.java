@@ -168,9 +168,10 @@ public final class MemoryScope implements AutoCloseable {
     }
 
     /**
-     * Idempotent: closes open children first, then the registered resources (newest first), then frees all
-     * memory of this scope. An exception from a resource's close is rethrown after everything else was closed
-     * (further ones are added as suppressed).
+     * Idempotent: closes open children first (newest first), then the registered resources (newest first), then
+     * frees all memory of this scope. Everything is closed even when some closes throw (after a sticky CUDA error
+     * every cudaFree does): the first failure is rethrown at the end with the others added as suppressed, a
+     * resource's checked exception wrapped in an {@link IllegalStateException}.
      */
     @Override
     public void close() {
@@ -184,22 +185,39 @@ public final class MemoryScope implements AutoCloseable {
             owned = new ArrayList<>(resources);
             resources.clear();
         }
-        for (int i = toClose.size() - 1; i >= 0; i--) toClose.get(i).close();
-        RuntimeException failure = null;
+        Throwable failure = null;
+        for (int i = toClose.size() - 1; i >= 0; i--) {
+            try {
+                toClose.get(i).close();
+            } catch (RuntimeException | Error e) {
+                failure = add(failure, e);
+            }
+        }
         for (int i = owned.size() - 1; i >= 0; i--) {
             try {
                 owned.get(i).close();
+            } catch (RuntimeException | Error e) {
+                failure = add(failure, e);
             } catch (Exception e) {
-                RuntimeException r = e instanceof RuntimeException re ? re : new IllegalStateException("closing " + owned.get(i) + " in scope '" + name + "' failed", e);
-                if (failure == null) failure = r;
-                else failure.addSuppressed(r);
+                failure = add(failure, new IllegalStateException("closing " + owned.get(i) + " in scope '" + name + "' failed", e));
             }
         }
-        arena.close();
-        BYTES.addAndGet(-bytes);
-        OPEN.remove(this);
+        try {
+            arena.close();
+            BYTES.addAndGet(-bytes);
+            OPEN.remove(this); // a scope whose memory could not be freed stays listed as open (a leak)
+        } catch (RuntimeException e) {
+            failure = add(failure, e);
+        }
         if (parent != null) parent.removeChild(this);
-        if (failure != null) throw failure;
+        if (failure instanceof RuntimeException r) throw r;
+        if (failure instanceof Error e) throw e;
+    }
+
+    private static Throwable add(Throwable first, Throwable next) {
+        if (first == null) return next;
+        if (first != next) first.addSuppressed(next);
+        return first;
     }
 
     private synchronized void removeChild(MemoryScope c) {

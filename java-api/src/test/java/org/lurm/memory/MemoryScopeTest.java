@@ -94,4 +94,46 @@ class MemoryScopeTest {
         root.close(); // idempotent, nothing runs twice
         assertEquals(3, order.size());
     }
+
+    /**
+     * After a sticky CUDA error every cudaFree throws: closing a parent must still close every child, every
+     * resource and every arena, then throw the first failure with the others suppressed (the old close stopped
+     * at the first child that threw, leaving its siblings, the parent's resources and memory open).
+     */
+    @Test
+    void everyChildAndResourceClosesWhenSomeThrow() {
+        long before = MemoryScope.liveBytes();
+        java.util.List<String> closed = new java.util.ArrayList<>();
+        MemoryScope root = MemoryScope.root("failing");
+        MemoryScope a = root.child("a"), b = root.child("b"), c = root.child("c");
+        a.allocateF32(10);
+        b.allocateF32(10);
+        c.allocateF32(10);
+        root.allocateF32(10);
+        a.register(() -> closed.add("a"));
+        b.register(() -> {
+            closed.add("b");
+            throw new IllegalStateException("free b");
+        });
+        c.register(() -> {
+            closed.add("c");
+            throw new IllegalStateException("free c");
+        });
+        root.register(() -> closed.add("root-1"));
+        root.register(() -> {
+            closed.add("root-2");
+            throw new java.io.IOException("free root-2");
+        });
+        IllegalStateException e = assertThrows(IllegalStateException.class, root::close);
+        assertEquals("free c", e.getMessage(), "the first failure (children close newest first)");
+        java.util.List<String> suppressed = java.util.Arrays.stream(e.getSuppressed())
+                .map(t -> t.getCause() != null ? t.getCause().getMessage() : t.getMessage()).toList();
+        assertEquals(java.util.List.of("free b", "free root-2"), suppressed);
+        assertEquals(java.util.List.of("c", "b", "a", "root-2", "root-1"), closed);
+        for (MemoryScope s : new MemoryScope[] {root, a, b, c}) assertFalse(s.isOpen(), s.name());
+        assertEquals(before, MemoryScope.liveBytes(), "every arena was freed");
+        assertFalse(MemoryScope.openScopes().keySet().stream().anyMatch(n -> n.startsWith("failing")), "no scope left open");
+        root.close(); // idempotent
+        assertEquals(5, closed.size());
+    }
 }

@@ -73,7 +73,7 @@ public final class CudaSmenEncoder implements org.lurm.smen.SmenEncoding {
         this.scope = MemoryScope.root("cuda-smen-encoder");
         try {
             stream = CudaStream.create(scope);
-            params = Dev.up(scope, parameters);
+            params = Dev.up(scope, parameters, stream); // on the stream interestScores runs on, not the legacy default stream
             scores = DeviceBuffer.allocateFloats(scope, (long) layout.numInterests() * layout.config().anchors());
             model.interestScores(params.pointer(), scores.pointer(), stream);
             work = Workspace.on(scope);

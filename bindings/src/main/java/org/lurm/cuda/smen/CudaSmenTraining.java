@@ -75,7 +75,7 @@ public final class CudaSmenTraining implements SmenSteps {
         this.scope = MemoryScope.root("cuda-smen-training");
         try {
             stream = CudaStream.create(scope);
-            params = Dev.up(scope, initialParams);
+            params = Dev.up(scope, initialParams, stream); // on the stream the steps run on: ordered before them
             grad = Dev.zeros(scope, layout.total());
             m1 = Dev.zeros(scope, layout.total());
             m2 = Dev.zeros(scope, layout.total());

@@ -5,13 +5,16 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import org.lurm.cuda.Cuda;
 import org.lurm.cuda.CudaException;
+import org.lurm.cuda.CudaStream;
 import org.lurm.cuda.DeviceBuffer;
 import org.lurm.cuda.NativeLibrary;
 import org.lurm.memory.MemoryScope;
 
 /**
  * Heap array &lt;-&gt; device buffer staging of the heap-array SMEN path ({@link CudaSmenOps}): synchronous copies
- * through a confined native arena (the Java heap is invisible to CUDA). Stateless and thread-safe.
+ * through a confined native arena (the Java heap is invisible to CUDA), on the legacy default stream, which the
+ * kernels of that path use too; uploads read by kernels on a {@link CudaStream} go through
+ * {@link #up(MemoryScope, float[], CudaStream)}. Stateless and thread-safe.
  */
 final class Dev {
     private Dev() {
@@ -31,6 +34,23 @@ final class Dev {
 
     static DeviceBuffer up(MemoryScope scope, float[] a) {
         return up(scope, a, 0, a.length);
+    }
+
+    /**
+     * A device copy of {@code a}, owned by {@code scope}, enqueued on {@code stream} and waited for: kernels later
+     * enqueued on that stream (non-blocking, so it does not wait for the legacy default stream that
+     * {@link #up(MemoryScope, float[])}'s synchronous copy uses) read it only after it landed.
+     */
+    static DeviceBuffer up(MemoryScope scope, float[] a, CudaStream stream) {
+        DeviceBuffer b = DeviceBuffer.allocateFloats(scope, a.length);
+        if (a.length == 0) return b;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment s = arena.allocate(a.length * 4L, 16);
+            MemorySegment.copy(a, 0, s, ValueLayout.JAVA_FLOAT, 0, a.length);
+            b.copyFromHostAsync(s, 0, stream);
+            stream.synchronize(); // s is freed when the arena closes
+        }
+        return b;
     }
 
     static DeviceBuffer up(MemoryScope scope, int[] a, int len) {

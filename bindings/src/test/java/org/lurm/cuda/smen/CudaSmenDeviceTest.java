@@ -1,11 +1,9 @@
 package org.lurm.cuda.smen;
 
-import org.lurm.cuda.DeviceRequirement;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.lurm.cuda.smen.SmenBackends.delta;
 import static org.lurm.cuda.smen.SmenBackends.nmse;
 
@@ -17,6 +15,7 @@ import org.lurm.boi.BoiAggregator;
 import org.lurm.boi.BoiConfig;
 import org.lurm.boi.BoiSet;
 import org.lurm.boi.Scale;
+import org.lurm.cuda.DeviceTests;
 import org.lurm.events.EventTableBuilder;
 import org.lurm.memory.MemoryScope;
 import org.lurm.smen.CpuSmenOps;
@@ -44,7 +43,7 @@ import org.lurm.testing.TestData;
 class CudaSmenDeviceTest {
     @BeforeEach
     void needGpu() {
-        DeviceRequirement.assumeDevice(SmenBackends.cudaUnavailable());
+        DeviceTests.assumeDevice(SmenBackends.cudaUnavailable());
     }
 
     /**

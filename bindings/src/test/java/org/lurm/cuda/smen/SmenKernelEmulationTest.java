@@ -24,7 +24,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.lurm.backend.cpu.Parallel;
 import org.lurm.cuda.CudaFn;
-import org.lurm.cuda.DeviceRequirement;
+import org.lurm.cuda.DeviceTests;
 import org.lurm.smen.CpuSmenOps;
 import org.lurm.smen.SmenBatch;
 import org.lurm.smen.SmenCase;
@@ -55,7 +55,7 @@ class SmenKernelEmulationTest {
         if (!Files.isRegularFile(so)) {
             String why = "emulated device not built (native-kernels/emu/build.sh needs g++ and python3): " + so;
             if ("true".equals(System.getenv("CI"))) throw new AssertionError(why);
-            DeviceRequirement.assumeDevice(why);
+            DeviceTests.assumeDevice(why);
         }
         arena = Arena.ofShared();
         lib = SymbolLookup.libraryLookup(so, arena);

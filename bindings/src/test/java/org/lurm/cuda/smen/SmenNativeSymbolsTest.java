@@ -3,7 +3,6 @@ package org.lurm.cuda.smen;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -18,6 +17,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.lurm.cuda.CudaFn;
+import org.lurm.cuda.DeviceTests;
 import org.lurm.cuda.NativeLibrary;
 import org.lurm.testing.TestData;
 
@@ -29,14 +29,9 @@ import org.lurm.testing.TestData;
 class SmenNativeSymbolsTest {
     static final Path HEADER = Path.of("../native-kernels/include/lurm_smen.h");
 
-    static boolean libraryBuilt() {
-        String p = System.getProperty("lurm.native.lib");
-        return p != null && Files.isRegularFile(Path.of(p));
-    }
-
     @Test
     void everyBoundFunctionIsExportedByTheLibrary() {
-        assumeTrue(libraryBuilt(), "native library not built here (no nvcc)");
+        DeviceTests.nativeLibrary();
         NativeLibrary lib = NativeLibrary.load();
         List<String> missing = new ArrayList<>();
         for (CudaFn f : SmenNative.functions()) if (!lib.hasSymbol(f.symbol())) missing.add(f.symbol());
@@ -67,7 +62,7 @@ class SmenNativeSymbolsTest {
 
     @Test
     void javaSignaturesMatchTheHeader() throws IOException {
-        assumeTrue(Files.isRegularFile(HEADER), "lurm_smen.h not next to this module (running from jars): " + HEADER.toAbsolutePath());
+        DeviceTests.requireBuilt(Files.isRegularFile(HEADER), () -> "lurm_smen.h not next to this module (running from jars): " + HEADER.toAbsolutePath());
         Map<String, List<Class<?>>> protos = prototypes(Files.readString(HEADER));
         List<String> declared = new ArrayList<>();
         for (CudaFn f : SmenNative.functions()) {
@@ -81,7 +76,7 @@ class SmenNativeSymbolsTest {
 
     @Test
     void scratchSizesAgreeBetweenJavaAndC() {
-        assumeTrue(libraryBuilt(), "native library not built here (no nvcc)");
+        DeviceTests.nativeLibrary();
         NativeLibrary lib = NativeLibrary.load();
         SplittableRandom r = new SplittableRandom(TestData.seed("scratchSizesAgreeBetweenJavaAndC"));
         for (int i = 0; i < 50; i++) {
@@ -94,7 +89,7 @@ class SmenNativeSymbolsTest {
 
     @Test
     void argumentsOutsideTheLimitsAreRejectedBeforeAnyLaunch() {
-        assumeTrue(libraryBuilt(), "native library not built here (no nvcc)");
+        DeviceTests.nativeLibrary();
         NativeLibrary lib = NativeLibrary.load();
         MemorySegment n = MemorySegment.NULL;
         // h = 129 > LURM_SMEN_MAX_H: cudaErrorInvalidValue (1), with or without a device.

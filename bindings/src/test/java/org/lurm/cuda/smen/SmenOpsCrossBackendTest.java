@@ -1,10 +1,8 @@
 package org.lurm.cuda.smen;
 
-import org.lurm.cuda.DeviceRequirement;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.lurm.cuda.smen.SmenBackends.delta;
 import static org.lurm.cuda.smen.SmenBackends.gaussian;
 import static org.lurm.cuda.smen.SmenBackends.nmse;
@@ -18,6 +16,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 import org.lurm.backend.cpu.Parallel;
+import org.lurm.cuda.DeviceTests;
 import org.lurm.smen.CpuSmenOps;
 import org.lurm.smen.SmenBatch;
 import org.lurm.smen.SmenCase;
@@ -77,8 +76,7 @@ class SmenOpsCrossBackendTest {
                 long s = seed ^ (31L * backend.hashCode() + e.getKey().hashCode());
                 tests.add(DynamicTest.dynamicTest(backend + ": " + e.getKey(), () -> {
                     String why = SmenBackends.unavailable(backend);
-                    if (why != null && backend.startsWith("cuda")) DeviceRequirement.assumeDevice(why);
-                    assumeTrue(why == null, why);
+                    DeviceTests.assumeDevice(why);
                     SplittableRandom rnd = new SplittableRandom(s);
                     for (SmenCase c : SmenBackends.cases(rnd)) {
                         SmenLayout layout = c.layout();

@@ -34,7 +34,7 @@ import org.lurm.smen.SmenLayout;
  * prediction term on in both (W &gt; 0; candidates: all K up to 8192, else 8192 sampled; the reference draws its own). The reference runs as a child process within the
  * time budget (torch.compile's first compilation can take a minute), unless {@code LURM_TORCH_EAGER_JSON} /
  * {@code LURM_TORCH_COMPILE_JSON} name files holding its JSON line from an earlier run on the same GPU.
- * Aim: at least 2x faster than PyTorch eager.
+ * Aims (issue 11): at least 2x faster than PyTorch eager, and at least as fast as {@code torch.compile}.
  */
 public final class SmenStepBench {
     private SmenStepBench() {
@@ -102,11 +102,11 @@ public final class SmenStepBench {
                 else why = "no ms_per_step in the reference's output: " + tail(json);
             }
             if (torchMs == null) {
-                row("training step" + (predWeight > 0 ? " with prediction" : "") + " vs PyTorch " + impl + ", " + card, f("%.3f ms", ours * 1e3), why, "-", compile ? "-" : ">= 2x", "not compared");
+                row("training step" + (predWeight > 0 ? " with prediction" : "") + " vs PyTorch " + impl + ", " + card, f("%.3f ms", ours * 1e3), why, "-", compile ? ">= 1x" : ">= 2x", "not compared");
             } else {
                 double x = torchMs / (ours * 1e3);
                 row("training step" + (predWeight > 0 ? " with prediction" : "") + " vs PyTorch " + impl + ", " + card, f("%.3f ms", ours * 1e3), f("%.3f ms", torchMs), f("%.2fx", x),
-                        compile ? "(reported)" : ">= 2x", compile ? "-" : x >= 2 ? "met" : "missed");
+                        compile ? ">= 1x" : ">= 2x", x >= (compile ? 1 : 2) ? "met" : "missed");
             }
         }
     }
