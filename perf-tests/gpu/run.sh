@@ -147,7 +147,7 @@ san_pid=$!
 say "JUnit console: bindings tests (LURM_GPU_RUN=${LURM_GPU_RUN:-unset}, CI=$CI)"
 mkdir -p "$work/bindings"
 (cd "$work/bindings" && timeout "$(cap 240)" "$JAVA" "${JOPTS[@]}" -jar "$bundle/junit-platform-console-standalone.jar" execute \
-  --class-path "$cp_jars$bundle/test-classes" --scan-class-path "$bundle/test-classes" --exclude-classname '.*SmenKernelEmulationTest' \
+  --class-path "$cp_jars$bundle/test-classes" --scan-class-path "$bundle/test-classes" --exclude-classname '.*(SmenKernelEmulationTest|EmulatedDeviceTest)' \
   --details=tree --disable-banner --disable-ansi-colors --reports-dir "$logs/junit" >"$logs/junit.log" 2>&1)
 junit_rc=$?
 grep -E "tests (found|successful|failed|skipped|aborted)" "$logs/junit.log" | sed 's/^/  /'
