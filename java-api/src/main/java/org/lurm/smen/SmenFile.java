@@ -92,6 +92,17 @@ public final class SmenFile {
      * release (interestInit, interestLrScale, anchorLrScale, predictionWeight, volumeSink) take MODEL.md's
      * behaviour when absent, which is what an older model was trained and encodes with.
      */
+    /** An enum-valued config field; an unknown value names the field and the values it takes. */
+    private static <E extends Enum<E>> E enumField(Map<String, Object> c, String name, Class<E> type) {
+        String v = Json.asString(c.get(name), "config." + name);
+        try {
+            return Enum.valueOf(type, v);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("config." + name + ": unknown value '" + v + "'; expected one of "
+                    + java.util.Arrays.toString(type.getEnumConstants()));
+        }
+    }
+
     public static SmenConfig configFrom(Map<String, Object> c) {
         SmenConfig base = new SmenConfig(i(c, "h"), i(c, "anchors"), i(c, "anchorDim"), i(c, "recencyBuckets"), i(c, "headHidden"), i(c, "headOut"),
                 f(c, "tau"), f(c, "diversityWeight"), f(c, "learningRate"), f(c, "beta1"), f(c, "beta2"), f(c, "eps"), i(c, "warmupSteps"),
@@ -100,27 +111,11 @@ public final class SmenFile {
         SmenConfig.Builder b = base.toBuilder()
                 .interestInit(SmenConfig.InterestInit.CENTROID_PCA).interestLrScale(1f).anchorLrScale(1f).predictionWeight(0f)
                 .volumeSink(SmenConfig.VolumeSink.NONE);
-        if (c.containsKey("interestInit")) {
-            String v = Json.asString(c.get("interestInit"), "config.interestInit");
-            try {
-                b.interestInit(SmenConfig.InterestInit.valueOf(v));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("config.interestInit: unknown value '" + v + "'; expected one of "
-                        + java.util.Arrays.toString(SmenConfig.InterestInit.values()));
-            }
-        }
+        if (c.containsKey("interestInit")) b.interestInit(enumField(c, "interestInit", SmenConfig.InterestInit.class));
         if (c.containsKey("interestLrScale")) b.interestLrScale(f(c, "interestLrScale"));
         if (c.containsKey("anchorLrScale")) b.anchorLrScale(f(c, "anchorLrScale"));
         if (c.containsKey("predictionWeight")) b.predictionWeight(f(c, "predictionWeight"));
-        if (c.containsKey("volumeSink")) {
-            String v = Json.asString(c.get("volumeSink"), "config.volumeSink");
-            try {
-                b.volumeSink(SmenConfig.VolumeSink.valueOf(v));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("config.volumeSink: unknown value '" + v + "'; expected one of "
-                        + java.util.Arrays.toString(SmenConfig.VolumeSink.values()));
-            }
-        }
+        if (c.containsKey("volumeSink")) b.volumeSink(enumField(c, "volumeSink", SmenConfig.VolumeSink.class));
         try {
             return b.build();
         } catch (IllegalArgumentException e) {

@@ -91,24 +91,8 @@ class SmenKernelEmulationTest {
                     Object x = args[i];
                     if (x == null) {
                         native_[i] = MemorySegment.NULL;
-                    } else if (x instanceof float[] fa) {
-                        MemorySegment s = a.allocate(fa.length * 4L, 16);
-                        MemorySegment.copy(fa, 0, s, ValueLayout.JAVA_FLOAT, 0, fa.length);
-                        MemorySegment d = upload(a, s, owned);
-                        back.add(() -> { download(s, d); MemorySegment.copy(s, ValueLayout.JAVA_FLOAT, 0, fa, 0, fa.length); });
-                        native_[i] = d;
-                    } else if (x instanceof int[] ia) {
-                        MemorySegment s = a.allocate(ia.length * 4L, 16);
-                        MemorySegment.copy(ia, 0, s, ValueLayout.JAVA_INT, 0, ia.length);
-                        MemorySegment d = upload(a, s, owned);
-                        back.add(() -> { download(s, d); MemorySegment.copy(s, ValueLayout.JAVA_INT, 0, ia, 0, ia.length); });
-                        native_[i] = d;
-                    } else if (x instanceof double[] da) {
-                        MemorySegment s = a.allocate(da.length * 8L, 16);
-                        MemorySegment.copy(da, 0, s, ValueLayout.JAVA_DOUBLE, 0, da.length);
-                        MemorySegment d = upload(a, s, owned);
-                        back.add(() -> { download(s, d); MemorySegment.copy(s, ValueLayout.JAVA_DOUBLE, 0, da, 0, da.length); });
-                        native_[i] = d;
+                    } else if (x instanceof float[] || x instanceof int[] || x instanceof double[]) {
+                        native_[i] = staged(a, x, owned, back);
                     } else {
                         native_[i] = x;
                     }
@@ -130,6 +114,20 @@ class SmenKernelEmulationTest {
                 }
             }
         }
+    }
+
+    /** A float[]/int[]/double[] copied to emulated device memory, and back into the array after the call. */
+    static MemorySegment staged(Arena a, Object array, List<MemorySegment> owned, List<Runnable> back) throws Throwable {
+        ValueLayout layout = array instanceof float[] ? ValueLayout.JAVA_FLOAT : array instanceof int[] ? ValueLayout.JAVA_INT : ValueLayout.JAVA_DOUBLE;
+        int n = java.lang.reflect.Array.getLength(array);
+        MemorySegment s = a.allocate(n * layout.byteSize(), 16);
+        MemorySegment.copy(array, 0, s, layout, 0, n);
+        MemorySegment d = upload(a, s, owned);
+        back.add(() -> {
+            download(s, d);
+            MemorySegment.copy(s, layout, 0, array, 0, n);
+        });
+        return d;
     }
 
     static void download(MemorySegment host, MemorySegment device) {
