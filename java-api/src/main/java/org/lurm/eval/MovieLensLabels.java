@@ -11,7 +11,7 @@ import org.lurm.events.io.MovieLens;
  * <ul>
  * <li>{@code gender}: binary, classes [F, M] (M is the positive class ROC-AUC scores; the AUC is the same
  * either way round);</li>
- * <li>{@code age}: multi-class over the ML-1M buckets "<18", "18-24", "25-34", "35-44", "45-49", "50-55", "56+"
+ * <li>{@code age}: multi-class over the ML-1M buckets "&lt;18", "18-24", "25-34", "35-44", "45-49", "50-55", "56+"
  * (100K ages in years are bucketed the same way by the reader);</li>
  * <li>{@code occupation}: multi-class (21 classes; ML-1M codes are named by {@link MovieLens#OCCUPATIONS_1M}).</li>
  * </ul>

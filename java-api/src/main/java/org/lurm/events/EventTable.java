@@ -12,7 +12,10 @@ import org.lurm.memory.MemoryScope;
  * {@code type(i)} (index into {@link #types()}; 0 when the source has no behaviour type).
  *
  * <p><b>Ownership.</b> The columns live in the {@link MemoryScope} given to {@link EventTableBuilder#build};
- * the table is unusable once that scope is closed. The dictionaries are on-heap and shared, not copied.
+ * the table is unusable once that scope is closed. The dictionaries are on-heap and shared, not copied. A table
+ * made with the constructor uses the arrays it is given, wherever their memory is (org.lurm.arrow's
+ * {@code ArrowEvents} wraps Arrow buffers this way): whoever makes it keeps that memory alive as long as the
+ * table is used.
  *
  * <p><b>Thread-safety.</b> Immutable after construction; safe for concurrent reads.
  */
@@ -27,6 +30,11 @@ public final class EventTable {
     private final IdDictionary types;
     private final long size;
 
+    /**
+     * A table over the given columns, not copied and not checked beyond their lengths: indices must lie in their
+     * dictionaries and weights be finite and {@code >= 0} (what {@link EventTableBuilder} ensures), and the
+     * columns' memory must outlive the table.
+     */
     public EventTable(I32Array user, I32Array item, I64Array timestamp, F32Array weight, I32Array type,
                       IdDictionary users, IdDictionary items, IdDictionary types) {
         this.size = user.length();

@@ -35,7 +35,7 @@ import org.lurm.memory.MemoryScope;
  *
  * <p><b>Users.</b> User indices follow the first appearance in the ratings file. Only users with events get
  * attributes; the others are counted in the users report ("users without events"). Attribute columns:
- * {@code gender} (M/F), {@code age} (the ML-1M bucket code {@link #AGE_BUCKETS}: 1 "<18", 18 "18-24",
+ * {@code gender} (M/F), {@code age} (the ML-1M bucket code {@link #AGE_BUCKETS}: 1 "&lt;18", 18 "18-24",
  * 25 "25-34", 35 "35-44", 45 "45-49", 50 "50-55", 56 "56+"; for 100K computed from the age in years by
  * {@link #ageBucket(int)}), {@code age_years} (100K only), {@code occupation} (the name for 100K, the code
  * "0".."20" for 1M, see {@link #OCCUPATIONS_1M}) and {@code zip}.
