@@ -61,7 +61,7 @@ public final class SmenInit {
     private static final int FILL_BLOCK = 1024;
 
     /**
-     * The choices MODEL.md leaves open, with their defaults ({@link #defaults()}).
+     * The choices MODEL.md leaves open, with their defaults ({@link Options#defaults(long)}).
      *
      * @param interestStd   root mean square of V's principal-component entries (1.0, the scale of a standard
      *                      normal embedding)
