@@ -21,7 +21,7 @@ import java.util.Objects;
  * }</pre>
  *
  * <p><b>Cost.</b> Construction builds the shared world (topics, item samplers: O(items log items)) and counts
- * every user's events (one draw per user); it keeps 28 bytes per user (event count and what the labels derive
+ * every user's events (one draw per user); it keeps 25 bytes per user (event count and what the labels derive
  * from). A batch holds its users' events on the heap (24 bytes per event) and is reused from call to call.
  * Nothing is off-heap.
  *
