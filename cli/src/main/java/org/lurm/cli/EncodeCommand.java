@@ -4,8 +4,10 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.lurm.LurmModel;
 import org.lurm.backend.Backend;
@@ -47,6 +49,13 @@ final class EncodeCommand implements Callable<Integer>, Main.HasCommonOptions {
     @Option(names = "--format", paramLabel = "FMT", description = "bin, csv or auto (csv for *.csv and stdout, else bin; default: ${DEFAULT-VALUE}).", defaultValue = "auto")
     String format;
 
+    /** Records the seconds since {@code since} under {@code stage}; returns now. */
+    private static long lap(Map<String, Double> secs, String stage, long since) {
+        long now = System.nanoTime();
+        secs.put(stage, (now - since) / 1e9);
+        return now;
+    }
+
     @Override
     public CommonOptions common() {
         return common;
@@ -66,11 +75,16 @@ final class EncodeCommand implements Callable<Integer>, Main.HasCommonOptions {
         if (!toStdout) OutputFiles.checkWritable(outPath); // a folder or a missing folder fails now, not after encoding
         try (ProgressBars progress = common.progressBars(err); MemoryScope scope = MemoryScope.root("encode");
              Backend backend = common.createBackend(null); Parallel par = new Parallel(common.threadCount())) {
+            // seconds per stage, for the summary (and the scale benchmark, which reads it)
+            Map<String, Double> secs = new LinkedHashMap<>();
+            long ts = System.nanoTime();
             LurmModel model;
             try (var t = progress.start("load model", 0, "")) {
                 model = LurmModel.load(modelFile, scope);
             }
+            ts = lap(secs, "load model", ts);
             EventInput.Loaded data = input.load(scope, progress);
+            ts = lap(secs, "read", ts);
             BoiSet rows;
             try (var t = progress.start("aggregate BoI", data.events().size(), "events")) {
                 // Events of items the model has no interest for (new items, or items fitting could not embed) are skipped
@@ -78,7 +92,9 @@ final class EncodeCommand implements Callable<Integer>, Main.HasCommonOptions {
                 rows = model.aggregate(data.events(), true, backend, scope);
                 t.advance(data.events().size());
             }
+            ts = lap(secs, "aggregate", ts);
             Pipeline.Encoded enc = Pipeline.encode(model.smen(), rows, backend, par, scope, progress);
+            ts = lap(secs, "encode", ts);
             F32Array z = enc.z();
             int dim = model.smen().width();
             try (var t = progress.start("write " + (toStdout ? "stdout" : outPath.getFileName()), data.events().numUsers(), "users")) {
@@ -97,6 +113,7 @@ final class EncodeCommand implements Callable<Integer>, Main.HasCommonOptions {
                     EmbeddingsFile.writeBinary(outPath, data.events().users(), z, dim, t);
                 }
             }
+            lap(secs, "write", ts);
             progress.close();
             summary.printf(Locale.ROOT, "lurm encode: %,d users x %d floats written to %s (%s)%n", data.events().numUsers(), dim,
                     toStdout ? "stdout" : output, fmt.equals("bin") ? "float32 binary" : "CSV");
@@ -115,7 +132,14 @@ final class EncodeCommand implements Callable<Integer>, Main.HasCommonOptions {
                 summary.printf(Locale.ROOT, "  note      %.1f %% of the events name items the model has no interest for; refit when that share grows%n",
                         100.0 * rows.skippedEvents() / Math.max(1, data.events().size()));
             }
-            summary.printf(Locale.ROOT, "  time      %.1f s; backend %s, %d threads%n", (System.nanoTime() - t0) / 1e9, backend.name(), par.threads());
+            double total = (System.nanoTime() - t0) / 1e9, parts = 0;
+            StringBuilder times = new StringBuilder();
+            for (var e : secs.entrySet()) {
+                parts += e.getValue();
+                times.append(String.format(Locale.ROOT, "%s %.1f s, ", e.getKey(), e.getValue()));
+            }
+            times.append(String.format(Locale.ROOT, "other %.1f s", Math.max(0, total - parts))); // start-up, setup
+            summary.printf(Locale.ROOT, "  time      %.1f s in all (%s); backend %s, %d threads%n", total, times, backend.name(), par.threads());
             summary.printf(Locale.ROOT, "  ran on    aggregate: %s%n", Pipeline.describe(backend));
             summary.printf(Locale.ROOT, "  ran on    encode: %s%n", enc.ranOn());
             summary.flush();

@@ -27,13 +27,14 @@ import picocli.CommandLine.Command;
 @Command(name = "lurm", mixinStandardHelpOptions = true, version = "lurm 0.1.0-SNAPSHOT",
         description = {"Full-life-cycle user representations: Bag-of-Interests + SMEN (arXiv 2110.11337).", "",
                 "Start with `lurm demo` (no data needed), then fit a model on your own events."},
-        subcommands = {FitCommand.class, EncodeCommand.class, EvaluateCommand.class, InspectCommand.class, DemoCommand.class,
+        subcommands = {FitCommand.class, EncodeCommand.class, EvaluateCommand.class, InspectCommand.class, DemoCommand.class, GenerateCommand.class,
                 BackendsCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Examples:",
                 "  lurm demo                                  # the whole pipeline on synthetic data, with a report",
                 "  lurm fit --events events.csv --header --user-col user_id --item-col item_id --time-col ts -o model.lurm",
                 "  lurm encode --model model.lurm --events events.csv --header --user-col user_id --item-col item_id --time-col ts -o users.emb",
                 "  lurm evaluate --embeddings users.emb --labels labels.csv --labels-header",
+                "  lurm generate --users 10000 -o events.csv.gz --labels labels.csv   # synthetic events at any size",
                 "", "Exit codes: 0 ok, 1 failure, 2 usage, 3 bad input data, 4 backend unavailable, 5 file not readable/writable,",
                 "  6 training diverged. Documentation: docs/CLI.md."})
 public final class Main implements Callable<Integer> {

@@ -110,7 +110,7 @@ class CommandsTest {
 
     @Test
     void everyCommandHasHelpWithExamples() {
-        for (String c : List.of("fit", "encode", "evaluate", "inspect", "demo", "backends")) {
+        for (String c : List.of("fit", "encode", "evaluate", "inspect", "demo", "generate", "backends")) {
             Run r = lurm(c, "--help");
             assertEquals(0, r.code(), c);
             assertTrue(r.out().contains("Example"), c + " help has examples:\n" + r.out());

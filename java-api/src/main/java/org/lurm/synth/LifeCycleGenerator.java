@@ -58,6 +58,9 @@ import org.lurm.memory.MemoryScope;
  * {@link EventOrder#TIME} and {@link EventOrder#SHUFFLED} orders also need heap temporaries of about 16 (TIME)
  * or 20 (SHUFFLED) bytes per event while they run.
  *
+ * <p><b>Streaming.</b> {@link #stream()} generates the same users one range at a time (nothing per event kept
+ * beyond a batch), for sets that do not fit in memory; {@code lurm generate} writes files that way.
+ *
  * <p><b>Thread-safety.</b> Immutable; {@link #generate} may be called concurrently.
  */
 public final class LifeCycleGenerator {
@@ -69,7 +72,7 @@ public final class LifeCycleGenerator {
     public static final String DRIFT_DIRECTION = "drift_direction";
     static final List<String> SEGMENT_LABELS = List.of("low", "high");
     static final List<String> DRIFT_LABELS = List.of("down", "up");
-    private static final List<String> AGE_LABELS = List.of("18-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75+");
+    static final List<String> AGE_LABELS = List.of("18-24", "25-34", "35-44", "45-54", "55-64", "65-74", "75+");
     /** Shape of the gamma draw of topic popularity: 2 gives topics that differ in size by a few times, not by orders. */
     static final double TOPIC_POPULARITY_SHAPE = 2.0;
     /** Most events one table holds (the BoI aggregation indexes events by int). */
@@ -83,6 +86,14 @@ public final class LifeCycleGenerator {
 
     public LifeCycleConfig config() {
         return config;
+    }
+
+    /**
+     * The same data one range of users at a time, for sets too large to hold whole: each user's events equal
+     * those of {@link #generate} with {@link EventOrder#USER_TIME}, and the labels equal its attributes.
+     */
+    public LifeCycleStream stream() {
+        return new LifeCycleStream(config);
     }
 
     /** Generates with {@code config} on all available processors. */
@@ -127,8 +138,18 @@ public final class LifeCycleGenerator {
         final double[] segDelta = new double[nUsers];
         final int[] ageClean = new int[nUsers];
         par.forRange(nUsers, 64, (chunk, lo, hi) -> {
-            UserDraws d = new UserDraws(c, world, mixStart, mixEnd);
-            for (int u = (int) lo; u < hi; u++) d.draw(u, reg, until, segAvg, segDelta, ageClean);
+            UserDraws d = new UserDraws(c, world);
+            for (int u = (int) lo; u < hi; u++) {
+                d.draw(u);
+                reg[u] = d.regT;
+                until[u] = d.untilT;
+                segAvg[u] = d.segAvg;
+                segDelta[u] = d.segDelta;
+                ageClean[u] = d.ageClean;
+                long base = (long) u * nTopics;
+                mixStart.copyFrom(d.rowS, 0, base, nTopics);
+                mixEnd.copyFrom(d.rowE, 0, base, nTopics);
+            }
         });
 
         // Pass 2: events, straight into the off-heap columns, chunks balanced by event count.
@@ -140,9 +161,22 @@ public final class LifeCycleGenerator {
         final int nChunks = Math.max(1, Math.min(nUsers, par.threads() * 8));
         final int[] chunkUser = balancedChunks(offset, nUsers, nChunks);
         par.forRange(nChunks, nChunks, 1, (chunk, lo, hi) -> {
-            EventWriter w = new EventWriter(c, world, mixStart, mixEnd, userCol, itemCol, timeCol, weightCol, typeCol);
+            EventWriter w = new EventWriter(c, world);
+            float[] rowS = new float[nTopics], rowE = new float[nTopics];
+            EventSink columns = (e, u, item, t, weight, type) -> {
+                userCol.set(e, u);
+                itemCol.set(e, item);
+                timeCol.set(e, t);
+                weightCol.set(e, weight);
+                typeCol.set(e, type);
+            };
             for (int k = (int) lo; k < hi; k++) {
-                for (int u = chunkUser[k]; u < chunkUser[k + 1]; u++) w.write(u, count[u], offset[u], reg[u], until[u]);
+                for (int u = chunkUser[k]; u < chunkUser[k + 1]; u++) {
+                    long base = (long) u * nTopics;
+                    mixStart.copyTo(base, rowS, 0, nTopics);
+                    mixEnd.copyTo(base, rowE, 0, nTopics);
+                    w.write(u, count[u], offset[u], reg[u], until[u], rowS, rowE, columns);
+                }
             }
         });
         if (c.order() != EventOrder.USER_TIME) reorder(c, (int) total, userCol, itemCol, timeCol, weightCol, typeCol, par);
@@ -156,37 +190,18 @@ public final class LifeCycleGenerator {
         for (BehaviourType t : c.behaviourTypes()) types.add(t.name());
         ItemCatalog catalog = catalog(c, world, items);
 
-        double[] sorted = segAvg.clone();
-        Arrays.sort(sorted);
-        double threshold = nUsers % 2 == 1 ? sorted[nUsers / 2] : 0.5 * (sorted[nUsers / 2 - 1] + sorted[nUsers / 2]);
-        List<String> ageLabels = new ArrayList<>(world.nGroups);
-        for (int g = 0; g < world.nGroups; g++) ageLabels.add(world.nGroups <= AGE_LABELS.size() ? AGE_LABELS.get(g) : "group" + g);
-        int[] segClean = new int[nUsers];
-        int[] driftClean = new int[nUsers];
+        PlantedLabels labels = PlantedLabels.plant(c, world.nGroups, segAvg, segDelta, ageClean);
         UserAttributes attrs = new UserAttributes(users);
         for (int u = 0; u < nUsers; u++) {
-            SplittableRandom r = Sampling.derive(c.seed(), Sampling.ATTRIBUTES, u);
-            int tie = r.nextInt(2); // drawn always, so noise and drift never shift the other draws
-            segClean[u] = segAvg[u] > threshold ? 1 : 0;
-            driftClean[u] = segDelta[u] > 0 ? 1 : segDelta[u] < 0 ? 0 : tie;
-            attrs.put(u, SEGMENT, SEGMENT_LABELS.get(noisy(r, c.attributeNoise(), segClean[u], 2)));
-            attrs.put(u, AGE_GROUP, ageLabels.get(noisy(r, c.attributeNoise(), ageClean[u], world.nGroups)));
-            attrs.put(u, DRIFT_DIRECTION, DRIFT_LABELS.get(noisy(r, c.attributeNoise(), driftClean[u], 2)));
+            for (String a : PlantedLabels.ATTRIBUTES) attrs.put(u, a, labels.get(u, a));
         }
 
         EventTable events = new EventTable(userCol, itemCol, timeCol, weightCol, typeCol, users, items, types);
         PlantedTruth truth = new PlantedTruth(nUsers, nTopics, world.topicNames, world.topicGroup, world.alpha,
                 world.segmentTopic, world.topicSize(), world.vocab.topicWords, world.vocab.sharedWords,
                 world.itemTopic, world.itemRank, world.itemSecond, world.itemSecondRank, reg, until, count,
-                mixStart, mixEnd, threshold, ageLabels, segClean, ageClean, driftClean);
+                mixStart, mixEnd, labels.threshold(), labels.ageClasses(), labels.segmentClean(), ageClean, labels.driftClean());
         return new SyntheticData(events, catalog, attrs, truth, c);
-    }
-
-    /** The class after noise: with probability noise a uniform class (possibly the same), else the clean one. */
-    private static int noisy(SplittableRandom r, double noise, int clean, int classes) {
-        double coin = r.nextDouble();
-        int random = r.nextInt(classes);
-        return coin < noise ? random : clean;
     }
 
     /** Events of a user: the first draw of its USER stream, log-normal with the configured mean, clamped. */
@@ -442,19 +457,29 @@ public final class LifeCycleGenerator {
         }
     }
 
-    /** Pass 1 for a range of users, with reusable scratch. */
-    private static final class UserDraws {
+    /** Where {@link EventWriter} puts each event: at index e (the user's offset plus its event number). */
+    @FunctionalInterface
+    interface EventSink {
+        void put(long e, int user, int item, long time, float weight, int type);
+    }
+
+    /**
+     * Pass 1 for one user at a time, with reusable scratch: its life, its start and end mixtures ({@link #rowS},
+     * {@link #rowE}) and what the attributes derive from, all in fields valid until the next {@link #draw}.
+     * Not thread-safe: one per thread.
+     */
+    static final class UserDraws {
         private final LifeCycleConfig c;
         private final World w;
-        private final F32Array mixStart, mixEnd;
         private final double[] a, b, group;
-        private final float[] rowS, rowE;
+        final float[] rowS, rowE;
+        long regT, untilT;
+        double segAvg, segDelta;
+        int ageClean;
 
-        UserDraws(LifeCycleConfig c, World w, F32Array mixStart, F32Array mixEnd) {
+        UserDraws(LifeCycleConfig c, World w) {
             this.c = c;
             this.w = w;
-            this.mixStart = mixStart;
-            this.mixEnd = mixEnd;
             a = new double[w.nTopics];
             b = new double[w.nTopics];
             rowS = new float[w.nTopics];
@@ -462,15 +487,15 @@ public final class LifeCycleGenerator {
             group = new double[w.nGroups];
         }
 
-        void draw(int u, long[] reg, long[] until, double[] segAvg, double[] segDelta, int[] ageClean) {
+        void draw(int u) {
             SplittableRandom r = Sampling.derive(c.seed(), Sampling.USER, u);
             eventCount(c, r); // the count (pass 0) is this stream's first draw: skip it identically
             long start = c.startEpochSecond(), window = c.windowSeconds();
-            long regT = start + Math.min(window - 1, (long) (r.nextDouble() * window));
+            long reg = start + Math.min(window - 1, (long) (r.nextDouble() * window));
             double lifeSeconds = c.medianLifeDays() * 86_400.0 * Math.exp(c.lifeSigma() * r.nextGaussian());
             long life = (long) Math.min(lifeSeconds, (double) window);
-            reg[u] = regT;
-            until[u] = Math.min(regT + life, start + window - 1);
+            regT = reg;
+            untilT = Math.min(reg + life, start + window - 1);
 
             Sampling.dirichlet(r, w.alpha, a);
             Sampling.dirichlet(r, w.alpha, b);
@@ -488,45 +513,32 @@ public final class LifeCycleGenerator {
                 }
                 group[w.topicGroup[t]] += 0.5 * ((double) rowS[t] + rowE[t]);
             }
-            long base = (long) u * nT;
-            mixStart.copyFrom(rowS, 0, base, nT);
-            mixEnd.copyFrom(rowE, 0, base, nT);
-            segAvg[u] = 0.5 * (segS + segE);
-            segDelta[u] = segE - segS;
+            segAvg = 0.5 * (segS + segE);
+            segDelta = segE - segS;
             int best = 0;
             for (int g = 1; g < w.nGroups; g++) if (group[g] > group[best]) best = g;
-            ageClean[u] = best;
+            ageClean = best;
         }
     }
 
-    /** Pass 2 for a range of users, with reusable scratch; writes each user's events at its offset. */
-    private static final class EventWriter {
+    /**
+     * Pass 2 for one user at a time, with reusable scratch: draws the user's events from its mixtures and hands
+     * them, in time order, to an {@link EventSink} at indices off, off + 1, ... Not thread-safe: one per thread.
+     */
+    static final class EventWriter {
         private final LifeCycleConfig c;
         private final World w;
-        private final F32Array mixStart, mixEnd;
-        private final I32Array userCol, itemCol, typeCol;
-        private final I64Array timeCol;
-        private final F32Array weightCol;
         private final double[] cdfS, cdfE, typeCdf;
-        private final float[] typeWeight, row;
+        private final float[] typeWeight;
         private final double logSessionQ;
         private int[] sessionSize = new int[64];
         private double[] cum = new double[65];
 
-        EventWriter(LifeCycleConfig c, World w, F32Array mixStart, F32Array mixEnd, I32Array userCol, I32Array itemCol,
-                    I64Array timeCol, F32Array weightCol, I32Array typeCol) {
+        EventWriter(LifeCycleConfig c, World w) {
             this.c = c;
             this.w = w;
-            this.mixStart = mixStart;
-            this.mixEnd = mixEnd;
-            this.userCol = userCol;
-            this.itemCol = itemCol;
-            this.timeCol = timeCol;
-            this.weightCol = weightCol;
-            this.typeCol = typeCol;
             cdfS = new double[w.nTopics];
             cdfE = new double[w.nTopics];
-            row = new float[w.nTopics];
             List<BehaviourType> types = c.behaviourTypes();
             typeCdf = new double[types.size()];
             typeWeight = new float[types.size()];
@@ -540,11 +552,9 @@ public final class LifeCycleGenerator {
             logSessionQ = m > 1 ? Math.log(1 - 1 / m) : Double.NEGATIVE_INFINITY;
         }
 
-        void write(int u, int n, long off, long regT, long untilT) {
+        void write(int u, int n, long off, long regT, long untilT, float[] mixS, float[] mixE, EventSink out) {
             SplittableRandom r = Sampling.derive(c.seed(), Sampling.EVENTS, u);
-            int nT = w.nTopics;
-            long base = (long) u * nT;
-            double totS = cdf(mixStart, base, cdfS), totE = cdf(mixEnd, base, cdfE);
+            double totS = cdf(mixS, cdfS), totE = cdf(mixE, cdfE);
 
             // Session lengths: 1 + geometric, the last one cut to what is left.
             int m = 0;
@@ -588,11 +598,7 @@ public final class LifeCycleGenerator {
                     prev = t;
                     int tp = (j == 0 || r.nextDouble() < focus) ? sessionTopic : topic(r, f, totS, totE);
                     int type = Sampling.searchCdf(typeCdf, typeCdf.length, r.nextDouble() * typeCdf[typeCdf.length - 1]);
-                    userCol.set(e, u);
-                    itemCol.set(e, w.sampleItem(r, tp));
-                    timeCol.set(e, t);
-                    weightCol.set(e, typeWeight[type]);
-                    typeCol.set(e, type);
+                    out.put(e, u, w.sampleItem(r, tp), t, typeWeight[type], type);
                 }
             }
         }
@@ -604,11 +610,10 @@ public final class LifeCycleGenerator {
             return Sampling.searchCdf(cdf, cdf.length, r.nextDouble() * (late ? totE : totS));
         }
 
-        private double cdf(F32Array mix, long base, double[] out) {
-            mix.copyTo(base, row, 0, row.length);
+        private static double cdf(float[] mix, double[] out) {
             double acc = 0;
-            for (int t = 0; t < row.length; t++) {
-                acc += row[t];
+            for (int t = 0; t < out.length; t++) {
+                acc += mix[t];
                 out[t] = acc;
             }
             return acc;
