@@ -43,8 +43,20 @@ public final class LurmModel {
     private final int centroidDim;
     private final BoiConfig boi;
     private final Smen smen;
+    /** The type names {@code boi}'s per-index type weights refer to (the training events' types), or null. */
+    private final List<String> typeNames;
 
     public LurmModel(IdDictionary items, I32Array itemInterest, F32Array centroids, int centroidDim, BoiConfig boi, Smen smen) {
+        this(items, itemInterest, centroids, centroidDim, boi, smen, null);
+    }
+
+    /**
+     * @param typeNames the behaviour types {@code boi.typeWeights()} is indexed by (the training events' type
+     *                  dictionary), so that events whose types come in another order are weighted by name; null
+     *                  keeps the weights by index (a model without type weights, or one saved before names were kept)
+     */
+    public LurmModel(IdDictionary items, I32Array itemInterest, F32Array centroids, int centroidDim, BoiConfig boi, Smen smen, List<String> typeNames) {
+        this.typeNames = typeNames == null ? null : List.copyOf(typeNames);
         this.items = Objects.requireNonNull(items);
         this.itemInterest = Objects.requireNonNull(itemInterest);
         this.centroids = Objects.requireNonNull(centroids);
@@ -56,9 +68,21 @@ public final class LurmModel {
         if (boi.scales().size() != smen.layout().scales()) throw new IllegalArgumentException("BoI scales and SMEN scales differ");
     }
 
-    /** The model of a fitted Stage 1 and a SMEN trained on its BoI rows. */
+    /** The model of a fitted Stage 1 and a SMEN trained on its BoI rows (type weights, if any, kept by type index). */
     public static LurmModel of(BagOfInterests stage1, IdDictionary items, Smen smen) {
         return new LurmModel(items, stage1.interests().itemInterest(), stage1.interests().centroids(), stage1.embeddings().dim(), stage1.config().boi(), smen);
+    }
+
+    /**
+     * The model of a fitted Stage 1 and a SMEN trained on its BoI rows, with the training events' behaviour types:
+     * type weights are then applied by type name to any events ({@link #aggregate}), whatever order their types
+     * first appear in.
+     */
+    public static LurmModel of(BagOfInterests stage1, IdDictionary items, IdDictionary types, Smen smen) {
+        List<String> names = new ArrayList<>(types.size());
+        for (int i = 0; i < types.size(); i++) names.add(types.id(i));
+        return new LurmModel(items, stage1.interests().itemInterest(), stage1.interests().centroids(), stage1.embeddings().dim(), stage1.config().boi(), smen,
+                names);
     }
 
     /**
@@ -99,8 +123,22 @@ public final class LurmModel {
                 int known = items.indexOf(events.items().id(i));
                 map.set(i, known < 0 ? -1 : itemInterest.get(known));
             }
-            return backend.aggregate(events, map, smen.layout().boiInterests(), boi.withLenient(lenient), scope);
+            return backend.aggregate(events, map, smen.layout().boiInterests(), boiConfigFor(events.types()).withLenient(lenient), scope);
         }
+    }
+
+    /**
+     * The BoI config with the type weights re-indexed by name for {@code types} (a type the model never saw
+     * weighs 1, as an unweighted type does); as saved when the model has no type names or no type weights.
+     */
+    public BoiConfig boiConfigFor(IdDictionary types) {
+        if (typeNames == null || boi.typeWeights() == null) return boi;
+        float[] tw = new float[types.size()];
+        for (int i = 0; i < tw.length; i++) {
+            int j = typeNames.indexOf(types.id(i));
+            tw[i] = j >= 0 ? boi.typeWeight(j) : 1f;
+        }
+        return new BoiConfig(boi.scales(), boi.origin(), tw, boi.lenient());
     }
 
     /** Representations (users x M*d', row = the events' user index), off-heap in {@code scope}. */
@@ -131,6 +169,7 @@ public final class LurmModel {
             List<Object> tw = new ArrayList<>();
             for (float w : boi.typeWeights()) tw.add((double) w);
             b.put("typeWeights", tw);
+            if (typeNames != null) b.put("typeNames", new ArrayList<Object>(typeNames));
         }
         h.put("boi", b);
         h.put("numInterests", smen.layout().boiInterests());
@@ -203,6 +242,12 @@ public final class LurmModel {
             tw = new float[l.size()];
             for (int i = 0; i < tw.length; i++) tw[i] = (float) Json.asDouble(l.get(i), "typeWeights[" + i + "]");
         }
+        List<String> typeNames = null;
+        if (b.containsKey("typeNames")) {
+            typeNames = new ArrayList<>();
+            for (Object o : Json.asArray(b.get("typeNames"), "boi.typeNames")) typeNames.add(Json.asString(o, "boi.typeNames[]"));
+            if (tw == null || typeNames.size() < tw.length) throw new ModelFormatException(path, "header: boi.typeNames names " + typeNames.size() + " types for " + (tw == null ? 0 : tw.length) + " type weights");
+        }
         BoiConfig boi = new BoiConfig(scales, Json.asLong(b.get("origin"), "boi.origin"), tw, false);
         int k = Json.asInt(h.get("numInterests"), "numInterests");
         int dim = Json.asInt(h.get("centroidDim"), "centroidDim");
@@ -228,6 +273,6 @@ public final class LurmModel {
         if (idf.length != k || ref.length != scales.size()) throw new ModelFormatException(path, "smen.idf / smen.reference do not match K and the scales");
         F32Array centroids = f.f32("centroids");
         if (centroids.length() != (long) k * dim) throw new ModelFormatException(path, "centroids are not K x centroidDim");
-        return new LurmModel(items, map, centroids, dim, boi, new Smen(layout, params, idf, ref, null));
+        return new LurmModel(items, map, centroids, dim, boi, new Smen(layout, params, idf, ref, null), typeNames);
     }
 }

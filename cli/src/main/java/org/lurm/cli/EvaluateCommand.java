@@ -182,7 +182,7 @@ final class EvaluateCommand implements Callable<Integer>, Main.HasCommonOptions 
             // the harness's construction and seeds (Baselines.widthMatched, as Benchmark): the Stage 1 seed comes from
             // --seed / --config as for `lurm fit`, the BoI configuration from the model
             long stage1Seed = model.resolve().stage1().seed();
-            methods.addAll(Evaluations.baselines(rows, data.events(), m.boiConfig(), stage1Seed, w, seed, backend, scope, progress));
+            methods.addAll(Evaluations.baselines(rows, data.events(), m.boiConfigFor(data.events().types()), stage1Seed, w, seed, backend, scope, progress));
             settings.put("baselines", String.format(Locale.ROOT, "width %d; random matrices seeds %d, %d, %d; mean item embedding: co-occurrence "
                     + "embedding of these events at width %d, seed %d", w, seed + 1, seed + 2, seed + 3, w, stage1Seed));
         }

@@ -94,7 +94,7 @@ final class Pipeline {
         String b = describe(backend);
         ranOn.put("embed, cluster, aggregate", b);
         ranOn.put("train SMEN", smen.training() != null && smen.training().device() != null ? smen.training().device() : "cpu (restored from a checkpoint)");
-        return new Fitted(stage1, rows, smen, LurmModel.of(stage1, events.items(), smen), curve, secs, ranOn);
+        return new Fitted(stage1, rows, smen, LurmModel.of(stage1, events.items(), events.types(), smen), curve, secs, ranOn);
     }
 
     /** Trains SMEN with a progress bar over steps (status: loss, held-out loss); fills {@code curve}. */
