@@ -371,7 +371,7 @@ class CliFaultsTest {
             char next = desc.charAt(at + body.length());
             assertTrue(next == '.' || next == ':' || next == ';', name + ": the summary stops mid-clause before '" + next + "'");
         }
-        assertEquals(7, n, list);
+        assertEquals(8, n, list); // fit, encode, evaluate, inspect, demo, backends, generate, help
     }
 
     @Test
