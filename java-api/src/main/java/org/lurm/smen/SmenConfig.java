@@ -53,6 +53,8 @@ public record SmenConfig(int h, int anchors, int anchorDim, int recencyBuckets, 
      * anchor softmax of a row it takes the share a row with little weight leaves, so a row's total weight moves
      * r_m. With {@link #ROWS_AND_PERIODS} every (user, scale) with rows also gets one extra row holding only the
      * sink, in the oldest recency bucket: in the time softmax it takes the share few active periods leave.
+     * With the prediction term on, the sink is one more interest to predict (its share of the other view's
+     * weight grows with that view's number of rows): the ops see the sink as any other interest.
      */
     public enum VolumeSink {
         /** MODEL.md: no sink, volume-invariant poolings. */
@@ -98,9 +100,6 @@ public record SmenConfig(int h, int anchors, int anchorDim, int recencyBuckets, 
         if (!(anchorLrScale >= 0) || Float.isInfinite(anchorLrScale)) throw new IllegalArgumentException("SmenConfig.anchorLrScale must be finite and >= 0, got " + anchorLrScale);
         if (!(predictionWeight >= 0) || Float.isInfinite(predictionWeight)) throw new IllegalArgumentException("SmenConfig.predictionWeight must be finite and >= 0, got " + predictionWeight);
         Objects.requireNonNull(volumeSink, "SmenConfig.volumeSink");
-        if (predictionWeight > 0 && volumeSink != VolumeSink.NONE) {
-            throw new IllegalArgumentException("SmenConfig: the interest prediction term (predictionWeight > 0) and a volume sink cannot be combined yet");
-        }
     }
 
     /** All fields but {@code volumeSink}, which takes its default. */

@@ -157,6 +157,19 @@ class SmenEndToEndTest {
                 norm += z1[i] * (double) z1[i];
             }
             assertTrue(diff > 1e-6 * norm, "doubling a user's counts must move z with a sink: " + diff + " vs |z|^2 " + norm);
+
+            // With the prediction term on too: the sink is one more interest to predict; training runs and stays finite.
+            List<Double> losses = new ArrayList<>();
+            SmenTrainer.Listener l = new SmenTrainer.Listener() {
+                @Override
+                public void onStep(SmenTrainer.StepInfo info) {
+                    losses.add(info.loss().total());
+                }
+            };
+            Smen both = Smen.train(boi, scope.copyOf(centroids), 8, cfg.toBuilder().predictionWeight(0.5f).maxSteps(10).build(), par, l, null, 0);
+            assertEquals(10, losses.size());
+            assertTrue(losses.stream().allMatch(Double::isFinite), losses.toString());
+            assertEquals(k + 1, both.layout().numInterests());
         }
     }
 }
