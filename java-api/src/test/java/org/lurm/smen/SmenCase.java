@@ -40,6 +40,12 @@ public record SmenCase(SmenConfig config, int numInterests, int scales, float[] 
     static final long TIMEOUT_SECONDS = 300;
 
     public SmenCase {
+        // A volume sink is data (one more interest, in the views): the case is the sinkless model with K + 1
+        // interests, which is what the reference, which knows nothing of sinks, computes.
+        if (config.volumeSink() != SmenConfig.VolumeSink.NONE) {
+            numInterests += 1;
+            config = config.toBuilder().volumeSink(SmenConfig.VolumeSink.NONE).build();
+        }
         SmenLayout layout = new SmenLayout(config, numInterests, scales);
         if (params.length != layout.total())
             throw new IllegalArgumentException("params has " + params.length + " floats, SmenLayout needs " + layout.total());

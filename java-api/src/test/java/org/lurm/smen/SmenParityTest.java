@@ -27,7 +27,7 @@ class SmenParityTest {
         SplittableRandom rnd = new SplittableRandom(TestData.seed("smen-parity"));
         List<SmenCase> cases = new ArrayList<>();
         List<Path> dirs = new ArrayList<>();
-        for (int c = 0; c < 7; c++) {
+        for (int c = 0; c < 8; c++) {
             SmenCase sc = switch (c) {
                 case 0 -> SmenCase.random(rnd, 1, 2);
                 case 1 -> SmenCase.random(rnd, SmenConfig.defaults(), 500, 2, 64);
@@ -36,6 +36,9 @@ class SmenParityTest {
                 case 5 -> SmenCase.random(rnd, SmenConfig.defaults(), 500, 2, 64).withPredictionWeight(0.3f);
                 case 6 -> SmenCase.random(rnd, SmenCase.sized(8, 2, 3, 4, 6, 5, 0.2f, 0.1f), org.lurm.smen.ops.InterestPrediction.FULL_SOFTMAX_MAX + 300, 2, 4)
                         .withPredictionWeight(1f);
+                // The volume sink: views built by SmenInputs with sink entries and sink rows (data, so the reference,
+                // which knows nothing of sinks, computes it as one more interest).
+                case 7 -> sinkCase(rnd);
                 default -> SmenCase.random(rnd);
             };
             cases.add(sc);
@@ -121,5 +124,21 @@ class SmenParityTest {
             }
         }
         assertArrayEquals(g[0], g[1]);
+    }
+
+    /** Views of a random BoI set built with the volume sink (ROWS_AND_PERIODS), random parameters. */
+    static SmenCase sinkCase(SplittableRandom rnd) {
+        try (org.lurm.memory.MemoryScope scope = org.lurm.memory.MemoryScope.root("sink-case")) {
+            org.lurm.boi.BoiSet boi = SmenInputsTest.randomBoi(scope, rnd, 12, 20);
+            SmenConfig cfg = SmenCase.sized(8, 2, 3, 8, 6, 5, 0.2f, 0.1f).toBuilder().volumeSink(SmenConfig.VolumeSink.ROWS_AND_PERIODS).build();
+            SmenInputs in = new SmenInputs(boi, cfg.recencyBuckets()).withVolumeSink(cfg.volumeSink());
+            int[] users = new int[boi.numUsers()];
+            for (int u = 0; u < users.length; u++) users[u] = u;
+            SmenBatch[] v = in.views(users, new SplittableRandom(rnd.nextLong()), 1.0);
+            int scales = boi.config().scales().size();
+            float[] p = new float[Math.toIntExact(new SmenLayout(cfg, boi.numInterests(), scales).total())];
+            for (int i = 0; i < p.length; i++) p[i] = (float) (0.5 * rnd.nextGaussian());
+            return new SmenCase(cfg, boi.numInterests(), scales, p, v[0], v[1]);
+        }
     }
 }
