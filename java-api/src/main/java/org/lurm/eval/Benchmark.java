@@ -312,7 +312,7 @@ public final class Benchmark {
                     heldOut.put(step, heldOutLoss);
                 }
             };
-            smen = Smen.train(boi, stage1.interests().centroids(), stage1.embeddings().dim(), o.smen(), par, l, null, 0);
+            smen = Smen.train(boi, stage1.interests().centroids(), stage1.embeddings().dim(), o.smen(), backend, par, l, null, 0);
         }
         List<EvaluationReport.LossPoint> loss = new ArrayList<>(curve.size());
         for (EvaluationReport.LossPoint p : curve) {
@@ -324,7 +324,7 @@ public final class Benchmark {
         int n = events.numUsers(), w = smen.width();
         Map<String, Features> methods = new LinkedHashMap<>();
         try (Progress.Task task = pr.start("encode (" + tag + ")", n, "users"); MemoryScope tmp = scope.child("encode")) {
-            methods.put(Baselines.LURM, Features.dense(Baselines.LURM, padRows(smen.encode(boi, par, tmp), boi.numUsers(), n, w), n, w));
+            methods.put(Baselines.LURM, Features.dense(Baselines.LURM, padRows(smen.encode(boi, backend, par, tmp), boi.numUsers(), n, w), n, w));
             task.advance(n);
         }
         times.put("encode (" + tag + ")", (System.nanoTime() - t) / 1e9);
@@ -332,13 +332,13 @@ public final class Benchmark {
         if (diagnostics) {
             try (MemoryScope tmp = scope.child("encode-diagnostics")) {
                 Smen untrained = Smen.initial(boi, stage1.interests().centroids(), stage1.embeddings().dim(), o.smen(), par);
-                methods.put(LURM_UNTRAINED, Features.dense(LURM_UNTRAINED, padRows(untrained.encode(boi, par, tmp), boi.numUsers(), n, w), n, w));
+                methods.put(LURM_UNTRAINED, Features.dense(LURM_UNTRAINED, padRows(untrained.encode(boi, backend, par, tmp), boi.numUsers(), n, w), n, w));
                 int h = smen.config().h();
                 methods.put(WEIGHTED_V, Features.dense(WEIGHTED_V, padRows(F32Array.wrap(smen.meanInterestEmbedding(boi)), boi.numUsers(), n, h), n, h));
                 for (Map.Entry<String, org.lurm.smen.SmenConfig> v : o.variants().entrySet()) {
                     long tv = System.nanoTime();
-                    Smen sv = Smen.train(boi, stage1.interests().centroids(), stage1.embeddings().dim(), v.getValue(), par, null, null, 0);
-                    methods.put(v.getKey(), Features.dense(v.getKey(), padRows(sv.encode(boi, par, tmp), boi.numUsers(), n, sv.width()), n, sv.width()));
+                    Smen sv = Smen.train(boi, stage1.interests().centroids(), stage1.embeddings().dim(), v.getValue(), backend, par, null, null, 0);
+                    methods.put(v.getKey(), Features.dense(v.getKey(), padRows(sv.encode(boi, backend, par, tmp), boi.numUsers(), n, sv.width()), n, sv.width()));
                     times.put("variant " + v.getKey() + " (" + tag + ")", (System.nanoTime() - tv) / 1e9);
                 }
             }

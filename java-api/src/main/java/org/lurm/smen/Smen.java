@@ -146,16 +146,25 @@ public final class Smen {
      * {@code scope}. Users without rows get zeros.
      */
     public F32Array encode(BoiSet boi, Parallel par, MemoryScope scope) {
+        return encode(boi, null, par, scope);
+    }
+
+    /**
+     * As {@link #encode(BoiSet, Parallel, MemoryScope)}, on {@code backend}'s device when it has a device encoder
+     * ({@link #encoder}; null: the host).
+     */
+    public F32Array encode(BoiSet boi, org.lurm.backend.Backend backend, Parallel par, MemoryScope scope) {
         int n = boi.numUsers();
         F32Array out = scope.allocateF32((long) n * width());
         SmenInputs in = inputs(boi);
-        SmenModel model = new SmenModel(layout, par);
         int batch = 1024;
-        for (int b0 = 0; b0 < n; b0 += batch) {
-            int[] users = new int[Math.min(batch, n - b0)];
-            for (int i = 0; i < users.length; i++) users[i] = b0 + i;
-            float[] z = model.encode(params, in.full(users), false).z();
-            out.copyFrom(z, 0, (long) b0 * width(), z.length);
+        try (SmenEncoding enc = encoder(backend, par)) {
+            for (int b0 = 0; b0 < n; b0 += batch) {
+                int[] users = new int[Math.min(batch, n - b0)];
+                for (int i = 0; i < users.length; i++) users[i] = b0 + i;
+                float[] z = enc.encode(in.full(users));
+                out.copyFrom(z, 0, (long) b0 * width(), z.length);
+            }
         }
         return out;
     }
