@@ -84,6 +84,7 @@ public final class SmenFile {
         cfg.put("anchorLrScale", (double) c.anchorLrScale());
         cfg.put("predictionWeight", (double) c.predictionWeight());
         cfg.put("volumeSink", c.volumeSink().name());
+        cfg.put("lrReferenceSteps", c.lrReferenceSteps());
         return cfg;
     }
 
@@ -110,12 +111,13 @@ public final class SmenFile {
                 i(c, "patience"), i(c, "evalEvery"), Json.asDouble(c.get("periodCrop"), "periodCrop"), Json.asLong(c.get("seed"), "seed"));
         SmenConfig.Builder b = base.toBuilder()
                 .interestInit(SmenConfig.InterestInit.CENTROID_PCA).interestLrScale(1f).anchorLrScale(1f).predictionWeight(0f)
-                .volumeSink(SmenConfig.VolumeSink.NONE);
+                .volumeSink(SmenConfig.VolumeSink.NONE).lrReferenceSteps(0);
         if (c.containsKey("interestInit")) b.interestInit(enumField(c, "interestInit", SmenConfig.InterestInit.class));
         if (c.containsKey("interestLrScale")) b.interestLrScale(f(c, "interestLrScale"));
         if (c.containsKey("anchorLrScale")) b.anchorLrScale(f(c, "anchorLrScale"));
         if (c.containsKey("predictionWeight")) b.predictionWeight(f(c, "predictionWeight"));
         if (c.containsKey("volumeSink")) b.volumeSink(enumField(c, "volumeSink", SmenConfig.VolumeSink.class));
+        if (c.containsKey("lrReferenceSteps")) b.lrReferenceSteps(i(c, "lrReferenceSteps"));
         try {
             return b.build();
         } catch (IllegalArgumentException e) {

@@ -51,7 +51,7 @@ public final class SmenOptimizer {
 
     /** Learning rate at step t (0-based): linear warm-up to the base rate, then cosine decay to 0 at totalSteps. */
     public float learningRate(long t) {
-        float base = cfg.learningRate();
+        float base = cfg.effectiveLearningRate(totalSteps);
         int warm = cfg.effectiveWarmup(totalSteps);
         if (warm > 0 && t < warm) return base * (t + 1) / warm;
         double progress = Math.min(1.0, (t - warm) / (double) Math.max(1, totalSteps - warm));

@@ -104,4 +104,21 @@ class SmenOptimizerTest {
             else assertEquals(d1, d2, 0.0, "entry " + i + " moves as before");
         }
     }
+
+    /** The base rate follows the run length: the default's 1e-2 up to 300 steps, scaled by 300 / steps beyond; 0 keeps it constant. */
+    @Test
+    void theBaseRateFollowsTheRunLength() {
+        SmenConfig d = SmenConfig.defaults();
+        assertEquals(1e-2f, d.effectiveLearningRate(120), 0f);
+        assertEquals(1e-2f, d.effectiveLearningRate(300), 0f);
+        assertEquals(1.5e-3f, d.effectiveLearningRate(2000), 1e-9f);
+        SmenConfig constant = d.toBuilder().lrReferenceSteps(0).build();
+        assertEquals(1e-2f, constant.effectiveLearningRate(2000), 0f);
+        // the optimizer's schedule peaks at the effective rate right after warm-up
+        SmenLayout layout = new SmenLayout(d, 10, 1);
+        SmenOptimizer opt = new SmenOptimizer(layout, 2000);
+        int warm = d.effectiveWarmup(2000);
+        assertEquals(1.5e-3f, opt.learningRate(warm - 1), 1e-9f);
+        assertEquals(1.5e-3f, opt.learningRate(warm), 1e-8f);
+    }
 }

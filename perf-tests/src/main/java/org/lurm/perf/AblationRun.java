@@ -33,7 +33,7 @@ import org.lurm.synth.SyntheticData;
  *     [--data ../shared/data] [--datasets movielens-100k,movielens-1m-subset,synthetic] [--seeds 42,7,1234] [--steps 300]
  *     [--synthetic-users 3000] [--synthetic-items 2000] [--k 0] [--variant NAME:key=value,key=value ...] [--base key=value,...] [--out FILE]
  * </pre>
- * Variant keys: h, lr, interestInit (CENTROID_PCA | BOI_SVD), sink (NONE | ROWS | ROWS_AND_PERIODS), interestLr, anchorLr, tau, div, batch, steps,
+ * Variant keys: h, lr, interestInit (CENTROID_PCA | BOI_SVD), sink (NONE | ROWS | ROWS_AND_PERIODS), lrRef (steps; 0: constant lr), interestLr, anchorLr, tau, div, batch, steps,
  * anchors, anchorDim, crop. The "LURM" row is the base configuration ({@code --base}, default
  * {@link SmenConfig#defaults()} with the given steps); its untrained encoder and the weight-averaged V are
  * always reported ({@link Benchmark#LURM_UNTRAINED}, {@link Benchmark#WEIGHTED_V}).
@@ -145,6 +145,7 @@ public final class AblationRun {
                 case "warmup" -> b.warmupSteps(Integer.parseInt(v));
                 case "pred" -> b.predictionWeight(Float.parseFloat(v));
                 case "sink" -> b.volumeSink(SmenConfig.VolumeSink.valueOf(v));
+                case "lrRef" -> b.lrReferenceSteps(Integer.parseInt(v));
                 default -> throw new IllegalArgumentException("unknown variant key " + key);
             }
         }

@@ -113,7 +113,7 @@ public final class CudaSmenTraining implements SmenSteps {
     }
 
     static float learningRate(SmenConfig cfg, long totalSteps, long t) {
-        float base = cfg.learningRate();
+        float base = cfg.effectiveLearningRate(totalSteps);
         int warm = cfg.effectiveWarmup(totalSteps);
         if (warm > 0 && t < warm) return base * (t + 1) / warm;
         double progress = Math.min(1.0, (t - warm) / (double) Math.max(1, totalSteps - warm));
