@@ -4,12 +4,16 @@
 # linked with emu/emu_runtime.cpp. Same C ABI as liblurm_kernels.so, so the Java bindings load it through
 # -Dlurm.native.lib where there is no GPU (CI). Only what changed is recompiled. Needs g++ (C++20) and python3;
 # without them it prints one line and stops (the tests that need it fail under CI=true).
-# Usage: build.sh OUT_DIR   (env: CXX, LURM_EMU_JOBS)
+# x86-64 only (the fiber context switch is assembly). Usage: build.sh OUT_DIR   (env: CXX, LURM_EMU_JOBS)
 set -euo pipefail
 out=${1:?usage: build.sh OUT_DIR}
 here=$(cd "$(dirname "$0")" && pwd)
 src="$here/../src"
 CXX=${CXX:-g++}
+if [ "$(uname -m)" != x86_64 ]; then
+  echo "[lurm emulated device] $(uname -m): the fiber switch is x86-64 assembly; skipping the emulated device"
+  exit 0
+fi
 if ! command -v "$CXX" >/dev/null || ! command -v python3 >/dev/null; then
   echo "[lurm emulated device] $CXX or python3 not found: skipping the emulated device"
   exit 0

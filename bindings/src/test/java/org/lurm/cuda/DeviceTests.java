@@ -36,7 +36,15 @@ public final class DeviceTests {
      */
     public static boolean gpuRun() {
         String e = System.getenv("LURM_GPU_RUN");
-        return "1".equals(e) || "true".equalsIgnoreCase(e) || Boolean.getBoolean("lurm.gpu.run") || Boolean.getBoolean("lurm.device.required");
+        return "1".equals(e) || "true".equalsIgnoreCase(e) || Boolean.getBoolean("lurm.gpu.run") || emulatedRequired();
+    }
+
+    /**
+     * The emulated-device runs require a device where the emulated library was built, and always under CI=true;
+     * elsewhere (a machine without g++, or not x86-64) they skip with the reason, as any device test does.
+     */
+    static boolean emulatedRequired() {
+        return Boolean.getBoolean("lurm.device.required") && (ci() || libraryBuilt());
     }
 
     /** Whether the native library named by {@code -Dlurm.native.lib} exists (no skip, no failure). */
