@@ -17,7 +17,7 @@
 #ifndef LURM_KERNELS_H
 #define LURM_KERNELS_H
 
-#define LURM_ABI_VERSION 3
+#define LURM_ABI_VERSION 4
 
 #ifdef __cplusplus
 extern "C" {

@@ -176,6 +176,34 @@ int lurm_smen_copy(const float *src, float *dst, long long n, void *stream);
 int lurm_smen_synth_batch(int users, int scales, int periods, int nnz, int K, int buckets, unsigned long long seed,
                           int *rowPtr, int *cols, float *vals, int *rowBucket, int *groupStart, void *stream);
 
+/* The views of a training batch built on the device from BoI rows uploaded once (SmenInputs.views, MODEL.md's
+ * disjoint split; smen_views.cu). The resident rows are BoiSet's columns as they are: userRow (users+1 row offsets),
+ * rowEntry (rows+1 non-zero offsets), rowScale (scale index, bit 16 on history rows), rowPeriod, cols, vals (raw
+ * counts); rowBucket (the recency bucket of every row) and idf (K) are the host's. users: the batch's user indices
+ * (device). view: 0 = A, 1 = B (A's complement). sinkMode: 0 none, 1 a sink entry (interest numInterests-1,
+ * weight 1) in every row, 2 also one sink-only row per (user, scale) group with rows (bucket buckets-1).
+ * maxNnz bounds either view's non-zeros (the batch users' raw non-zeros plus one per row and group);
+ * 2 * maxNnz < 2^31. scratch: lurm_smen_views_scratch bytes, 256-byte aligned, shared by the three calls of a
+ * step (count both views, then write both, then the union). */
+int lurm_smen_views_scratch(int batchUsers, long long maxNnz, long long *bytes);
+/* totals (device ints): [0] the view's rows, [1] its non-zeros; the offsets stay in the scratch for the write. */
+int lurm_smen_views_count(const long long *userRow, const long long *rowEntry, const int *rowScale, const long long *rowPeriod,
+                          const int *cols, const float *vals, const int *users, int batchUsers, unsigned long long splitSeed,
+                          int view, int sinkMode, long long maxNnz, void *scratch, int *totals, void *stream);
+/* The view's rowPtr (rows+1), cols, vals (nnz), rowBucket (rows), groupStart (users*scales+1) and its non-zeros
+ * sorted by interest: perm (maxNnz), segStart (maxNnz+1; segStart[segments] = nnz), segInterest (maxNnz), the
+ * segment count into *segCount (device). numInterests counts the sink interest when there is one. */
+int lurm_smen_views_write(const long long *userRow, const long long *rowEntry, const int *rowScale, const long long *rowPeriod,
+                          const int *cols, const float *vals, const int *rowBucket, const float *idf, int scales, int buckets,
+                          int numInterests, const int *users, int batchUsers, unsigned long long splitSeed, int view,
+                          int sinkMode, long long maxNnz, void *scratch, int rows, int nnz, int *outRowPtr, int *outCols,
+                          float *outVals, int *outBucket, int *groupStart, int *perm, int *segStart, int *segInterest,
+                          int *segCount, void *stream);
+/* The sorted distinct interests of both views (the V rows a step updates) into out (capacity nnzA + nnzB), their
+ * number into *count (device). */
+int lurm_smen_views_union(const int *colsA, int nnzA, const int *colsB, int nnzB, int numInterests, int batchUsers,
+                          long long maxNnz, void *scratch, int *out, int *count, void *stream);
+
 #ifdef __cplusplus
 }
 #endif

@@ -195,6 +195,8 @@ T atomicCAS(T *a, T cmp, T v) { T old = *a; if (old == cmp) *a = v; return old; 
 inline float __fmul_rn(float a, float b) { return a * b; }
 inline float __fadd_rn(float a, float b) { return a + b; }
 inline float rsqrtf(float x) { return 1.0f / sqrtf(x); }
+inline int __popc(unsigned x) { return __builtin_popcount(x); }
+inline int __popcll(unsigned long long x) { return __builtin_popcountll(x); }
 
 namespace emu {
 template <class A>

@@ -25,7 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class NativeLibrary {
     /** The ABI version this Java code was written against (LURM_ABI_VERSION in lurm_kernels.h). */
-    public static final int ABI_VERSION = 3;
+    public static final int ABI_VERSION = 4;
     public static final String LIB_NAME = "liblurm_kernels.so";
 
     private static final ConcurrentHashMap<Path, NativeLibrary> LOADED = new ConcurrentHashMap<>();

@@ -83,6 +83,8 @@ class CudaCommandsTest {
         CommandsTest.Run gpu = CommandsTest.lurm(fit("cuda", gpuModel));
         assertEquals(0, gpu.code(), gpu.err());
         assertTrue(gpu.out().contains("ran on    train SMEN: cuda: "), gpu.out());
+        // the training rows went up once and every step built its views on the device
+        assertTrue(gpu.out().contains("BoI rows resident") && gpu.out().contains("views built on the device"), gpu.out());
         assertTrue(gpu.out().contains("ran on    embed, cluster, aggregate: cuda: "), gpu.out());
         assertTrue(cpu.out().contains("ran on    train SMEN: cpu"), cpu.out());
 

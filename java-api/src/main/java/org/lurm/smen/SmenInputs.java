@@ -83,6 +83,16 @@ public final class SmenInputs {
         return boi;
     }
 
+    /** The volume sink these inputs add ({@link #withVolumeSink}). */
+    public SmenConfig.VolumeSink volumeSink() {
+        return sink;
+    }
+
+    /** R, the number of recency buckets. */
+    public int recencyBuckets() {
+        return recencyBuckets;
+    }
+
     public long[] referencePeriods() {
         return reference.clone();
     }
@@ -131,11 +141,24 @@ public final class SmenInputs {
 
     /** Views A and B of the given users: a disjoint split of every count (and the optional period crop). */
     public SmenBatch[] views(int[] users, SplittableRandom rnd, double periodCrop) {
-        long splitSeed = rnd.nextLong();
+        long splitSeed = splitSeed(rnd);
         // Each entry's split is a pure function of (seed, user, scale, period, interest), so view B takes
         // exactly the complement of view A's share even when the two views crop different periods.
         return new SmenBatch[] {build(users, splitSeed, Boolean.TRUE, periodCrop, rnd.nextLong()),
                 build(users, splitSeed, Boolean.FALSE, periodCrop, rnd.nextLong())};
+    }
+
+    /**
+     * The split seed {@link #views(int[], SplittableRandom, double)} draws from {@code rnd} (its first long): with
+     * it, an engine that keeps the BoI rows itself builds the same views.
+     */
+    public static long splitSeed(SplittableRandom rnd) {
+        return rnd.nextLong();
+    }
+
+    /** Views A and B without a period crop, split with {@code splitSeed}: what a device engine builds from the same seed. */
+    public SmenBatch[] views(int[] users, long splitSeed) {
+        return new SmenBatch[] {build(users, splitSeed, Boolean.TRUE, 1.0, 0), build(users, splitSeed, Boolean.FALSE, 1.0, 0)};
     }
 
     /**

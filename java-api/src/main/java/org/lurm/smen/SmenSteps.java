@@ -20,6 +20,25 @@ public interface SmenSteps extends AutoCloseable {
      */
     SmenObjective.Loss step(SmenBatch a, SmenBatch b);
 
+    /**
+     * Offers the engine the training inputs so that it can keep the BoI rows where its steps run and build each
+     * step's views there ({@link #stepOnUsers}): the data go up once, and a step sends only its user list. Returns
+     * whether it will; when not (the default, rows that do not fit, a configuration it cannot build views for), the
+     * trainer builds the views on the host and calls {@link #step}.
+     */
+    default boolean keepInputs(SmenInputs inputs) {
+        return false;
+    }
+
+    /**
+     * One step on the views {@code inputs.views(users, splitSeed)} would build ({@link SmenInputs#views(int[], long)}),
+     * built by the engine from the inputs it kept; only after {@link #keepInputs} returned true. Same contract as
+     * {@link #step}.
+     */
+    default SmenObjective.Loss stepOnUsers(int[] users, long splitSeed) {
+        throw new UnsupportedOperationException("this engine does not keep the training inputs (keepInputs returned false)");
+    }
+
     /** The loss of two views without changing anything (held-out evaluation). */
     SmenObjective.Loss loss(SmenBatch a, SmenBatch b);
 

@@ -176,14 +176,16 @@ public final class SmenTrainer {
             return t;
         });
         orderEpoch = -1;
+        // An engine that keeps the BoI rows builds the views itself from the step's users and split seed.
+        boolean resident = cfg.periodCrop() >= 1.0 && steps.keepInputs(inputs);
         try {
-            Future<SmenBatch[]> next = start < total ? prefetch.submit(viewsOf(train, perEpoch, start)) : null;
+            Future<StepViews> next = start < total ? prefetch.submit(viewsOf(train, perEpoch, start, resident)) : null;
             for (long step = start; step < total; step++) {
                 int epoch = (int) (step / perEpoch);
-                SmenBatch[] v = await(next);
-                next = step + 1 < total ? prefetch.submit(viewsOf(train, perEpoch, step + 1)) : null;
-                int batchUsers = v[0].users();
-                SmenObjective.Loss loss = steps.step(v[0], v[1]);
+                StepViews v = await(next);
+                next = step + 1 < total ? prefetch.submit(viewsOf(train, perEpoch, step + 1, resident)) : null;
+                int batchUsers = v.users().length;
+                SmenObjective.Loss loss = v.views() == null ? steps.stepOnUsers(v.users(), v.splitSeed()) : steps.step(v.views()[0], v.views()[1]);
                 double norm = steps.lastGradNorm();
                 curve.add(loss.total());
                 usersDone += batchUsers;
@@ -223,8 +225,12 @@ public final class SmenTrainer {
     private int[] order;
     private int orderEpoch = -1;
 
+    /** A step's users and split seed, and its two views unless the engine builds them ({@code views} null). */
+    private record StepViews(int[] users, long splitSeed, SmenBatch[] views) {
+    }
+
     /** The two views of step {@code step}: the epoch's shuffled order, the step's slice of it, the step's seed. */
-    private Callable<SmenBatch[]> viewsOf(int[] train, int perEpoch, long step) {
+    private Callable<StepViews> viewsOf(int[] train, int perEpoch, long step, boolean resident) {
         return () -> {
             int epoch = (int) (step / perEpoch);
             if (epoch != orderEpoch) { // only the prefetch thread, one task at a time, touches the cache
@@ -235,11 +241,13 @@ public final class SmenTrainer {
             int b0 = (int) (step % perEpoch) * cfg.batchUsers();
             int[] users = Arrays.copyOfRange(order, b0, Math.min(order.length, b0 + cfg.batchUsers()));
             if (users.length < 2) users = Arrays.copyOfRange(order, Math.max(0, order.length - cfg.batchUsers()), order.length);
-            return inputs.views(users, new SplittableRandom(SmenInputs.mix(cfg.seed() ^ (0xA24BAED4963EE407L * (step + 1)))), cfg.periodCrop());
+            SplittableRandom rnd = new SplittableRandom(SmenInputs.mix(cfg.seed() ^ (0xA24BAED4963EE407L * (step + 1))));
+            if (resident) return new StepViews(users, SmenInputs.splitSeed(rnd), null);
+            return new StepViews(users, 0, inputs.views(users, rnd, cfg.periodCrop()));
         };
     }
 
-    private static SmenBatch[] await(Future<SmenBatch[]> f) {
+    private static <T> T await(Future<T> f) {
         try {
             return f.get();
         } catch (InterruptedException e) {

@@ -4,12 +4,14 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import org.lurm.cuda.Cuda;
 import org.lurm.cuda.CudaStream;
 import org.lurm.cuda.DeviceBuffer;
 import org.lurm.cuda.PinnedBuffer;
 import org.lurm.memory.MemoryScope;
 import org.lurm.smen.SmenBatch;
 import org.lurm.smen.SmenConfig;
+import org.lurm.smen.SmenInputs;
 import org.lurm.smen.SmenLayout;
 import org.lurm.smen.SmenModel;
 import org.lurm.smen.SmenObjective;
@@ -58,6 +60,16 @@ public final class CudaSmenTraining implements SmenSteps {
     private final DeviceBatch batchB;
     private final Workspace work;
     private final DeviceModel model;
+    /** The training BoI rows when {@link #keepInputs} kept them (null: views come from the host). */
+    private DeviceBoi resident;
+    /** The device views' scratch, the batch's user list (device and pinned staging) and the counts read back. */
+    private DeviceBuffer viewScratch;
+    private DeviceBuffer usersDev;
+    private PinnedBuffer usersHost;
+    private DeviceBuffer counts;
+    private PinnedBuffer countsHost;
+    /** Device bytes {@link #keepInputs} may use for the rows; negative: half of the device's free memory. */
+    private final long residentBudget;
     /** Doubles of {@link #scalars} before the norm scratch. */
     private static final int SCALARS = 6;
     private long step;
@@ -65,6 +77,16 @@ public final class CudaSmenTraining implements SmenSteps {
     private boolean closed;
 
     public CudaSmenTraining(SmenLayout layout, float[] initialParams, long totalSteps) {
+        this(layout, initialParams, totalSteps, Long.getLong("lurm.cuda.residentBytes", -1L));
+    }
+
+    /**
+     * @param residentBudget device bytes the training BoI rows may take to stay resident ({@link #keepInputs});
+     *                       negative: half of the device's free memory at that time (the default; the system property
+     *                       {@code lurm.cuda.residentBytes} sets it for the one-argument constructor); 0: never
+     */
+    public CudaSmenTraining(SmenLayout layout, float[] initialParams, long totalSteps, long residentBudget) {
+        this.residentBudget = residentBudget;
         this.layout = layout;
         this.cfg = layout.config();
         this.totalSteps = Math.max(1, totalSteps);
@@ -134,16 +156,19 @@ public final class CudaSmenTraining implements SmenSteps {
 
     /** Carves both views' buffers (after a counting pass sized the workspace); with {@code candidates} > 0 the prediction's too. */
     private DeviceModel.View[] carve(SmenBatch a, SmenBatch b, boolean training, int candidates) {
-        int users = a.users();
+        return carve(a.users(), a.rows(), a.nnz(), b.rows(), b.nnz(), training, candidates);
+    }
+
+    private DeviceModel.View[] carve(int users, int rowsA, int nnzA, int rowsB, int nnzB, boolean training, int candidates) {
         Workspace plan = Workspace.sizing();
-        model.carve(plan, users, a.rows(), a.nnz(), training);
-        model.carve(plan, users, b.rows(), b.nnz(), training);
+        model.carve(plan, users, rowsA, nnzA, training);
+        model.carve(plan, users, rowsB, nnzB, training);
         plan.floats(SmenNative.infoNceScratch(users));
         if (candidates > 0) carvePrediction(plan, users, candidates);
         work.ensure(plan.used(), stream);
         work.reset();
-        DeviceModel.View va = model.carve(work, users, a.rows(), a.nnz(), training);
-        DeviceModel.View vb = model.carve(work, users, b.rows(), b.nnz(), training);
+        DeviceModel.View va = model.carve(work, users, rowsA, nnzA, training);
+        DeviceModel.View vb = model.carve(work, users, rowsB, nnzB, training);
         return new DeviceModel.View[] {va, vb};
     }
 
@@ -228,9 +253,154 @@ public final class CudaSmenTraining implements SmenSteps {
         if (cand != null) touched = union(touched, cand);
         batchA.load(a, sa, touched, touched.length, stream);
         batchB.load(b, sb, cand, nc, stream);
-        DeviceModel.View[] v = carve(a, b, true, nc);
+        return run(a.users(), carve(a, b, true, nc), touched.length, cand != null, nc);
+    }
+
+    /**
+     * Offers the training rows to the device: kept (uploaded once; each {@link #stepOnUsers} then builds its views
+     * there) when they fit the budget and the configuration has no prediction term (whose candidates are drawn on
+     * the host from the views). Returns whether they were kept.
+     */
+    @Override
+    public boolean keepInputs(SmenInputs inputs) {
+        if (closed) throw new IllegalStateException("CudaSmenTraining is closed");
+        if (cfg.predictionWeight() > 0 || residentBudget == 0) return false;
+        org.lurm.boi.BoiSet boi = inputs.boi();
+        int sinkExtra = inputs.volumeSink() == SmenConfig.VolumeSink.NONE ? 0 : 1;
+        if (boi.numInterests() + sinkExtra != layout.numInterests() || inputs.recencyBuckets() != cfg.recencyBuckets()
+                || boi.config().scales().size() != layout.scales()) {
+            throw new IllegalArgumentException("the inputs (K " + boi.numInterests() + " + sink " + sinkExtra + ", R " + inputs.recencyBuckets() + ", "
+                    + boi.config().scales().size() + " scales) do not match the model (K " + layout.numInterests() + ", R " + cfg.recencyBuckets() + ", "
+                    + layout.scales() + " scales)");
+        }
+        if (boi.nnz() >= Integer.MAX_VALUE / 4) return false;
+        long budget = residentBudget > 0 ? residentBudget : Cuda.memInfo()[0] / 2;
+        if (DeviceBoi.bytesFor(boi) > budget) return false;
+        if (resident != null) throw new IllegalStateException("the inputs are already kept");
+        stream.synchronize();
+        resident = new DeviceBoi(scope, inputs);
+        counts = DeviceBuffer.allocate(scope, 4L * 8);
+        countsHost = PinnedBuffer.allocate(scope, 4L * 8);
+        return true;
+    }
+
+    /** Device bytes of the kept training rows (0 when the views come from the host). */
+    public long residentBytes() {
+        return resident == null ? 0 : resident.bytes;
+    }
+
+    /**
+     * One training step on the views of {@code users} built on the device from the kept rows: the same views as
+     * {@code inputs.views(users, splitSeed)}. Three host round trips of a few ints: the views' sizes, their segment and
+     * touched-row counts, then the loss.
+     */
+    @Override
+    public SmenObjective.Loss stepOnUsers(int[] users, long splitSeed) {
+        int[] n = buildViews(users, splitSeed);
+        return run(users.length, carve(users.length, n[0], n[1], n[2], n[3], true, 0), n[6], false, 0);
+    }
+
+    /** Builds both views into batchA / batchB; returns {rowsA, nnzA, rowsB, nnzB, segmentsA, segmentsB, touched}. */
+    private int[] buildViews(int[] users, long splitSeed) {
+        if (closed) throw new IllegalStateException("CudaSmenTraining is closed");
+        if (resident == null) throw new IllegalStateException("keepInputs was not called, or declined: build the views on the host and call step");
+        int b = users.length;
+        if (b < 2) throw new IllegalArgumentException("the contrastive loss needs at least 2 users per batch, got " + b);
+        long[] bound = resident.bounds(users);
+        long maxRows = bound[0], maxNnz = bound[1];
+        if (2 * maxNnz >= Integer.MAX_VALUE) throw new IllegalArgumentException("a batch of " + b + " users with " + maxNnz + " non-zeros is too large for the device views");
+        long scratchBytes = SmenNative.viewsScratch(b, maxNnz);
+        if (viewScratch == null || viewScratch.byteSize() < scratchBytes) {
+            if (viewScratch != null) viewScratch.close();
+            viewScratch = DeviceBuffer.allocate(scope, scratchBytes + scratchBytes / 4);
+        }
+        if (usersDev == null || usersDev.byteSize() < 4L * b) {
+            if (usersDev != null) usersDev.close();
+            if (usersHost != null) usersHost.close();
+            usersDev = DeviceBuffer.allocate(scope, 4L * Math.max(b, cfg.batchUsers()));
+            usersHost = PinnedBuffer.allocate(scope, 4L * Math.max(b, cfg.batchUsers()));
+        }
+        MemorySegment uh = usersHost.segment().asSlice(0, 4L * b);
+        MemorySegment.copy(users, 0, uh, ValueLayout.JAVA_INT, 0, b);
+        usersDev.copyFromHostAsync(uh, 0, stream);
+        DeviceBoi d = resident;
+        MemorySegment scratch = viewScratch.pointer();
+        for (int view = 0; view < 2; view++) {
+            SmenNative.VIEWS_COUNT.call(d.userRow.pointer(), d.rowEntry.pointer(), d.rowScale.pointer(), d.rowPeriod.pointer(), d.cols.pointer(),
+                    d.vals.pointer(), usersDev.pointer(), b, splitSeed, view, d.sinkMode, maxNnz, scratch, counts.pointer(8L * view, 8), stream.handle());
+        }
+        int[] sizes = readInts(4);
+        int rowsA = sizes[0], nnzA = sizes[1], rowsB = sizes[2], nnzB = sizes[3];
+        batchA.reserve(b, d.scales, maxRows, maxNnz, 2 * maxNnz);
+        batchB.reserve(b, d.scales, maxRows, maxNnz, 0);
+        DeviceBatch[] out = {batchA, batchB};
+        for (int view = 0; view < 2; view++) {
+            DeviceBatch o = out[view];
+            SmenNative.VIEWS_WRITE.call(d.userRow.pointer(), d.rowEntry.pointer(), d.rowScale.pointer(), d.rowPeriod.pointer(), d.cols.pointer(),
+                    d.vals.pointer(), d.rowBucket.pointer(), d.idf.pointer(), d.scales, d.buckets, d.numInterests, usersDev.pointer(), b, splitSeed, view,
+                    d.sinkMode, maxNnz, scratch, sizes[2 * view], sizes[2 * view + 1], o.rowPtr, o.cols, o.vals, o.rowBucket, o.groupStart, o.perm,
+                    o.segStart, o.segInterest, counts.pointer(4L * (4 + view), 4), stream.handle());
+        }
+        SmenNative.VIEWS_UNION.call(batchA.cols, nnzA, batchB.cols, nnzB, d.numInterests, b, maxNnz, scratch, batchA.extraInts,
+                counts.pointer(4L * 6, 4), stream.handle());
+        int[] seg = readInts(7);
+        batchA.counts(rowsA, nnzA, seg[4], seg[6]);
+        batchB.counts(rowsB, nnzB, seg[5], 0);
+        return seg;
+    }
+
+    /** What {@link #stepOnUsers} builds on the device, downloaded (tests): per view its batch and sorted non-zeros, and the touched rows. */
+    record DeviceViews(SmenBatch a, SmenBatch b, Batches.Segments segA, Batches.Segments segB, int[] touched) {
+    }
+
+    DeviceViews deviceViews(int[] users, long splitSeed) {
+        int[] n = buildViews(users, splitSeed);
+        return new DeviceViews(download(batchA, n[0], n[1]), download(batchB, n[2], n[3]), segments(batchA, n[1], n[4]), segments(batchB, n[3], n[5]),
+                ints(batchA.extraInts, n[6]));
+    }
+
+    private SmenBatch download(DeviceBatch d, int rows, int nnz) {
+        int groups = d.users * layout.scales();
+        float[] vals = new float[nnz];
+        try (java.lang.foreign.Arena a = java.lang.foreign.Arena.ofConfined()) {
+            MemorySegment s = a.allocate(4L * Math.max(1, nnz), 16);
+            if (nnz > 0) {
+                Cuda.MEMCPY_D2H.call(s, d.vals, 4L * nnz);
+                MemorySegment.copy(s, ValueLayout.JAVA_FLOAT, 0, vals, 0, nnz);
+            }
+        }
+        return new SmenBatch(d.users, layout.scales(), rows, ints(d.rowPtr, rows + 1), ints(d.cols, nnz), vals, ints(d.rowBucket, rows),
+                ints(d.groupStart, groups + 1));
+    }
+
+    private Batches.Segments segments(DeviceBatch d, int nnz, int segs) {
+        return new Batches.Segments(ints(d.perm, nnz), ints(d.segStart, segs + 1), ints(d.segInterest, segs));
+    }
+
+    private static int[] ints(MemorySegment device, int n) {
+        int[] out = new int[n];
+        if (n == 0) return out;
+        try (java.lang.foreign.Arena a = java.lang.foreign.Arena.ofConfined()) {
+            MemorySegment s = a.allocate(4L * n, 16);
+            Cuda.MEMCPY_D2H.call(s, device, 4L * n);
+            MemorySegment.copy(s, ValueLayout.JAVA_INT, 0, out, 0, n);
+        }
+        return out;
+    }
+
+    /** The first {@code n} ints of {@link #counts}, after the stream has passed everything enqueued so far. */
+    private int[] readInts(int n) {
+        MemorySegment host = countsHost.segment().asSlice(0, 4L * n);
+        counts.copyToHostAsync(0, host, stream);
+        stream.synchronize();
+        int[] out = new int[n];
+        for (int i = 0; i < n; i++) out[i] = host.getAtIndex(ValueLayout.JAVA_INT, i);
+        return out;
+    }
+
+    /** Forward, losses, backward, clip and Adam on the loaded batches; {@code touched} V rows (batchA's extra ints). */
+    private SmenObjective.Loss run(int users, DeviceModel.View[] v, int touched, boolean withPrediction, int nc) {
         MemorySegment p = params.pointer(), g = grad.pointer();
-        int users = a.users();
         model.forward(p, batchA, v[0], true, true, stream);
         model.forward(p, batchB, v[1], true, true, stream);
         model.zeroGradients(work, v[0], stream);
@@ -238,14 +408,14 @@ public final class CudaSmenTraining implements SmenSteps {
         model.infoNce(v[0], v[1], users, scalar(0), work.floats(SmenNative.infoNceScratch(users)), true, stream);
         model.diversity(p, g, scalar(1), stream);
         // Before the backward passes: the prediction adds into dz, from which the head's backward continues.
-        if (cand != null) prediction(p, g, v, users, nc, true);
+        if (withPrediction) prediction(p, g, v, users, nc, true);
         model.backward(p, g, batchA, v[0], stream);
         model.backward(p, g, batchB, v[1], stream);
         long dense = layout.denseOffset(), total = layout.total(), vOff = layout.tensor("V").offset();
-        SmenNative.GRAD_NORM.call(g, dense, total, batchA.extraInts, touched.length, cfg.h(), vOff, cfg.clipNorm(), scalar(SCALARS),
+        SmenNative.GRAD_NORM.call(g, dense, total, batchA.extraInts, touched, cfg.h(), vOff, cfg.clipNorm(), scalar(SCALARS),
                 scalar(2), stream.handle());
         double[] l = readScalars(SCALARS);
-        SmenObjective.Loss loss = lossOf(l, cand != null);
+        SmenObjective.Loss loss = lossOf(l, withPrediction);
         lastNorm = l[2];
         if (!loss.isFinite() || !Double.isFinite(l[2])) {
             grad.fill(0);
@@ -258,7 +428,7 @@ public final class CudaSmenTraining implements SmenSteps {
         double c1 = 1 - Math.pow(b1, step), c2 = 1 - Math.pow(b2, step);
         float stepSize = (float) (lr / c1), c2s = (float) Math.sqrt(c2);
         if (cfg.anchorLrScale() == 1f && cfg.interestLrScale() == 1f) {
-            SmenNative.ADAM.call(p, g, m1.pointer(), m2.pointer(), dense, total, batchA.extraInts, touched.length, cfg.h(), vOff, scalar(2),
+            SmenNative.ADAM.call(p, g, m1.pointer(), m2.pointer(), dense, total, batchA.extraInts, touched, cfg.h(), vOff, scalar(2),
                     b1, b2, cfg.eps(), stepSize, c2s, stream.handle());
         } else {
             // Per-group step sizes, as SmenOptimizer: A (the head of the dense part), the rest of the dense part,
@@ -268,7 +438,7 @@ public final class CudaSmenTraining implements SmenSteps {
                     b1, b2, cfg.eps(), stepSize * cfg.anchorLrScale(), c2s, stream.handle());
             SmenNative.ADAM.call(p, g, m1.pointer(), m2.pointer(), aEnd, total, MemorySegment.NULL, 0, cfg.h(), vOff, scalar(2),
                     b1, b2, cfg.eps(), stepSize, c2s, stream.handle());
-            SmenNative.ADAM.call(p, g, m1.pointer(), m2.pointer(), total, total, batchA.extraInts, touched.length, cfg.h(), vOff, scalar(2),
+            SmenNative.ADAM.call(p, g, m1.pointer(), m2.pointer(), total, total, batchA.extraInts, touched, cfg.h(), vOff, scalar(2),
                     b1, b2, cfg.eps(), stepSize * cfg.interestLrScale(), c2s, stream.handle());
         }
         stream.synchronize();
@@ -338,7 +508,8 @@ public final class CudaSmenTraining implements SmenSteps {
 
     @Override
     public String device() {
-        return "cuda: " + org.lurm.cuda.NativeLibrary.load().deviceDescription(0);
+        String d = "cuda: " + org.lurm.cuda.NativeLibrary.load().deviceDescription(0);
+        return resident == null ? d + ", views built on the host" : d + String.format(", BoI rows resident (%.1f MiB), views built on the device", resident.bytes / 1048576.0);
     }
 
     /** Frees every device and pinned buffer; idempotent. */

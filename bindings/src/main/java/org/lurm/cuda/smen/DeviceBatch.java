@@ -96,6 +96,45 @@ final class DeviceBatch implements AutoCloseable {
         extraInts = p(off[8], len[8]);
     }
 
+    /**
+     * Buffers for a batch the device builds itself (DeviceBoi's views): room for {@code maxRows} rows and
+     * {@code maxNnz} non-zeros (segments included) and {@code extraCap} extra ints; the counts are set by
+     * {@link #counts} once the device has reported them. Nothing is uploaded.
+     */
+    void reserve(int users, int scales, long maxRows, long maxNnz, long extraCap) {
+        this.users = users;
+        int groups = users * scales;
+        long[] len = {maxRows + 1, maxNnz, maxNnz, maxRows, groups + 1, maxNnz, maxNnz + 1, maxNnz, extraCap};
+        long[] off = new long[len.length];
+        long total = 0;
+        for (int i = 0; i < len.length; i++) {
+            off[i] = total;
+            total += pad(len[i]);
+        }
+        long bytes = Math.max(total * 4, 256);
+        if (device == null || device.byteSize() < bytes) {
+            if (device != null) device.close();
+            device = DeviceBuffer.allocate(scope, bytes + bytes / 4);
+        }
+        rowPtr = p(off[0], len[0]);
+        cols = p(off[1], len[1]);
+        vals = p(off[2], len[2]);
+        rowBucket = p(off[3], len[3]);
+        groupStart = p(off[4], len[4]);
+        perm = p(off[5], len[5]);
+        segStart = p(off[6], len[6]);
+        segInterest = p(off[7], len[7]);
+        extraInts = p(off[8], len[8]);
+    }
+
+    /** The counts of a batch built on the device into the {@link #reserve}d buffers. */
+    void counts(int rows, int nnz, int segments, int extra) {
+        this.rows = rows;
+        this.nnz = nnz;
+        this.segments = segments;
+        this.extra = extra;
+    }
+
     private MemorySegment p(long off, long len) {
         return device.pointer(off * 4, len * 4);
     }

@@ -63,17 +63,24 @@ public final class SmenNative {
     public static final CudaFn COPY = CudaFn.of("lurm_smen_copy", P, P, L, P);
     public static final CudaFn SYNTH_BATCH = CudaFn.of("lurm_smen_synth_batch", I, I, I, I, I, I, L, P, P, P, P, P, P);
 
+    public static final CudaFn VIEWS_COUNT = CudaFn.of("lurm_smen_views_count", P, P, P, P, P, P, P, I, L, I, I, L, P, P, P);
+    public static final CudaFn VIEWS_WRITE = CudaFn.of("lurm_smen_views_write",
+            P, P, P, P, P, P, P, P, I, I, I, P, I, L, I, I, L, P, I, I, P, P, P, P, P, P, P, P, P, P);
+    public static final CudaFn VIEWS_UNION = CudaFn.of("lurm_smen_views_union", P, I, P, I, I, I, L, P, P, P, P);
+
     /** Size queries: the answer goes through the last (host) pointer; no device is touched. */
     public static final CudaFn ATTENTION_BACKWARD_BLOCKS = CudaFn.of("lurm_smen_attention_backward_blocks", I, P);
     public static final CudaFn PROJECTION_BACKWARD_SCRATCH = CudaFn.of("lurm_smen_projection_backward_scratch", I, I, I, I, P);
     public static final CudaFn INFONCE_SCRATCH = CudaFn.of("lurm_smen_infonce_scratch", I, P);
     public static final CudaFn PREDICT_SCRATCH = CudaFn.of("lurm_smen_predict_scratch", I, I, I, P);
+    public static final CudaFn VIEWS_SCRATCH = CudaFn.of("lurm_smen_views_scratch", I, L, P);
 
     /** Every error-returning function declared here. */
     public static List<CudaFn> functions() {
         return List.of(GEMM, COLSUM, ATTENTION_FORWARD, INTEREST_SCORES, ATTENTION_BACKWARD, ATTENTION_BACKWARD_BLOCKS, PROJECTION_FORWARD,
                 PROJECTION_BACKWARD, PROJECTION_BACKWARD_SCRATCH, TIME_FORWARD, TIME_BACKWARD, GATE_FORWARD, GATE_BACKWARD, HEAD_FORWARD,
-                HEAD_BACKWARD, INFONCE, INFONCE_SCRATCH, DIVERSITY, PREDICT_TARGETS, PREDICT, PREDICT_SCRATCH, GRAD_NORM, ADAM, COPY, SYNTH_BATCH);
+                HEAD_BACKWARD, INFONCE, INFONCE_SCRATCH, DIVERSITY, PREDICT_TARGETS, PREDICT, PREDICT_SCRATCH, GRAD_NORM, ADAM, COPY, SYNTH_BATCH,
+                VIEWS_SCRATCH, VIEWS_COUNT, VIEWS_WRITE, VIEWS_UNION);
     }
 
     /** Blocks (dA partials, M*h floats each) of the attention backward for {@code rows} rows. */
@@ -114,6 +121,15 @@ public final class SmenNative {
             PREDICT_SCRATCH.call(lib, users, Math.max(1, rows), h, pred);
             return new long[] {blocks.get(ValueLayout.JAVA_INT, 0), proj.get(ValueLayout.JAVA_LONG, 0), nce.get(ValueLayout.JAVA_LONG, 0),
                     pred.get(ValueLayout.JAVA_LONG, 0)};
+        }
+    }
+
+    /** Bytes of the device views' scratch for a batch of {@code users} users and at most {@code maxNnz} non-zeros per view. */
+    public static long viewsScratch(int users, long maxNnz) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment out = a.allocate(ValueLayout.JAVA_LONG);
+            VIEWS_SCRATCH.call(users, maxNnz, out);
+            return out.get(ValueLayout.JAVA_LONG, 0);
         }
     }
 
