@@ -39,6 +39,15 @@ public interface SmenSteps extends AutoCloseable {
         throw new UnsupportedOperationException("this engine does not keep the training inputs (keepInputs returned false)");
     }
 
+    /**
+     * {@link #step(SmenBatch, SmenBatch)}, told how to get the next step's views ({@code next} may block until they are
+     * built and returns null after the last step) so that a device engine can upload them while this step's kernels
+     * run. The default ignores {@code next}.
+     */
+    default SmenObjective.Loss step(SmenBatch a, SmenBatch b, java.util.function.Supplier<SmenBatch[]> next) {
+        return step(a, b);
+    }
+
     /** The loss of two views without changing anything (held-out evaluation). */
     SmenObjective.Loss loss(SmenBatch a, SmenBatch b);
 

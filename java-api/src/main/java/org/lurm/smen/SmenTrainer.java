@@ -185,7 +185,9 @@ public final class SmenTrainer {
                 StepViews v = await(next);
                 next = step + 1 < total ? prefetch.submit(viewsOf(train, perEpoch, step + 1, resident)) : null;
                 int batchUsers = v.users().length;
-                SmenObjective.Loss loss = v.views() == null ? steps.stepOnUsers(v.users(), v.splitSeed()) : steps.step(v.views()[0], v.views()[1]);
+                Future<StepViews> after = next;
+                SmenObjective.Loss loss = v.views() == null ? steps.stepOnUsers(v.users(), v.splitSeed())
+                        : steps.step(v.views()[0], v.views()[1], () -> after == null ? null : await(after).views());
                 double norm = steps.lastGradNorm();
                 curve.add(loss.total());
                 usersDone += batchUsers;

@@ -56,8 +56,15 @@ public final class CudaSmenTraining implements SmenSteps {
     /** Doubles: [0] nce loss, [1] diversity loss, [2..4) norm state, [4] and [5] the prediction's two directions, then the norm scratch. */
     private final DeviceBuffer scalars;
     private final PinnedBuffer scalarsHost;
-    private final DeviceBatch batchA;
-    private final DeviceBatch batchB;
+    /** The batch the current step reads (the two views); swapped with {@link #nextA}/{@link #nextB} when a staged step comes. */
+    private DeviceBatch batchA;
+    private DeviceBatch batchB;
+    /** The other buffer pair: the next step's host-built views are uploaded there on {@link #copyStream} while this step runs. */
+    private DeviceBatch nextA;
+    private DeviceBatch nextB;
+    private final CudaStream copyStream;
+    /** What sits in {@link #nextA}/{@link #nextB} (null: nothing staged). */
+    private Staged staged;
     private final Workspace work;
     private final DeviceModel model;
     /** The training BoI rows when {@link #keepInputs} kept them (null: views come from the host). */
@@ -105,6 +112,9 @@ public final class CudaSmenTraining implements SmenSteps {
             scalarsHost = PinnedBuffer.allocate(scope, 8L * SCALARS);
             batchA = new DeviceBatch(scope);
             batchB = new DeviceBatch(scope);
+            nextA = new DeviceBatch(scope);
+            nextB = new DeviceBatch(scope);
+            copyStream = CudaStream.create(scope);
             work = Workspace.on(scope);
         } catch (RuntimeException | Error e) {
             scope.close();
@@ -242,18 +252,70 @@ public final class CudaSmenTraining implements SmenSteps {
      */
     @Override
     public SmenObjective.Loss step(SmenBatch a, SmenBatch b) {
+        return step(a, b, null);
+    }
+
+    /** Host-built views checked and prepared for the device: their sorted non-zeros, the prediction's candidates, the touched rows. */
+    private record Staged(SmenBatch a, SmenBatch b, Batches.Segments sa, Batches.Segments sb, int[] cand, int[] touched) {
+        int nc() {
+            return cand == null ? 0 : cand.length;
+        }
+    }
+
+    private Staged prepare(SmenBatch a, SmenBatch b) {
         checkViews(a, b);
         int k = layout.numInterests();
         Batches.Segments sa = Batches.segments(a, k), sb = Batches.segments(b, k);
         int[] cand = candidates(a, b);
-        int nc = cand == null ? 0 : cand.length;
         // The rows Adam updates: the views' interests and, with the prediction, its candidates (a superset of
         // them: InterestPrediction.candidates holds every interest of both views).
         int[] touched = union(sa.interests(), sb.interests());
         if (cand != null) touched = union(touched, cand);
-        batchA.load(a, sa, touched, touched.length, stream);
-        batchB.load(b, sb, cand, nc, stream);
-        return run(a.users(), carve(a, b, true, nc), touched.length, cand != null, nc);
+        return new Staged(a, b, sa, sb, cand, touched);
+    }
+
+    private static void load(Staged s, DeviceBatch da, DeviceBatch db, CudaStream on) {
+        da.load(s.a(), s.sa(), s.touched(), s.touched().length, on);
+        db.load(s.b(), s.sb(), s.cand(), s.nc(), on);
+    }
+
+    /**
+     * One step on host-built views that overlaps the next step's upload with this step's kernels: after this step's
+     * launches are enqueued, {@code next} is asked for the next step's views (null: none), which are checked,
+     * prepared and copied on a second stream into the other buffer pair from its own pinned staging; when the next
+     * call passes those same views, the step only waits for that copy. Results are those of {@link #step(SmenBatch, SmenBatch)}.
+     */
+    @Override
+    public SmenObjective.Loss step(SmenBatch a, SmenBatch b, java.util.function.Supplier<SmenBatch[]> next) {
+        if (closed) throw new IllegalStateException("CudaSmenTraining is closed");
+        Staged s;
+        if (staged != null && staged.a() == a && staged.b() == b) {
+            copyStream.synchronize(); // the copy landed before any kernel on the compute stream reads it
+            DeviceBatch ta = batchA, tb = batchB;
+            batchA = nextA;
+            batchB = nextB;
+            nextA = ta;
+            nextB = tb;
+            s = staged;
+        } else {
+            if (staged != null) copyStream.synchronize(); // an unused staging: its copy must end before the buffers are reused
+            s = prepare(a, b);
+            load(s, batchA, batchB, stream);
+        }
+        staged = null;
+        Runnable stageNext = next == null ? null : () -> {
+            try {
+                SmenBatch[] n = next.get();
+                if (n == null) return;
+                Staged t = prepare(n[0], n[1]);
+                load(t, nextA, nextB, copyStream); // nextA/nextB's last kernels ended with the previous step's synchronisation
+                staged = t;
+            } catch (RuntimeException e) {
+                // Not this step's failure: the next call prepares those views again and reports it there.
+                staged = null;
+            }
+        };
+        return run(a.users(), carve(a, b, true, s.nc()), s.touched().length, s.cand() != null, s.nc(), stageNext);
     }
 
     /**
@@ -297,7 +359,7 @@ public final class CudaSmenTraining implements SmenSteps {
     @Override
     public SmenObjective.Loss stepOnUsers(int[] users, long splitSeed) {
         int[] n = buildViews(users, splitSeed);
-        return run(users.length, carve(users.length, n[0], n[1], n[2], n[3], true, 0), n[6], false, 0);
+        return run(users.length, carve(users.length, n[0], n[1], n[2], n[3], true, 0), n[6], false, 0, null);
     }
 
     /** Builds both views into batchA / batchB; returns {rowsA, nnzA, rowsB, nnzB, segmentsA, segmentsB, touched}. */
@@ -399,7 +461,7 @@ public final class CudaSmenTraining implements SmenSteps {
     }
 
     /** Forward, losses, backward, clip and Adam on the loaded batches; {@code touched} V rows (batchA's extra ints). */
-    private SmenObjective.Loss run(int users, DeviceModel.View[] v, int touched, boolean withPrediction, int nc) {
+    private SmenObjective.Loss run(int users, DeviceModel.View[] v, int touched, boolean withPrediction, int nc, Runnable beforeWait) {
         MemorySegment p = params.pointer(), g = grad.pointer();
         model.forward(p, batchA, v[0], true, true, stream);
         model.forward(p, batchB, v[1], true, true, stream);
@@ -414,6 +476,7 @@ public final class CudaSmenTraining implements SmenSteps {
         long dense = layout.denseOffset(), total = layout.total(), vOff = layout.tensor("V").offset();
         SmenNative.GRAD_NORM.call(g, dense, total, batchA.extraInts, touched, cfg.h(), vOff, cfg.clipNorm(), scalar(SCALARS),
                 scalar(2), stream.handle());
+        if (beforeWait != null) beforeWait.run(); // host work and the next upload while the kernels above run
         double[] l = readScalars(SCALARS);
         SmenObjective.Loss loss = lossOf(l, withPrediction);
         lastNorm = l[2];

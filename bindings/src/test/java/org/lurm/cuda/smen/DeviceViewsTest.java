@@ -168,6 +168,42 @@ class DeviceViewsTest {
         }
     }
 
+    /**
+     * Host-built views staged for the next step on the copy stream (step with a supplier) give exactly the run of
+     * plain steps, also when a staged pair is not the one the next call passes and when the supplier fails.
+     */
+    @Test
+    void stagingTheNextViewsChangesNothing() {
+        SplittableRandom r = new SplittableRandom(TestData.seed("stagingTheNextViewsChangesNothing"));
+        int k = 40;
+        try (MemoryScope scope = MemoryScope.root("staged-views")) {
+            BoiSet boi = boi(scope, r, 50, k);
+            SmenConfig cfg = config(9L);
+            SmenInputs in = new SmenInputs(boi, cfg.recencyBuckets());
+            SmenLayout layout = new SmenLayout(cfg, k, boi.config().scales().size());
+            float[] init = SmenBackends.gaussian(r, Math.toIntExact(layout.total()), 0.3);
+            int steps = 9;
+            SmenBatch[][] views = new SmenBatch[steps][];
+            for (int t = 0; t < steps; t++) views[t] = in.views(sample(r, boi.numUsers(), 4 + r.nextInt(12)), r.nextLong());
+            SmenBatch[] stranger = in.views(sample(r, boi.numUsers(), 6), r.nextLong());
+            try (CudaSmenTraining plain = new CudaSmenTraining(layout, init, steps, 0); CudaSmenTraining staged = new CudaSmenTraining(layout, init, steps, 0)) {
+                for (int t = 0; t < steps; t++) {
+                    double lp = plain.step(views[t][0], views[t][1]).total();
+                    final int now = t;
+                    java.util.function.Supplier<SmenBatch[]> next = switch (t % 4) {
+                        case 1 -> () -> stranger; // staged, then not used: the next call loads its own views
+                        case 2 -> () -> { throw new IllegalStateException("the next views failed"); };
+                        default -> () -> now + 1 < steps ? views[now + 1] : null;
+                    };
+                    double ls = staged.step(views[t][0], views[t][1], next).total();
+                    assertEquals(lp, ls, 0.0, "loss at step " + t);
+                }
+                assertArrayEquals(plain.parameters(), staged.parameters(), "parameters after " + steps + " steps");
+                assertArrayEquals(plain.secondMoment(), staged.secondMoment(), "Adam's second moment");
+            }
+        }
+    }
+
     @Test
     void theTrainerUsesResidentRowsWhenTheyFitAndHostViewsOtherwise() {
         SplittableRandom r = new SplittableRandom(TestData.seed("theTrainerUsesResidentRows"));
