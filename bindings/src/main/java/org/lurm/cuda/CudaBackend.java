@@ -49,6 +49,13 @@ public final class CudaBackend implements Backend {
     private final DeviceBuffer dotScratch;
     private PinnedBuffer staging;
     private boolean closed;
+    /** Retained host arrays (by address and size) and their device copies. */
+    private final java.util.Map<Retain, DeviceBuffer> retained = new java.util.HashMap<>();
+    /** Bytes copied host to device by the ops (retained copies included), for tests and reports. */
+    private long uploadedBytes;
+
+    private record Retain(long address, long bytes) {
+    }
 
     /** Opens device {@code device} (its number in cudaGetDeviceCount order), with one host thread. */
     public CudaBackend(int device) {
@@ -115,11 +122,67 @@ public final class CudaBackend implements Backend {
         return staging;
     }
 
-    /** Copies {@code bytes} bytes of host memory at {@code src} (offset {@code off}) into a new device buffer in {@code tmp}. */
+    /**
+     * A read-only input: {@code bytes} bytes of host memory at {@code src} (offset {@code off}) copied into a new device
+     * buffer in {@code tmp}; or, when {@code src} from {@code off} is a {@link #retain}ed array holding at least those bytes, returns its
+     * device copy (owned by the retain handle, not by {@code tmp}).
+     */
+    private DeviceBuffer input(MemoryScope tmp, MemorySegment src, long off, long bytes) {
+        if (src.isNative() && !retained.isEmpty()) {
+            long at = src.address() + off;
+            for (var e : retained.entrySet()) {
+                if (e.getKey().address() == at && e.getKey().bytes() >= bytes) return e.getValue();
+            }
+        }
+        return upload(tmp, src, off, bytes);
+    }
+
+    /** A fresh device copy in {@code tmp} (for buffers an op writes, and inputs that are never retained). */
     private DeviceBuffer upload(MemoryScope tmp, MemorySegment src, long off, long bytes) {
         DeviceBuffer d = DeviceBuffer.allocate(tmp, bytes);
         copyIn(src, off, d, 0, bytes);
         return d;
+    }
+
+    /**
+     * Uploads {@code array} once and lets the ops read it from the device until the handle is closed (k-means'
+     * Lloyd iterations pass the same points every iteration). Heap arrays are not retained (their address can move);
+     * the handle then does nothing.
+     */
+    @Override
+    public synchronized Retained retain(F32Array array) {
+        ensureOpen();
+        MemorySegment seg = array.segment();
+        if (!seg.isNative() || seg.byteSize() == 0) return () -> { };
+        Retain key = new Retain(seg.address(), seg.byteSize());
+        if (retained.containsKey(key)) return () -> { }; // already retained: the outer handle releases it
+        DeviceBuffer d = DeviceBuffer.allocate(scope, seg.byteSize());
+        try {
+            copyIn(seg, 0, d, 0, seg.byteSize());
+            stream.synchronize();
+        } catch (RuntimeException e) {
+            d.close();
+            throw e;
+        }
+        retained.put(key, d);
+        return new Retained() {
+            private boolean released;
+
+            @Override
+            public void close() {
+                synchronized (CudaBackend.this) {
+                    if (released) return;
+                    released = true;
+                    DeviceBuffer b = retained.remove(key);
+                    if (b != null && !closed) b.close();
+                }
+            }
+        };
+    }
+
+    /** Bytes the ops have copied from the host to the device so far (retained arrays once). */
+    public synchronized long uploadedBytes() {
+        return uploadedBytes;
     }
 
     /**
@@ -131,6 +194,7 @@ public final class CudaBackend implements Backend {
      */
     private void copyIn(MemorySegment src, long off, DeviceBuffer d, long dOff, long bytes) {
         if (bytes == 0) return;
+        uploadedBytes += bytes;
         if (src.isNative()) {
             d.copyFromHostAsync(src.asSlice(off, bytes), dOff, stream);
             return;
@@ -238,7 +302,7 @@ public final class CudaBackend implements Backend {
         BackendChecks.checkAssignNearest(points, n, centroids, kc, dim, outIndex, outScore);
         if (n == 0) return;
         try (MemoryScope tmp = scope.child("assign")) {
-            DeviceBuffer dp = upload(tmp, points.segment(), 0, 4L * n * dim);
+            DeviceBuffer dp = input(tmp, points.segment(), 0, 4L * n * dim);
             DeviceBuffer dc = upload(tmp, centroids.segment(), 0, 4L * kc * dim);
             DeviceBuffer di = DeviceBuffer.allocate(tmp, 4L * n);
             DeviceBuffer ds = DeviceBuffer.allocate(tmp, 4L * n);
@@ -268,7 +332,7 @@ public final class CudaBackend implements Backend {
         if (outIndex.length() < n || outScore.length() < n) throw new IllegalArgumentException("outputs shorter than n = " + n);
         if (n == 0) return;
         try (MemoryScope tmp = scope.child("assign2")) {
-            DeviceBuffer dp = upload(tmp, points.segment(), 0, 4L * n * dim);
+            DeviceBuffer dp = input(tmp, points.segment(), 0, 4L * n * dim);
             DeviceBuffer dco = upload(tmp, coarse.segment(), 0, 4L * kc * dim);
             DeviceBuffer dfi = upload(tmp, fine.segment(), 0, Math.max(4L, 4L * kFine * dim));
             DeviceBuffer dof = upload(tmp, MemorySegment.ofArray(fineOffsets), 0, 4L * (kc + 1));
@@ -294,7 +358,7 @@ public final class CudaBackend implements Backend {
         if (weights != null) BackendChecks.checkRange("weights", weights.length(), 0, n);
         BackendChecks.checkRange("centroids", centroids.length(), 0, (long) k * dim);
         try (MemoryScope tmp = scope.child("update")) {
-            DeviceBuffer dp = upload(tmp, points.segment(), 0, 4L * n * dim);
+            DeviceBuffer dp = input(tmp, points.segment(), 0, 4L * n * dim);
             DeviceBuffer da = upload(tmp, assign.segment(), 0, 4L * n);
             DeviceBuffer dw = weights == null ? null : upload(tmp, weights.segment(), 0, 4L * n);
             DeviceBuffer dc = upload(tmp, centroids.segment(), 0, 4L * k * dim);
@@ -421,6 +485,7 @@ public final class CudaBackend implements Backend {
     public synchronized void close() {
         if (closed) return;
         closed = true;
+        retained.clear();
         scope.close();
     }
 

@@ -65,6 +65,22 @@ public interface Backend extends AutoCloseable {
     }
 
     /**
+     * Keeps {@code array} where this backend computes until the returned handle is closed, so that ops given this
+     * same array (the same memory, from its first element) read it there instead of copying it again, e.g. the
+     * points of k-means' Lloyd iterations on a GPU. The caller must not change the array while it is retained.
+     * Host backends compute on the array itself and return a handle that does nothing.
+     */
+    default Retained retain(org.lurm.memory.F32Array array) {
+        return () -> { };
+    }
+
+    /** A {@link #retain}ed array; {@link #close} (idempotent) releases its device copy. */
+    interface Retained extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /**
      * SMEN training kept on this backend's device for a whole run ({@link org.lurm.smen.SmenSteps}: parameters,
      * gradients and Adam's moments in device memory), or empty when the backend trains on the host (the CPU
      * backends). {@link org.lurm.smen.Smen#train} uses it when present.

@@ -249,7 +249,9 @@ public final class SphericalKMeans {
     private static RunStats flat(TrainingSet t, int k, F32Array cent, boolean hasInit, long seed, Ctx c, MemoryScope scratch) {
         TrainingSet tr = t.subsample(cap(c.cfg.maxPointsPerCentroid(), k), mix(seed, TAG_SUBSAMPLE), scratch);
         if (!hasInit) seedPlusPlus(tr, k, cent, seed, c, scratch);
-        return lloyd(tr, k, cent, c, scratch);
+        try (Backend.Retained points = c.backend.retain(tr.rows)) { // uploaded once for every Lloyd iteration on a device
+            return lloyd(tr, k, cent, c, scratch);
+        }
     }
 
     /**
@@ -260,9 +262,15 @@ public final class SphericalKMeans {
      * so a row (and, rows being distinct, a point) is never chosen twice; requires k <= tr.m.
      */
     private static void seedPlusPlus(TrainingSet tr, int k, F32Array cent, long seed, Ctx c, MemoryScope scratch) {
-        int dim = c.dim;
         int sampleSize = (int) Math.max(k, Math.min(tr.m, (long) c.cfg.seedingPointsPerCentroid() * k));
         TrainingSet s = tr.subsample(sampleSize, mix(seed, TAG_SEEDING_SAMPLE), scratch);
+        try (Backend.Retained kept = c.backend.retain(s.rows)) { // every candidate's distances read the same sample
+            seedPlusPlusOn(s, k, cent, seed, c, scratch);
+        }
+    }
+
+    private static void seedPlusPlusOn(TrainingSet s, int k, F32Array cent, long seed, Ctx c, MemoryScope scratch) {
+        int dim = c.dim;
         int m = s.m;
         if (k > m) throw new IllegalStateException("k-means++ needs k <= distinct rows: k = " + k + ", rows = " + m);
         SplittableRandom rnd = new SplittableRandom(mix(seed, TAG_SEEDING));
