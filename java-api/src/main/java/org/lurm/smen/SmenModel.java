@@ -156,12 +156,18 @@ public final class SmenModel implements SmenObjective {
 
     /** A seed that depends only on the two views' interests (sampled candidates are reproducible); public: CudaSmenTraining draws the same. */
     public static long batchSeed(SmenBatch a, SmenBatch b) {
-        long x = 0x9E3779B97F4A7C15L * (a.users() + 1);
-        for (SmenBatch v : new SmenBatch[] {a, b}) {
-            for (int j = 0; j < v.nnz(); j++) {
-                x = (x ^ v.cols()[j]) * 0xBF58476D1CE4E5B9L;
-                x ^= x >>> 31;
-            }
+        return batchSeed(a.users(), org.lurm.smen.ops.InterestPrediction.interests(a, b));
+    }
+
+    /**
+     * The seed of a batch's sampled candidates from its size and the sorted distinct interests of its two views
+     * (what a device that built the views can report without sending them back).
+     */
+    public static long batchSeed(int users, int[] interests) {
+        long x = 0x9E3779B97F4A7C15L * (users + 1);
+        for (int k : interests) {
+            x = (x ^ k) * 0xBF58476D1CE4E5B9L;
+            x ^= x >>> 31;
         }
         return x;
     }

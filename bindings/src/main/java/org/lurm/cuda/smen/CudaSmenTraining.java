@@ -75,6 +75,8 @@ public final class CudaSmenTraining implements SmenSteps {
     private PinnedBuffer usersHost;
     private DeviceBuffer counts;
     private PinnedBuffer countsHost;
+    /** Pinned staging of the prediction's candidates on the resident path. */
+    private PinnedBuffer extraHost;
     /** Device bytes {@link #keepInputs} may use for the rows; negative: half of the device's free memory. */
     private final long residentBudget;
     /** Doubles of {@link #scalars} before the norm scratch. */
@@ -320,13 +322,12 @@ public final class CudaSmenTraining implements SmenSteps {
 
     /**
      * Offers the training rows to the device: kept (uploaded once; each {@link #stepOnUsers} then builds its views
-     * there) when they fit the budget and the configuration has no prediction term (whose candidates are drawn on
-     * the host from the views). Returns whether they were kept.
+     * there) when they fit the budget. Returns whether they were kept.
      */
     @Override
     public boolean keepInputs(SmenInputs inputs) {
         if (closed) throw new IllegalStateException("CudaSmenTraining is closed");
-        if (cfg.predictionWeight() > 0 || residentBudget == 0) return false;
+        if (residentBudget == 0) return false;
         org.lurm.boi.BoiSet boi = inputs.boi();
         int sinkExtra = inputs.volumeSink() == SmenConfig.VolumeSink.NONE ? 0 : 1;
         if (boi.numInterests() + sinkExtra != layout.numInterests() || inputs.recencyBuckets() != cfg.recencyBuckets()
@@ -359,7 +360,28 @@ public final class CudaSmenTraining implements SmenSteps {
     @Override
     public SmenObjective.Loss stepOnUsers(int[] users, long splitSeed) {
         int[] n = buildViews(users, splitSeed);
-        return run(users.length, carve(users.length, n[0], n[1], n[2], n[3], true, 0), n[6], false, 0, null);
+        int b = users.length, touched = n[6], nc = 0;
+        boolean pred = cfg.predictionWeight() > 0;
+        if (pred) {
+            // The prediction's candidates, drawn as SmenModel draws them from the views' distinct interests (the
+            // union the device just built: a few thousand ints back, not the views); Adam's rows are the candidates
+            // (a superset of the views' interests).
+            int[] viewInterests = ints(batchA.extraInts, touched);
+            int[] cand = InterestPrediction.candidates(layout.numInterests(), viewInterests, new SplittableRandom(SmenModel.batchSeed(b, viewInterests)));
+            nc = cand.length;
+            if (extraHost == null || extraHost.byteSize() < 4L * nc) {
+                if (extraHost != null) extraHost.close();
+                extraHost = PinnedBuffer.allocate(scope, 4L * Math.max(nc, 1024));
+            }
+            MemorySegment h = extraHost.segment().asSlice(0, 4L * nc);
+            MemorySegment.copy(cand, 0, h, ValueLayout.JAVA_INT, 0, nc);
+            Cuda.MEMCPY_H2D_ASYNC.call(batchA.extraInts, h, 4L * nc, stream.handle());
+            Cuda.MEMCPY_H2D_ASYNC.call(batchB.extraInts, h, 4L * nc, stream.handle());
+            batchA.counts(n[0], n[1], n[4], nc);
+            batchB.counts(n[2], n[3], n[5], nc);
+            touched = nc;
+        }
+        return run(b, carve(b, n[0], n[1], n[2], n[3], true, nc), touched, pred, nc, null);
     }
 
     /** Builds both views into batchA / batchB; returns {rowsA, nnzA, rowsB, nnzB, segmentsA, segmentsB, touched}. */
@@ -393,8 +415,9 @@ public final class CudaSmenTraining implements SmenSteps {
         }
         int[] sizes = readInts(4);
         int rowsA = sizes[0], nnzA = sizes[1], rowsB = sizes[2], nnzB = sizes[3];
-        batchA.reserve(b, d.scales, maxRows, maxNnz, 2 * maxNnz);
-        batchB.reserve(b, d.scales, maxRows, maxNnz, 0);
+        boolean pred = cfg.predictionWeight() > 0; // the candidates (at most K) go into both batches' extra ints
+        batchA.reserve(b, d.scales, maxRows, maxNnz, Math.max(2 * maxNnz, pred ? d.numInterests : 0));
+        batchB.reserve(b, d.scales, maxRows, maxNnz, pred ? d.numInterests : 0);
         DeviceBatch[] out = {batchA, batchB};
         for (int view = 0; view < 2; view++) {
             DeviceBatch o = out[view];

@@ -39,7 +39,7 @@ import org.lurm.testing.TestData;
  * touched rows as the union of both views' interests; on BoI sets with fractional weights, counts above 64 (the
  * split's multi-word path), users whose whole life falls in one view, and every volume-sink mode. Then whole runs:
  * steps on device-built views give the parameters of steps on host-built views, and SmenTrainer picks the resident
- * path by itself and falls back to host views when the rows do not fit the budget or the prediction term is on.
+ * path by itself and falls back to host views when the rows do not fit the budget.
  * Needs a device (the emulated one in CI).
  */
 class DeviceViewsTest {
@@ -139,31 +139,41 @@ class DeviceViewsTest {
         assertArrayEquals(h.interests(), d.interests(), "segment interests, " + what);
     }
 
-    /** The same steps, one engine fed host-built views, the other building them from its kept rows. */
+    /**
+     * The same steps, one engine fed host-built views, the other building them from its kept rows: InfoNCE alone with
+     * both sinks, and with the prediction term over all K interests and over sampled candidates (K above
+     * InterestPrediction.FULL_SOFTMAX_MAX, drawn on the host from the interests the device reports).
+     */
     @Test
     void stepsOnDeviceViewsMatchStepsOnHostViews() {
         SplittableRandom r = new SplittableRandom(TestData.seed("stepsOnDeviceViewsMatchStepsOnHostViews"));
-        int k = 40;
-        try (MemoryScope scope = MemoryScope.root("device-view-steps")) {
-            BoiSet boi = boi(scope, r, 50, k);
-            SmenConfig cfg = config(5L).toBuilder().volumeSink(SmenConfig.VolumeSink.ROWS_AND_PERIODS).build();
-            SmenInputs in = new SmenInputs(boi, cfg.recencyBuckets()).withVolumeSink(cfg.volumeSink());
-            SmenLayout layout = new SmenLayout(cfg, k, boi.config().scales().size());
-            float[] init = SmenBackends.gaussian(r, Math.toIntExact(layout.total()), 0.3);
-            try (CudaSmenTraining hostViews = new CudaSmenTraining(layout, init, 8, 0); CudaSmenTraining devViews = new CudaSmenTraining(layout, init, 8)) {
-                assertFalse(hostViews.keepInputs(in), "budget 0: never resident");
-                assertTrue(devViews.keepInputs(in));
-                assertTrue(devViews.device().contains("views built on the device"), devViews.device());
-                assertTrue(hostViews.device().contains("views built on the host"), hostViews.device());
-                for (int step = 0; step < 8; step++) {
-                    int[] users = sample(r, boi.numUsers(), 12);
-                    long seed = r.nextLong();
-                    SmenBatch[] v = in.views(users, seed);
-                    double lh = hostViews.step(v[0], v[1]).total(), ld = devViews.stepOnUsers(users, seed).total();
-                    assertEquals(lh, ld, 1e-5 * Math.abs(lh), "loss at step " + step);
+        record Case(float pred, int k, SmenConfig.VolumeSink sink) {
+        }
+        for (Case c : new Case[] {new Case(0f, 40, SmenConfig.VolumeSink.ROWS_AND_PERIODS), new Case(0.5f, 40, SmenConfig.VolumeSink.ROWS),
+                new Case(0.5f, org.lurm.smen.ops.InterestPrediction.FULL_SOFTMAX_MAX + 300, SmenConfig.VolumeSink.NONE)}) {
+            try (MemoryScope scope = MemoryScope.root("device-view-steps")) {
+                BoiSet boi = boi(scope, r, 50, c.k());
+                SmenConfig cfg = config(5L).toBuilder().volumeSink(c.sink()).predictionWeight(c.pred()).build();
+                SmenInputs in = new SmenInputs(boi, cfg.recencyBuckets()).withVolumeSink(cfg.volumeSink());
+                SmenLayout layout = new SmenLayout(cfg, c.k(), boi.config().scales().size());
+                float[] init = SmenBackends.gaussian(r, Math.toIntExact(layout.total()), 0.3);
+                try (CudaSmenTraining hostViews = new CudaSmenTraining(layout, init, 8, 0); CudaSmenTraining devViews = new CudaSmenTraining(layout, init, 8)) {
+                    assertFalse(hostViews.keepInputs(in), "budget 0: never resident");
+                    assertTrue(devViews.keepInputs(in));
+                    assertTrue(devViews.device().contains("views built on the device"), devViews.device());
+                    assertTrue(hostViews.device().contains("views built on the host"), hostViews.device());
+                    for (int step = 0; step < 8; step++) {
+                        int[] users = sample(r, boi.numUsers(), 12);
+                        long seed = r.nextLong();
+                        SmenBatch[] v = in.views(users, seed);
+                        var lh = hostViews.step(v[0], v[1]);
+                        var ld = devViews.stepOnUsers(users, seed);
+                        assertEquals(lh.total(), ld.total(), 1e-5 * Math.abs(lh.total()), c + ": loss at step " + step);
+                        assertEquals(lh.pred(), ld.pred(), 1e-5 * Math.abs(lh.pred()) + 1e-12, c + ": prediction loss at step " + step);
+                    }
+                    double e = nmse(delta(hostViews.parameters(), init), delta(devViews.parameters(), init), init.length);
+                    assertTrue(e < 1e-8, c + ": updates after 8 steps: NMSE " + e);
                 }
-                double e = nmse(delta(hostViews.parameters(), init), delta(devViews.parameters(), init), init.length);
-                assertTrue(e < 1e-8, "updates after 8 steps: NMSE " + e);
             }
         }
     }
@@ -228,12 +238,9 @@ class DeviceViewsTest {
             double e = nmse(delta(streamed.params(), init), delta(resident.params(), init), init.length);
             assertTrue(e < 1e-8, "device-built vs host-built views on the device: updates NMSE " + e);
 
-            // The prediction term draws its candidates on the host from the views: no resident rows then.
-            SmenConfig pred = cfg.toBuilder().predictionWeight(0.5f).build();
-            SmenLayout pl = new SmenLayout(pred, k, boi.config().scales().size());
-            try (CudaSmenTraining t = new CudaSmenTraining(pl, init, 4)) {
+            try (CudaSmenTraining t = new CudaSmenTraining(layout, init, 4, 0)) {
                 assertFalse(t.keepInputs(in));
-                assertThrows(IllegalStateException.class, () -> t.stepOnUsers(new int[] {0, 1}, 1L));
+                assertThrows(IllegalStateException.class, () -> t.stepOnUsers(new int[] {0, 1}, 1L), "no kept rows, no device views");
             }
         }
     }

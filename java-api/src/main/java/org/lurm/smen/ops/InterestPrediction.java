@@ -44,13 +44,25 @@ public final class InterestPrediction {
      * when the views alone hold more).
      */
     public static int[] candidates(int numInterests, SmenBatch a, SmenBatch b, SplittableRandom rnd) {
+        return numInterests <= FULL_SOFTMAX_MAX ? candidates(numInterests, new int[0], rnd) : candidates(numInterests, interests(a, b), rnd);
+    }
+
+    /** The sorted distinct interests of two views. */
+    public static int[] interests(SmenBatch a, SmenBatch b) {
+        java.util.BitSet s = new java.util.BitSet();
+        for (SmenBatch v : new SmenBatch[] {a, b}) for (int j = 0; j < v.nnz(); j++) s.set(v.cols()[j]);
+        return s.stream().toArray();
+    }
+
+    /** {@link #candidates(int, SmenBatch, SmenBatch, SplittableRandom)} from the views' sorted distinct interests. */
+    public static int[] candidates(int numInterests, int[] viewInterests, SplittableRandom rnd) {
         if (numInterests <= FULL_SOFTMAX_MAX) {
             int[] all = new int[numInterests];
             for (int k = 0; k < numInterests; k++) all[k] = k;
             return all;
         }
         java.util.BitSet s = new java.util.BitSet(numInterests);
-        for (SmenBatch v : new SmenBatch[] {a, b}) for (int j = 0; j < v.nnz(); j++) s.set(v.cols()[j]);
+        for (int k : viewInterests) s.set(k);
         int have = s.cardinality();
         int want = Math.max(have, FULL_SOFTMAX_MAX);
         int guard = 0;
