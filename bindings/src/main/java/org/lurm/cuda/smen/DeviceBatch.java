@@ -57,20 +57,12 @@ final class DeviceBatch implements AutoCloseable {
         extra = moreCount;
         int groups = b.users() * b.scales();
         long[] len = {rows + 1, nnz, nnz, rows, groups + 1, seg == null ? 0 : nnz, seg == null ? 0 : segments + 1, segments, moreCount};
-        long[] off = new long[len.length];
-        long total = 0;
-        for (int i = 0; i < len.length; i++) {
-            off[i] = total;
-            total += pad(len[i]);
-        }
+        long[] off = place(len);
+        long total = off[len.length];
         long bytes = Math.max(total * 4, 256);
         if (pinned == null || pinned.byteSize() < bytes) {
             if (pinned != null) pinned.close();
             pinned = PinnedBuffer.allocate(scope, bytes + bytes / 4);
-        }
-        if (device == null || device.byteSize() < bytes) {
-            if (device != null) device.close();
-            device = DeviceBuffer.allocate(scope, bytes + bytes / 4);
         }
         MemorySegment h = pinned.segment();
         MemorySegment.copy(b.rowPtr(), 0, h, ValueLayout.JAVA_INT, off[0] * 4, rows + 1);
@@ -85,32 +77,20 @@ final class DeviceBatch implements AutoCloseable {
         }
         if (moreCount > 0) MemorySegment.copy(more, 0, h, ValueLayout.JAVA_INT, off[8] * 4, moreCount);
         device.copyFromHostAsync(h.asSlice(0, total * 4), 0, stream);
-        rowPtr = p(off[0], len[0]);
-        cols = p(off[1], len[1]);
-        vals = p(off[2], len[2]);
-        rowBucket = p(off[3], len[3]);
-        groupStart = p(off[4], len[4]);
-        perm = p(off[5], len[5]);
-        segStart = p(off[6], len[6]);
-        segInterest = p(off[7], len[7]);
-        extraInts = p(off[8], len[8]);
     }
 
     /**
-     * Buffers for a batch the device builds itself (DeviceBoi's views): room for {@code maxRows} rows and
-     * {@code maxNnz} non-zeros (segments included) and {@code extraCap} extra ints; the counts are set by
-     * {@link #counts} once the device has reported them. Nothing is uploaded.
+     * Offsets (in ints) of the nine arrays of lengths {@code len}, each padded to 256 bytes, plus the total at the
+     * end; grows the device buffer to hold them and points the fields at them.
      */
-    void reserve(int users, int scales, long maxRows, long maxNnz, long extraCap) {
-        this.users = users;
-        int groups = users * scales;
-        long[] len = {maxRows + 1, maxNnz, maxNnz, maxRows, groups + 1, maxNnz, maxNnz + 1, maxNnz, extraCap};
-        long[] off = new long[len.length];
+    private long[] place(long[] len) {
+        long[] off = new long[len.length + 1];
         long total = 0;
         for (int i = 0; i < len.length; i++) {
             off[i] = total;
             total += pad(len[i]);
         }
+        off[len.length] = total;
         long bytes = Math.max(total * 4, 256);
         if (device == null || device.byteSize() < bytes) {
             if (device != null) device.close();
@@ -125,6 +105,17 @@ final class DeviceBatch implements AutoCloseable {
         segStart = p(off[6], len[6]);
         segInterest = p(off[7], len[7]);
         extraInts = p(off[8], len[8]);
+        return off;
+    }
+
+    /**
+     * Buffers for a batch the device builds itself (DeviceBoi's views): room for {@code maxRows} rows and
+     * {@code maxNnz} non-zeros (segments included) and {@code extraCap} extra ints; the counts are set by
+     * {@link #counts} once the device has reported them. Nothing is uploaded.
+     */
+    void reserve(int users, int scales, long maxRows, long maxNnz, long extraCap) {
+        this.users = users;
+        place(new long[] {maxRows + 1, maxNnz, maxNnz, maxRows, (long) users * scales + 1, maxNnz, maxNnz + 1, maxNnz, extraCap});
     }
 
     /** The counts of a batch built on the device into the {@link #reserve}d buffers. */
