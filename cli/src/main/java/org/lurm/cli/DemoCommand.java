@@ -108,9 +108,8 @@ final class DemoCommand implements Callable<Integer>, Main.HasCommonOptions {
             BagOfInterests.Config cfg = BagOfInterests.Config.defaults().withEmbedding(ModelOptions.embeddingOf(embedding)).withInterests(interests).withSeed(seed);
             cfg = cfg.withBoi(cfg.boi().withLenient(true));
             SmenConfig d = SmenConfig.defaults();
-            SmenConfig smenCfg = Pipeline.sizedFor(new SmenConfig(d.h(), d.anchors(), d.anchorDim(), d.recencyBuckets(), d.headHidden(), d.headOut(), d.tau(),
-                    d.diversityWeight(), d.learningRate(), d.beta1(), d.beta2(), d.eps(), d.warmupSteps(), smenSteps, 0, d.clipNorm(), d.batchUsers(),
-                    d.heldOutFraction(), d.patience(), d.evalEvery(), d.periodCrop(), seed), data.events().numUsers());
+            // the library's defaults (every option, not only MODEL.md's fields), with the demo's steps and seed
+            SmenConfig smenCfg = Pipeline.sizedFor(d.toBuilder().maxSteps(smenSteps).maxEpochs(0).seed(seed).build(), data.events().numUsers());
             Pipeline.Fitted fit = Pipeline.fit(data.events(), data.catalog(), cfg, smenCfg, backend, par, scope, progress);
             F32Array z = Pipeline.encode(fit.smen(), fit.rows(), backend, par, scope, progress).z();
             int n = data.events().numUsers(), width = fit.smen().width();

@@ -71,7 +71,7 @@ final class InspectCommand implements Callable<Integer>, Main.HasCommonOptions {
         try (ProgressBars progress = common.progressBars(spec.commandLine().getErr()); MemoryScope scope = MemoryScope.root("inspect");
              Parallel par = new Parallel(common.threadCount())) {
             LurmModel model = LurmModel.load(modelFile, scope);
-            int k = model.smen().layout().numInterests();
+            int k = model.smen().layout().boiInterests(); // the BoI interests; a sink interest (index k) has no items
             int m = model.smen().config().anchors();
             I32Array itemInterest = ModelFile.open(modelFile, scope).i32("itemInterest");
             EventInput.Loaded data = input.given() ? input.load(scope, progress) : null;
@@ -185,6 +185,8 @@ final class InspectCommand implements Callable<Integer>, Main.HasCommonOptions {
         }
 
         String line(int q, int n) {
+            // SmenLayout's sink interest (index K): a row's weight the anchor gives to the sink rather than to interests
+            if (q >= k) return "(volume sink: the share a light row leaves to it; heavy rows give it less)";
             int[] it = items(q);
             StringBuilder sb = new StringBuilder();
             for (int i = 0; i < Math.min(n, it.length); i++) {

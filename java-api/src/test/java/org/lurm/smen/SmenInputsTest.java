@@ -197,7 +197,7 @@ class SmenInputsTest {
             assertEquals(k + 1, layout.numInterests());
             assertEquals(k, layout.boiInterests());
             assertEquals(k, layout.sinkInterest());
-            assertEquals(-1, new SmenLayout(SmenConfig.defaults(), k, 2).sinkInterest());
+            assertEquals(-1, new SmenLayout(SmenConfig.defaults().toBuilder().volumeSink(SmenConfig.VolumeSink.NONE).build(), k, 2).sinkInterest());
         }
     }
 }

@@ -143,9 +143,7 @@ public final class LurmSparkJob {
             BagOfInterests stage1 = BagOfInterests.fit(local, null, BagOfInterests.Config.defaults().withBoi(BoiConfig.defaults().withLenient(true)), backend, scope, null);
             BoiSet rows = stage1.aggregate(local, backend, scope);
             SmenConfig d = SmenConfig.defaults();
-            SmenConfig cfg = new SmenConfig(d.h(), d.anchors(), d.anchorDim(), d.recencyBuckets(), d.headHidden(), d.headOut(), d.tau(), d.diversityWeight(),
-                    d.learningRate(), d.beta1(), d.beta2(), d.eps(), Math.min(d.warmupSteps(), steps / 4), steps, d.maxEpochs(), d.clipNorm(),
-                    d.batchUsers(), d.heldOutFraction(), d.patience(), d.evalEvery(), d.periodCrop(), d.seed());
+            SmenConfig cfg = d.toBuilder().warmupSteps(Math.min(d.warmupSteps(), steps / 4)).maxSteps(steps).build(); // every default option kept
             Smen smen = Smen.train(rows, stage1.interests().centroids(), stage1.embeddings().dim(), cfg, par, null, null, 0);
             Files.createDirectories(modelFile.toAbsolutePath().getParent());
             LurmModel.of(stage1, local.items(), smen).save(modelFile);
