@@ -170,21 +170,9 @@ final class Pipeline {
      * backend's device when it has a device encoder (parameters uploaded once), else on the host.
      */
     static Encoded encode(Smen smen, BoiSet rows, Backend backend, Parallel par, MemoryScope scope, Progress progress) {
-        int n = rows.numUsers();
-        int w = smen.width();
-        F32Array out = scope.allocateF32((long) n * w);
-        SmenInputs in = smen.inputs(rows);
-        try (Progress.Task t = progress.start("encode users", n, "users"); SmenEncoding enc = smen.encoder(backend, par)) {
+        try (Progress.Task t = progress.start("encode users", rows.numUsers(), "users"); SmenEncoding enc = smen.encoder(backend, par)) {
             t.status("on " + enc.device());
-            int batch = 2048;
-            for (int b0 = 0; b0 < n; b0 += batch) {
-                int[] users = new int[Math.min(batch, n - b0)];
-                for (int i = 0; i < users.length; i++) users[i] = b0 + i;
-                float[] z = enc.encode(in.full(users));
-                out.copyFrom(z, 0, (long) b0 * w, z.length);
-                t.advance(users.length);
-            }
-            return new Encoded(out, enc.device());
+            return new Encoded(smen.encode(rows, enc, scope, t::advance), enc.device());
         }
     }
 

@@ -154,17 +154,26 @@ public final class Smen {
      * ({@link #encoder}; null: the host).
      */
     public F32Array encode(BoiSet boi, org.lurm.backend.Backend backend, Parallel par, MemoryScope scope) {
+        try (SmenEncoding enc = encoder(backend, par)) {
+            return encode(boi, enc, scope, done -> { });
+        }
+    }
+
+    /**
+     * Every user of {@code boi} encoded by {@code enc} (not closed here) in batches of 2,048 users, into one off-heap
+     * array (users x width) owned by {@code scope}; {@code progress} is told the users done after each batch.
+     */
+    public F32Array encode(BoiSet boi, SmenEncoding enc, MemoryScope scope, java.util.function.IntConsumer progress) {
         int n = boi.numUsers();
         F32Array out = scope.allocateF32((long) n * width());
         SmenInputs in = inputs(boi);
-        int batch = 1024;
-        try (SmenEncoding enc = encoder(backend, par)) {
-            for (int b0 = 0; b0 < n; b0 += batch) {
-                int[] users = new int[Math.min(batch, n - b0)];
-                for (int i = 0; i < users.length; i++) users[i] = b0 + i;
-                float[] z = enc.encode(in.full(users));
-                out.copyFrom(z, 0, (long) b0 * width(), z.length);
-            }
+        int batch = 2048;
+        for (int b0 = 0; b0 < n; b0 += batch) {
+            int[] users = new int[Math.min(batch, n - b0)];
+            for (int i = 0; i < users.length; i++) users[i] = b0 + i;
+            float[] z = enc.encode(in.full(users));
+            out.copyFrom(z, 0, (long) b0 * width(), z.length);
+            progress.accept(users.length);
         }
         return out;
     }
