@@ -144,59 +144,63 @@ public final class InterestPrediction {
             }
         });
         boolean backward = grad != null;
-        float[] g = backward ? new float[users * c] : null; // dL/dlogit, times scale
+        // The three products over the candidates (logits, dV, dq: users x C x h each) run on UserKernels' GEMMs,
+        // each output element one ascending chain, so any split over threads gives the same bits.
+        UserKernels kern = UserKernels.best();
+        float[] vc = new float[c * h]; // the candidates' rows of V
+        for (int i = 0; i < c; i++) System.arraycopy(params, vOff + candidates[i] * h, vc, i * h, h);
+        float[] vct = new float[h * c];
+        UserKernels.transpose(vc, 0, c, h, vct, 0);
+        float[] g = new float[users * c]; // the logits, then dL/dlogit times scale
+        par.forRange(users, chunks, 1, (chunk, lo, hi) -> kern.gemmNN(q, 0, vct, 0, g, 0, h, c, (int) lo, (int) hi));
         double[] lossPer = new double[users];
         final float gScale = scale / scored;
         par.forRange(users, chunks, 1, (chunk, lo, hi) -> {
-            float[] logit = new float[c];
+            double[] e = new double[c];
             for (int u = (int) lo; u < hi; u++) {
-                if (!has[u]) continue;
+                int r = u * c;
+                if (!has[u]) {
+                    java.util.Arrays.fill(g, r, r + c, 0f);
+                    continue;
+                }
                 float max = Float.NEGATIVE_INFINITY;
                 for (int i = 0; i < c; i++) {
-                    int v0 = vOff + candidates[i] * h, q0 = u * h;
-                    float s = 0;
-                    for (int x = 0; x < h; x++) s += params[v0 + x] * q[q0 + x];
-                    logit[i] = s * invSqrtH;
-                    if (logit[i] > max) max = logit[i];
+                    float li = g[r + i] * invSqrtH;
+                    g[r + i] = li;
+                    if (li > max) max = li;
                 }
                 double sum = 0;
-                for (int i = 0; i < c; i++) sum += Math.exp(logit[i] - max);
+                for (int i = 0; i < c; i++) sum += e[i] = Math.exp(g[r + i] - max);
                 double logZ = max + Math.log(sum);
                 double l = 0;
                 for (int i = 0; i < c; i++) {
-                    float yi = y[u * c + i];
-                    if (yi != 0) l -= yi * (logit[i] - logZ);
+                    float yi = y[r + i];
+                    if (yi != 0) l -= yi * (g[r + i] - logZ);
                 }
                 lossPer[u] = l;
-                if (backward) for (int i = 0; i < c; i++) g[u * c + i] = (float) (Math.exp(logit[i] - logZ) - y[u * c + i]) * gScale;
+                if (backward) for (int i = 0; i < c; i++) g[r + i] = (float) (e[i] / sum - y[r + i]) * gScale;
             }
         });
         double loss = 0;
         for (int u = 0; u < users; u++) loss += lossPer[u];
         loss /= scored;
         if (!backward) return loss;
-        // dV[k_c] += sum_u g[u][c] q[u] / sqrt(h)   (per candidate, users in order)
+        // dV[k_c] += sum_u g[u][c] q[u] / sqrt(h): dVc = g^T q (users in order), then added to V's rows
+        float[] dvc = new float[c * h];
         par.forRange(c, 64, 16, (chunk, lo, hi) -> {
+            kern.gemmTN(g, 0, q, 0, dvc, 0, users, c, h, (int) lo, (int) hi);
             for (int i = (int) lo; i < hi; i++) {
                 int v0 = vOff + candidates[i] * h;
-                for (int u = 0; u < users; u++) {
-                    float gu = g[u * c + i] * invSqrtH;
-                    if (gu == 0) continue;
-                    for (int x = 0; x < h; x++) grad[v0 + x] += gu * q[u * h + x];
-                }
+                for (int x = 0; x < h; x++) grad[v0 + x] += dvc[i * h + x] * invSqrtH;
             }
         });
-        // dq[u] = sum_c g[u][c] V[k_c] / sqrt(h);  dz[u][m][j] += sum_i W[m][i][j] dq[u][i]
+        // dq[u] = sum_c g[u][c] V[k_c] / sqrt(h) = (g Vc)[u] / sqrt(h);  dz[u][m][j] += sum_i W[m][i][j] dq[u][i]
         float[] dq = new float[users * h];
         par.forRange(users, chunks, 1, (chunk, lo, hi) -> {
+            kern.gemmNN(g, 0, vc, 0, dq, 0, c, h, (int) lo, (int) hi);
             for (int u = (int) lo; u < hi; u++) {
                 int q0 = u * h;
-                for (int i = 0; i < c; i++) {
-                    float gu = g[u * c + i] * invSqrtH;
-                    if (gu == 0) continue;
-                    int v0 = vOff + candidates[i] * h;
-                    for (int x = 0; x < h; x++) dq[q0 + x] += gu * params[v0 + x];
-                }
+                for (int x = 0; x < h; x++) dq[q0 + x] *= invSqrtH;
                 for (int mm = 0; mm < m; mm++) {
                     int z0 = u * md + mm * d;
                     for (int x = 0; x < h; x++) {
