@@ -86,7 +86,7 @@ public final class ItemInterests implements Serializable {
 
     /** The interests of a loaded model (copied: the result does not depend on the model's scope). */
     public static ItemInterests fromModel(LurmModel model) {
-        int k = model.smen().layout().numInterests();
+        int k = model.smen().layout().boiInterests(); // interests items can have (not the volume sink)
         IdDictionary items = model.items();
         return of(items, model.itemInterest(), k);
     }

@@ -66,7 +66,7 @@ public final class SparkEncoder {
         if (!it.hasNext()) return Collections.emptyIterator();
         ExecutorModels.Loaded m = ExecutorModels.get(source);
         Smen smen = m.model.smen();
-        int k = smen.layout().numInterests();
+        int k = smen.layout().boiInterests(); // the BoI rows' K (the model's V may have a sink row beyond it)
         int scales = smen.layout().scales();
         IdDictionary users = new IdDictionary();
         List<BoiRows.Parsed> parsed = new ArrayList<>();
