@@ -44,7 +44,7 @@ FULL_SOFTMAX_MAX = 8192
 DEFAULTS = {
     "h": 64, "anchors": 8, "anchorDim": 16, "recencyBuckets": 16, "headHidden": 256, "headOut": 128,
     "tau": 0.1, "diversityWeight": 0.1, "learningRate": 1e-2, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8,
-    "warmupSteps": 100, "clipNorm": 5.0, "batchUsers": 256, "predictionWeight": 0.0,
+    "warmupSteps": 100, "clipNorm": 5.0, "batchUsers": 256, "predictionWeight": 1.0,
 }
 
 DTYPES = {"f32": (torch.float32, 4), "f64": (torch.float64, 8), "i32": (torch.int32, 4)}
