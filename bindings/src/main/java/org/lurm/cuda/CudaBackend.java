@@ -49,13 +49,10 @@ public final class CudaBackend implements Backend {
     private final DeviceBuffer dotScratch;
     private PinnedBuffer staging;
     private boolean closed;
-    /** Retained host arrays (by address and size) and their device copies. */
-    private final java.util.Map<Retain, DeviceBuffer> retained = new java.util.HashMap<>();
+    /** Device copies of the retained host arrays, by the arrays' host address. */
+    private final java.util.Map<Long, DeviceBuffer> retained = new java.util.HashMap<>();
     /** Bytes copied host to device by the ops (retained copies included), for tests and reports. */
     private long uploadedBytes;
-
-    private record Retain(long address, long bytes) {
-    }
 
     /** Opens device {@code device} (its number in cudaGetDeviceCount order), with one host thread. */
     public CudaBackend(int device) {
@@ -128,13 +125,8 @@ public final class CudaBackend implements Backend {
      * device copy (owned by the retain handle, not by {@code tmp}).
      */
     private DeviceBuffer input(MemoryScope tmp, MemorySegment src, long off, long bytes) {
-        if (src.isNative() && !retained.isEmpty()) {
-            long at = src.address() + off;
-            for (var e : retained.entrySet()) {
-                if (e.getKey().address() == at && e.getKey().bytes() >= bytes) return e.getValue();
-            }
-        }
-        return upload(tmp, src, off, bytes);
+        DeviceBuffer kept = src.isNative() ? retained.get(src.address() + off) : null;
+        return kept != null && kept.byteSize() >= bytes ? kept : upload(tmp, src, off, bytes);
     }
 
     /** A fresh device copy in {@code tmp} (for buffers an op writes, and inputs that are never retained). */
@@ -154,8 +146,8 @@ public final class CudaBackend implements Backend {
         ensureOpen();
         MemorySegment seg = array.segment();
         if (!seg.isNative() || seg.byteSize() == 0) return () -> { };
-        Retain key = new Retain(seg.address(), seg.byteSize());
-        if (retained.containsKey(key)) return () -> { }; // already retained: the outer handle releases it
+        long key = seg.address();
+        if (retained.containsKey(key)) return () -> { }; // already retained: the outer handle releases it (ops check its size)
         DeviceBuffer d = DeviceBuffer.allocate(scope, seg.byteSize());
         try {
             copyIn(seg, 0, d, 0, seg.byteSize());
@@ -173,8 +165,7 @@ public final class CudaBackend implements Backend {
                 synchronized (CudaBackend.this) {
                     if (released) return;
                     released = true;
-                    DeviceBuffer b = retained.remove(key);
-                    if (b != null && !closed) b.close();
+                    if (retained.remove(key, d) && !closed) d.close();
                 }
             }
         };

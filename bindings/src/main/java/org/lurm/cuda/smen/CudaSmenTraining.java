@@ -220,12 +220,15 @@ public final class CudaSmenTraining implements SmenSteps {
     }
 
     private double[] readScalars(int n) {
-        MemorySegment host = scalarsHost.segment().asSlice(0, 8L * n);
-        scalars.copyToHostAsync(0, host, stream);
+        return readBack(scalars, scalarsHost, 8L * n).toArray(ValueLayout.JAVA_DOUBLE);
+    }
+
+    /** The first {@code bytes} of {@code device} in {@code pinned}, after the stream has passed everything enqueued so far. */
+    private MemorySegment readBack(DeviceBuffer device, PinnedBuffer pinned, long bytes) {
+        MemorySegment host = pinned.segment().asSlice(0, bytes);
+        device.copyToHostAsync(0, host, stream);
         stream.synchronize();
-        double[] out = new double[n];
-        for (int i = 0; i < n; i++) out[i] = host.getAtIndex(ValueLayout.JAVA_DOUBLE, i);
-        return out;
+        return host;
     }
 
     /** The loss of two views without a gradient (held-out evaluation); parameters unchanged. */
@@ -475,12 +478,7 @@ public final class CudaSmenTraining implements SmenSteps {
 
     /** The first {@code n} ints of {@link #counts}, after the stream has passed everything enqueued so far. */
     private int[] readInts(int n) {
-        MemorySegment host = countsHost.segment().asSlice(0, 4L * n);
-        counts.copyToHostAsync(0, host, stream);
-        stream.synchronize();
-        int[] out = new int[n];
-        for (int i = 0; i < n; i++) out[i] = host.getAtIndex(ValueLayout.JAVA_INT, i);
-        return out;
+        return readBack(counts, countsHost, 4L * n).toArray(ValueLayout.JAVA_INT);
     }
 
     /** Forward, losses, backward, clip and Adam on the loaded batches; {@code touched} V rows (batchA's extra ints). */
