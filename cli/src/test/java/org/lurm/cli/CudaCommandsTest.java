@@ -32,6 +32,13 @@ class CudaCommandsTest {
 
     /** Normalised squared error bound between CPU and device results: float32 reduction orders over 30 Adam steps. */
     static final double NMSE = 1e-6;
+    /**
+     * Parameters after 30 training steps: Adam divides each update by the root of its second moment, so float32
+     * rounding differences between the backends (tiny gradients early on) grow over the run; 1e-4, as the other
+     * trainer cross-backend tests (CudaSmenDeviceTest, DeviceViewsTest) use. With the prediction term in the
+     * default this run measured up to 6.6e-6 (1e-6 failed CI once); a wrong kernel gives 1e-2 and more.
+     */
+    static final double PARAMS_NMSE = 1e-4;
 
     @BeforeAll
     static void needDevice() throws IOException {
@@ -93,7 +100,7 @@ class CudaCommandsTest {
             float[] pa = a.smen().parameters(), pb = b.smen().parameters();
             assertEquals(pa.length, pb.length);
             double e = nmse(pa, pb);
-            assertTrue(e < NMSE, "SMEN parameters trained on the device differ from the CPU's: NMSE " + e);
+            assertTrue(e < PARAMS_NMSE, "SMEN parameters trained on the device differ from the CPU's: NMSE " + e);
         }
 
         Path zCpu = dir.resolve("cpu.csv"), zGpu = dir.resolve("cuda.csv");
