@@ -40,7 +40,7 @@ mkdir -p "$bundle/lib" "$bundle/native-kernels" "$bundle/python"
   esac
 done
 v=$(sed -n 's:^  <version>\(.*\)</version>.*:\1:p' pom.xml | head -1)
-cp "java-api/target/lurm-java-api-$v.jar" "java-api/target/lurm-java-api-$v-tests.jar" "bindings/target/lurm-bindings-$v.jar" "cli/target/lurm-cli-$v.jar" "$bundle/lib/"
+cp "java-api/target/lurm-java-api-$v.jar" "java-api/target/lurm-java-api-$v-tests.jar" "eval/target/lurm-eval-$v.jar" "bindings/target/lurm-bindings-$v.jar" "cli/target/lurm-cli-$v.jar" "$bundle/lib/"
 # perf-tests: our classes only (the shaded JMH jar is not needed on the GPU machine).
 "$JAVA_HOME/bin/jar" --create --file "$bundle/lib/lurm-perf-tests-$v.jar" -C perf-tests/target/classes org
 cp -r bindings/target/test-classes "$bundle/test-classes"

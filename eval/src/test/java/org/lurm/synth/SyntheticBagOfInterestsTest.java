@@ -1,4 +1,4 @@
-package org.lurm;
+package org.lurm.synth;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -12,6 +12,10 @@ import java.nio.file.Path;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.lurm.BagOfInterests;
+import org.lurm.LurmModel;
+import org.lurm.smen.Smen;
+import org.lurm.smen.SmenConfig;
 import org.lurm.backend.Backend;
 import org.lurm.backend.Backends;
 import org.lurm.boi.BoiAssert;
@@ -28,7 +32,7 @@ import org.lurm.synth.LifeCycleGenerator;
 import org.lurm.synth.SyntheticData;
 import org.lurm.testing.TestData;
 
-class BagOfInterestsTest {
+class SyntheticBagOfInterestsTest {
     @Test
     void readmeQuickStartRunsOnAGzippedCsv(@TempDir Path dir) throws Exception {
         Path csv = dir.resolve("events.csv.gz");

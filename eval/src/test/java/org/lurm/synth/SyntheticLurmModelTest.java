@@ -1,4 +1,4 @@
-package org.lurm;
+package org.lurm.synth;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -8,6 +8,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.lurm.BagOfInterests;
+import org.lurm.LurmModel;
+import org.lurm.smen.Smen;
+import org.lurm.smen.SmenConfig;
 import org.lurm.backend.Backend;
 import org.lurm.backend.Backends;
 import org.lurm.backend.cpu.Parallel;
@@ -24,7 +28,7 @@ import org.lurm.synth.LifeCycleGenerator;
 import org.lurm.synth.SyntheticData;
 
 /** One model file turns raw events, read with any item dictionary, into the same representations. */
-class LurmModelTest {
+class SyntheticLurmModelTest {
     @Test
     void oneFileEncodesRawEvents(@TempDir Path dir) throws Exception {
         try (MemoryScope scope = MemoryScope.root("t"); Backend backend = Backends.create(); Parallel par = new Parallel(2)) {

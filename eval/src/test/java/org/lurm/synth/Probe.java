@@ -1,4 +1,4 @@
-package org.lurm.smen;
+package org.lurm.synth;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
