@@ -9,10 +9,9 @@ import org.lurm.backend.Capability;
 
 /**
  * "cpu": the Vector API backend. Unavailable, with the flag to add, when {@code jdk.incubator.vector} is not
- * in the boot layer; automatic selection then falls to "cpu-scalar" and logs why.
+ * in the boot layer (the Vector API kernels come from {@link Vectorization}); automatic selection then falls to "cpu-scalar" and logs why.
  */
 public final class CpuBackendProvider implements BackendProvider {
-    static final String FLAG_HINT = "jdk.incubator.vector not readable: add --add-modules jdk.incubator.vector to the java command line";
 
     @Override
     public String name() {
@@ -31,26 +30,13 @@ public final class CpuBackendProvider implements BackendProvider {
 
     @Override
     public Availability availability() {
-        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) return Availability.no(FLAG_HINT);
-        try {
-            simd();
-            return Availability.yes();
-        } catch (ReflectiveOperationException | LinkageError e) {
-            return Availability.no("Vector API kernels failed to load: " + e);
-        }
-    }
-
-    private static VectorKernels simd() throws ReflectiveOperationException {
-        // Loaded by name so nothing links to incubator classes unless the module is present.
-        return (VectorKernels) Class.forName("org.lurm.backend.cpu.SimdKernels").getDeclaredConstructor().newInstance();
+        return Vectorization.available() ? Availability.yes() : Availability.no(Vectorization.unavailableReason());
     }
 
     @Override
     public Backend create(int threads) {
-        try {
-            return new CpuBackend(name(), simd(), threads, capabilities());
-        } catch (ReflectiveOperationException | LinkageError e) {
-            throw new IllegalStateException(FLAG_HINT + " (" + e + ")", e);
-        }
+        VectorKernels simd = Vectorization.simd(Vectorization.Family.BACKEND, VectorKernels.class);
+        if (simd == null) throw new IllegalStateException("backend 'cpu' cannot run: " + Vectorization.unavailableReason());
+        return new CpuBackend(name(), simd, threads, capabilities());
     }
 }

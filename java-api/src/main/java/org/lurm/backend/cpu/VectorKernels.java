@@ -5,7 +5,7 @@ import java.lang.foreign.MemorySegment;
 /**
  * Single-threaded float32 primitives over little-endian {@link MemorySegment}s (offsets in elements).
  * Two implementations: {@link ScalarKernels} (plain Java, the reference) and {@code SimdKernels} (Vector API),
- * which is loaded by name so that this code never links to incubator classes when the module is absent.
+ * which {@link Vectorization} loads by name so that this code never links to incubator classes when the module is absent.
  *
  * <p>Implementations are stateless and thread-safe.
  */

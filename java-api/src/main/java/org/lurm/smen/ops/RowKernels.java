@@ -1,13 +1,13 @@
 package org.lurm.smen.ops;
 
-import java.util.logging.Logger;
 import org.lurm.backend.Backends;
+import org.lurm.backend.cpu.Vectorization;
 
 /**
  * Single-threaded kernels of the per-row SMEN ops ({@link AnchorAttention}, {@link AnchorProjection}); the ops
  * split rows (or interests) into chunks and call these on each chunk. Two implementations:
- * {@link RowKernelsScalar} (plain Java, the reference) and {@code RowKernelsSimd} (Vector API), loaded by name so
- * that nothing links to incubator classes unless {@code jdk.incubator.vector} is present.
+ * {@link RowKernelsScalar} (plain Java, the reference) and {@code RowKernelsSimd} (Vector API), loaded by
+ * {@link Vectorization} so that nothing links to incubator classes unless {@code jdk.incubator.vector} is present.
  *
  * <p>Layouts (row t of the batch, anchor m, non-zero j, width h, output width d'): r and dr are [t][m][i]
  * (T*M*h), o and do are [t][m][j'] (T*M*d'), attention and its gradient ds are [j][m] (nnz*M), the anchor
@@ -53,7 +53,7 @@ interface RowKernels {
     String VECTOR = "vector";
 
     /** Added to every message about the Vector API being unavailable. */
-    String FLAG_HINT = "jdk.incubator.vector not readable: add --add-modules jdk.incubator.vector to the java command line";
+    String FLAG_HINT = Vectorization.FLAG_HINT;
 
     /** True when the Vector API kernels can be loaded here. */
     static boolean vectorAvailable() {
@@ -83,27 +83,10 @@ interface RowKernels {
         throw new IllegalArgumentException("unknown SMEN row kernels '" + name + "'; known: " + SCALAR + ", " + VECTOR);
     }
 
-    /** Loads the Vector API kernels once, by name. */
+    /** The Vector API kernels from the one provider ({@link Vectorization}), or null with its reason. */
     final class Holder {
-        static final RowKernels VECTOR;
-        static final String VECTOR_FAILURE;
-
-        static {
-            RowKernels k = null;
-            String why = null;
-            if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
-                why = FLAG_HINT;
-            } else {
-                try {
-                    k = (RowKernels) Class.forName("org.lurm.smen.ops.RowKernelsSimd").getDeclaredConstructor().newInstance();
-                } catch (ReflectiveOperationException | LinkageError e) {
-                    why = "Vector API row kernels failed to load: " + e;
-                }
-            }
-            if (why != null) Logger.getLogger(RowKernels.class.getName()).info("SMEN row kernels fall back to scalar: " + why);
-            VECTOR = k;
-            VECTOR_FAILURE = why;
-        }
+        static final RowKernels VECTOR = Vectorization.simd(Vectorization.Family.ROWS, RowKernels.class);
+        static final String VECTOR_FAILURE = Vectorization.unavailableReason();
 
         private Holder() {
         }

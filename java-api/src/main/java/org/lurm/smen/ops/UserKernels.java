@@ -1,9 +1,10 @@
 package org.lurm.smen.ops;
 
+import org.lurm.backend.cpu.Vectorization;
 /**
  * Small dense matrix products on heap float arrays, the hot loops of the per-user SMEN ops (projection head,
  * InfoNCE similarities). Two implementations: {@link UserScalarKernels} (plain Java, the reference) and
- * {@code UserSimdKernels} (Vector API), which is loaded by name so that nothing links to incubator classes when
+ * {@code UserSimdKernels} (Vector API), which {@link org.lurm.backend.cpu.Vectorization} loads by name so that nothing links to incubator classes when
  * {@code jdk.incubator.vector} is absent (the same rule as the CPU backend).
  *
  * <p>All matrices are row-major, offsets in elements; every method ACCUMULATES into {@code c}. Each output
@@ -70,28 +71,11 @@ interface UserKernels {
         return Holder.REASON;
     }
 
+    /** The Vector API kernels from the one provider ({@link Vectorization}), or null with its reason. */
     final class Holder {
-        private static final UserKernels SIMD;
-        private static final String REASON;
-        private static final UserKernels BEST;
-
-        static {
-            UserKernels k = null;
-            String why = null;
-            if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
-                why = "jdk.incubator.vector not readable: add --add-modules jdk.incubator.vector to the java command line";
-            } else {
-                try {
-                    // Loaded by name so nothing links to incubator classes unless the module is present.
-                    k = (UserKernels) Class.forName("org.lurm.smen.ops.UserSimdKernels").getDeclaredConstructor().newInstance();
-                } catch (ReflectiveOperationException | LinkageError e) {
-                    why = "Vector API kernels failed to load: " + e;
-                }
-            }
-            SIMD = k;
-            REASON = why;
-            BEST = k != null ? k : UserScalarKernels.INSTANCE;
-        }
+        private static final UserKernels SIMD = Vectorization.simd(Vectorization.Family.USERS, UserKernels.class);
+        private static final String REASON = Vectorization.unavailableReason();
+        private static final UserKernels BEST = SIMD != null ? SIMD : UserScalarKernels.INSTANCE;
 
         private Holder() {
         }
