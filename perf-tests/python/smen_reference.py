@@ -40,7 +40,7 @@ NORMALIZE_EPS = 1e-12
 # sampled candidates, which a case must then list (the Java side draws them; see README.md).
 FULL_SOFTMAX_MAX = 8192
 
-# Mirrors org.lurm.smen.SmenConfig.defaults() (SmenCaseTest checks that the two agree).
+# Mirrors org.lurm.SmenConfig.defaults() (SmenCaseTest checks that the two agree).
 DEFAULTS = {
     "h": 64, "anchors": 8, "anchorDim": 16, "recencyBuckets": 16, "headHidden": 256, "headOut": 128,
     "tau": 0.1, "diversityWeight": 0.1, "learningRate": 1e-2, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8,

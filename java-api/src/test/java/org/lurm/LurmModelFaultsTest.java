@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.lurm.memory.MemoryScope;
 import org.lurm.model.Json;
 import org.lurm.model.ModelFile;
-import org.lurm.model.ModelFormatException;
+import org.lurm.ModelFormatException;
 import org.lurm.model.TensorSource;
 import org.lurm.testing.TinyModel;
 

@@ -38,7 +38,7 @@ import org.lurm.events.io.DelimitedFormat;
 import org.lurm.memory.F32Array;
 import org.lurm.memory.MemoryScope;
 import org.lurm.smen.Smen;
-import org.lurm.smen.SmenConfig;
+import org.lurm.SmenConfig;
 
 /**
  * The whole path from Arrow: events as Arrow vectors (items dictionary-encoded, timestamps and weights wrapped

@@ -6,7 +6,7 @@ import java.lang.foreign.ValueLayout;
 import java.util.EnumSet;
 import java.util.Set;
 import org.lurm.backend.Backend;
-import org.lurm.backend.BackendChecks;
+import org.lurm.backend.cpu.BackendChecks;
 import org.lurm.backend.Capability;
 import org.lurm.boi.BoiAggregator;
 import org.lurm.boi.BoiConfig;

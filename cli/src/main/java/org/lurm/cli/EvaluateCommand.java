@@ -27,7 +27,7 @@ import org.lurm.events.IdDictionary;
 import org.lurm.memory.F32Array;
 import org.lurm.smen.Smen;
 import org.lurm.memory.MemoryScope;
-import org.lurm.smen.SmenConfig;
+import org.lurm.SmenConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;

@@ -19,7 +19,7 @@ import org.lurm.io.OutputFiles;
 import org.lurm.model.Json;
 import org.lurm.model.JsonException;
 import org.lurm.smen.FileCheckpointStore;
-import org.lurm.smen.SmenConfig;
+import org.lurm.SmenConfig;
 import org.lurm.smen.SmenFile;
 import org.lurm.smen.SmenTrainer;
 

@@ -14,7 +14,7 @@ import org.lurm.backend.Backend;
 import org.lurm.backend.cpu.Parallel;
 import org.lurm.io.OutputFiles;
 import org.lurm.memory.MemoryScope;
-import org.lurm.smen.SmenConfig;
+import org.lurm.SmenConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;

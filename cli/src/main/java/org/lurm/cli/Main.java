@@ -11,8 +11,8 @@ import org.lurm.backend.BackendUnavailableException;
 import org.lurm.embed.EmbeddingFormatException;
 import org.lurm.events.io.MalformedInputException;
 import org.lurm.model.JsonException;
-import org.lurm.model.ModelFormatException;
-import org.lurm.smen.TrainingDivergedException;
+import org.lurm.ModelFormatException;
+import org.lurm.TrainingDivergedException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 

@@ -16,7 +16,7 @@ import org.lurm.boi.Scale;
 import org.lurm.events.IdDictionary;
 import org.lurm.model.Json;
 import org.lurm.model.JsonException;
-import org.lurm.smen.SmenConfig;
+import org.lurm.SmenConfig;
 import org.lurm.smen.SmenFile;
 import picocli.CommandLine.Option;
 

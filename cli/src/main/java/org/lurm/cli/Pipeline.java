@@ -17,7 +17,7 @@ import org.lurm.memory.F32Array;
 import org.lurm.memory.MemoryScope;
 import org.lurm.progress.Progress;
 import org.lurm.smen.Smen;
-import org.lurm.smen.SmenConfig;
+import org.lurm.SmenConfig;
 import org.lurm.smen.SmenEncoding;
 import org.lurm.smen.SmenInputs;
 import org.lurm.smen.SmenLayout;

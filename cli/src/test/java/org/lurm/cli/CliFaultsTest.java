@@ -1,5 +1,6 @@
 package org.lurm.cli;
 
+import org.lurm.SmenConfig;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -400,9 +401,9 @@ class CliFaultsTest {
         // docs/CLI.md once said evaluate --dataset trains 400 steps; the harness now trains as `lurm fit` and the API do
         // (SmenConfig.sizedFor), which gives both MovieLens sets (about 900 and 2,400 trainable users) its minimum
         assertEquals(0, org.lurm.eval.BenchmarkOptions.defaults().smen().maxSteps(), "the harness uses the library's sizing rule");
-        int steps = org.lurm.smen.SmenConfig.MIN_AUTO_STEPS;
-        assertEquals(steps, org.lurm.smen.SmenConfig.defaults().sizedFor(896).maxSteps());
-        assertEquals(steps, org.lurm.smen.SmenConfig.defaults().sizedFor(2374).maxSteps());
+        int steps = org.lurm.SmenConfig.MIN_AUTO_STEPS;
+        assertEquals(steps, org.lurm.SmenConfig.defaults().sizedFor(896).maxSteps());
+        assertEquals(steps, org.lurm.SmenConfig.defaults().sizedFor(2374).maxSteps());
         String doc = Files.readString(Path.of("..", "docs", "CLI.md"));
         assertTrue(doc.contains("follows `SmenConfig.sizedFor`, " + steps + " steps on both MovieLens sets"), "docs/CLI.md states " + steps + " steps");
     }

@@ -31,7 +31,7 @@ import org.lurm.events.EventTable;
 import org.lurm.memory.MemoryScope;
 import org.lurm.progress.Progress;
 import org.lurm.smen.Smen;
-import org.lurm.smen.SmenConfig;
+import org.lurm.SmenConfig;
 import org.lurm.synth.LifeCycleConfig;
 import org.lurm.synth.LifeCycleGenerator;
 import org.lurm.synth.SyntheticData;

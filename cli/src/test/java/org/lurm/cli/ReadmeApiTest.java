@@ -71,7 +71,7 @@ class ReadmeApiTest {
                 import org.lurm.memory.F32Array;
                 import org.lurm.memory.MemoryScope;
                 import org.lurm.smen.Smen;
-                import org.lurm.smen.SmenConfig;
+                import org.lurm.SmenConfig;
 
                 public class ReadmeSnippet {
                     public static void run() throws Exception {

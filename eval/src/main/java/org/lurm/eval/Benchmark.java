@@ -335,7 +335,7 @@ public final class Benchmark {
                 methods.put(LURM_UNTRAINED, Features.dense(LURM_UNTRAINED, padRows(untrained.encode(boi, backend, par, tmp), boi.numUsers(), n, w), n, w));
                 int h = smen.config().h();
                 methods.put(WEIGHTED_V, Features.dense(WEIGHTED_V, padRows(F32Array.wrap(smen.meanInterestEmbedding(boi)), boi.numUsers(), n, h), n, h));
-                for (Map.Entry<String, org.lurm.smen.SmenConfig> v : o.variants().entrySet()) {
+                for (Map.Entry<String, org.lurm.SmenConfig> v : o.variants().entrySet()) {
                     long tv = System.nanoTime();
                     Smen sv = Smen.train(boi, stage1.interests().centroids(), stage1.embeddings().dim(), v.getValue(), backend, par, null, null, 0);
                     methods.put(v.getKey(), Features.dense(v.getKey(), padRows(sv.encode(boi, backend, par, tmp), boi.numUsers(), n, sv.width()), n, sv.width()));

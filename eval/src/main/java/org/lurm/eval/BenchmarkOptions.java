@@ -2,7 +2,7 @@ package org.lurm.eval;
 
 import java.util.Objects;
 import org.lurm.BagOfInterests;
-import org.lurm.smen.SmenConfig;
+import org.lurm.SmenConfig;
 
 /**
  * Settings of a {@link Benchmark} run.

@@ -28,7 +28,7 @@ class BenchmarkTest {
         ProbeEvaluator.Options p = new ProbeEvaluator.Options(3, 7L, new double[] {1e-3, 1e-1}, 20, LogisticRegression.Options.defaults().withMaxIterations(30),
                 MlpProbe.Options.defaults().withMaxEpochs(8), true);
         // small widths keep it quick: e = 16, K = 150, SMEN h 16, M 4, d' 8 (32 floats per user, so baselines are 32 wide), 12 steps
-        org.lurm.smen.SmenConfig small = new org.lurm.smen.SmenConfig(16, 4, 8, 16, 32, 16, 0.1f, 0.1f, 3e-3f, 0.9f, 0.999f, 1e-8f, 2, 12, 0, 5f, 128, 0.1,
+        org.lurm.SmenConfig small = new org.lurm.SmenConfig(16, 4, 8, 16, 32, 16, 0.1f, 0.1f, 3e-3f, 0.9f, 0.999f, 1e-8f, 2, 12, 0, 5f, 128, 0.1,
                 50, 25, 1.0, 11L);
         BenchmarkOptions o = d.withStage1(d.stage1().withInterests(150).withDim(16)).withSmen(small).withProbes(p).withSeed(7)
                 .withThreads(2).withCommand("BenchmarkTest");

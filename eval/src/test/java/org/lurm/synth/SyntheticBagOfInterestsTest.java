@@ -15,12 +15,12 @@ import org.junit.jupiter.api.io.TempDir;
 import org.lurm.BagOfInterests;
 import org.lurm.LurmModel;
 import org.lurm.smen.Smen;
-import org.lurm.smen.SmenConfig;
+import org.lurm.SmenConfig;
 import org.lurm.backend.Backend;
 import org.lurm.backend.Backends;
-import org.lurm.boi.BoiAssert;
+import org.lurm.testing.BoiAssert;
 import org.lurm.boi.BoiSet;
-import org.lurm.boi.NaiveBoi;
+import org.lurm.testing.NaiveBoi;
 import org.lurm.events.EventTable;
 import org.lurm.events.EventTableBuilder;
 import org.lurm.events.io.DelimitedEventReader;
@@ -52,8 +52,8 @@ class SyntheticBagOfInterestsTest {
             BagOfInterests boi = BagOfInterests.fit(events, null, BagOfInterests.Config.defaults(), backend, scope, null);
             BoiSet rows = boi.aggregate(events, backend, scope);
             try (org.lurm.backend.cpu.Parallel par = new org.lurm.backend.cpu.Parallel(2)) {
-                org.lurm.smen.SmenConfig d = org.lurm.smen.SmenConfig.defaults();
-                org.lurm.smen.SmenConfig quick = new org.lurm.smen.SmenConfig(d.h(), d.anchors(), d.anchorDim(), d.recencyBuckets(), d.headHidden(),
+                org.lurm.SmenConfig d = org.lurm.SmenConfig.defaults();
+                org.lurm.SmenConfig quick = new org.lurm.SmenConfig(d.h(), d.anchors(), d.anchorDim(), d.recencyBuckets(), d.headHidden(),
                         d.headOut(), d.tau(), d.diversityWeight(), d.learningRate(), d.beta1(), d.beta2(), d.eps(), 2, 10, 0, d.clipNorm(), 32,
                         d.heldOutFraction(), d.patience(), d.evalEvery(), d.periodCrop(), d.seed());
                 org.lurm.smen.Smen smen = org.lurm.smen.Smen.train(rows, boi.interests().centroids(), boi.embeddings().dim(), quick, par, null, null, 0);

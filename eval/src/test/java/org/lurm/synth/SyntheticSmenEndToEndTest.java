@@ -12,7 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.lurm.BagOfInterests;
 import org.lurm.LurmModel;
 import org.lurm.smen.Smen;
-import org.lurm.smen.SmenConfig;
+import org.lurm.SmenConfig;
 import org.lurm.smen.SmenFile;
 import org.lurm.smen.SmenLayout;
 import org.lurm.smen.SmenExplanation;

@@ -1,7 +1,7 @@
 package org.lurm.boi;
 
 import java.util.Arrays;
-import org.lurm.backend.BackendChecks;
+import org.lurm.backend.cpu.BackendChecks;
 import org.lurm.backend.cpu.Parallel;
 import org.lurm.events.EventTable;
 import org.lurm.events.UserGrouping;

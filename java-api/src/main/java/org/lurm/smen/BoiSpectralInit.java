@@ -1,5 +1,6 @@
 package org.lurm.smen;
 
+import org.lurm.SmenConfig;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.lurm.backend.cpu.Parallel;

@@ -1,5 +1,6 @@
 package org.lurm.smen;
 
+import org.lurm.SmenConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -8,7 +9,7 @@ import java.util.Map;
 import org.lurm.memory.MemoryScope;
 import org.lurm.model.Json;
 import org.lurm.model.ModelFile;
-import org.lurm.model.ModelFormatException;
+import org.lurm.ModelFormatException;
 import org.lurm.model.TensorSource;
 
 /**

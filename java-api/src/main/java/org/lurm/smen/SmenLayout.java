@@ -1,5 +1,6 @@
 package org.lurm.smen;
 
+import org.lurm.SmenConfig;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;

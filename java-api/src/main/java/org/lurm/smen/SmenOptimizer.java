@@ -1,5 +1,7 @@
 package org.lurm.smen;
 
+import org.lurm.SmenConfig;
+
 /**
  * MODEL.md's optimisation: Adam for the dense parameters, row-sparse ("lazy") Adam for the interest table V
  * (only the rows a batch touched are read or written, so a step costs O(touched rows), not O(K)), a linear

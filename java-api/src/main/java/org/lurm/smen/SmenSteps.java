@@ -1,5 +1,7 @@
 package org.lurm.smen;
 
+import org.lurm.TrainingDivergedException;
+
 /**
  * Where SMEN's training steps run: forward, InfoNCE (+ the diversity and prediction terms), backward, the
  * global-norm clip and Adam, with the parameters and Adam's moments kept by the engine between steps. The host

@@ -1,5 +1,7 @@
 package org.lurm.smen;
 
+import org.lurm.SmenConfig;
+import org.lurm.TrainingDivergedException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

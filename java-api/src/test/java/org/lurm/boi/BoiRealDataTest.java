@@ -1,5 +1,7 @@
 package org.lurm.boi;
 
+import org.lurm.testing.BoiAssert;
+import org.lurm.testing.NaiveBoi;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -1,5 +1,6 @@
 package org.lurm.model;
 
+import org.lurm.ModelFormatException;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

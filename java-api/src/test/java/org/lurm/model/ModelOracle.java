@@ -1,5 +1,6 @@
 package org.lurm.model;
 
+import org.lurm.ModelFormatException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;

@@ -1,5 +1,6 @@
 package org.lurm.smen;
 
+import org.lurm.SmenConfig;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

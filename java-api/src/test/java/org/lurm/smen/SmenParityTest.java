@@ -1,5 +1,7 @@
 package org.lurm.smen;
 
+import org.lurm.SmenConfig;
+import org.lurm.testing.SmenCase;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

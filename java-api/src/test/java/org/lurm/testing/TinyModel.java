@@ -11,7 +11,7 @@ import org.lurm.memory.F32Array;
 import org.lurm.memory.I32Array;
 import org.lurm.memory.MemoryScope;
 import org.lurm.smen.Smen;
-import org.lurm.smen.SmenConfig;
+import org.lurm.SmenConfig;
 import org.lurm.smen.SmenLayout;
 
 /**

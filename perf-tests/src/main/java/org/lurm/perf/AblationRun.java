@@ -15,7 +15,7 @@ import org.lurm.eval.LabelTable;
 import org.lurm.eval.ResultRow;
 import org.lurm.memory.MemoryScope;
 import org.lurm.progress.Progress;
-import org.lurm.smen.SmenConfig;
+import org.lurm.SmenConfig;
 import org.lurm.synth.LifeCycleConfig;
 import org.lurm.synth.LifeCycleGenerator;
 import org.lurm.synth.SyntheticData;

@@ -14,7 +14,7 @@ import org.lurm.eval.EvaluationReport;
 import org.lurm.eval.ProbeEvaluator;
 import org.lurm.eval.ResultsTable;
 import org.lurm.progress.Progress;
-import org.lurm.smen.SmenConfig;
+import org.lurm.SmenConfig;
 
 /**
  * The full evaluation protocol (EVALUATION.md) on MovieLens: for each dataset named, runs

@@ -3,7 +3,7 @@ package org.lurm.perf;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.lurm.smen.SmenBatch;
-import org.lurm.smen.SmenConfig;
+import org.lurm.SmenConfig;
 
 /**
  * Random SMEN views shaped like the PyTorch reference's bench ({@code smen_reference.py random_view}): rows per

@@ -11,7 +11,7 @@ import org.lurm.events.io.MovieLens;
 import org.lurm.memory.F32Array;
 import org.lurm.memory.MemoryScope;
 import org.lurm.smen.Smen;
-import org.lurm.smen.SmenConfig;
+import org.lurm.SmenConfig;
 import org.lurm.smen.SmenTrainer;
 
 /**

@@ -4,7 +4,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.lurm.backend.cpu.Parallel;
 import org.lurm.smen.SmenBatch;
-import org.lurm.smen.SmenConfig;
+import org.lurm.SmenConfig;
 import org.lurm.smen.SmenLayout;
 import org.lurm.smen.SmenModel;
 import org.lurm.smen.SmenOptimizer;

@@ -24,7 +24,7 @@ import org.lurm.events.EventTable;
 import org.lurm.memory.F32Array;
 import org.lurm.memory.MemoryScope;
 import org.lurm.smen.Smen;
-import org.lurm.smen.SmenConfig;
+import org.lurm.SmenConfig;
 import org.lurm.synth.LifeCycleConfig;
 import org.lurm.synth.LifeCycleGenerator;
 import org.lurm.synth.SyntheticData;

@@ -27,7 +27,7 @@ import org.lurm.memory.F32Array;
 import org.lurm.memory.I32Array;
 import org.lurm.memory.MemoryScope;
 import org.lurm.smen.Smen;
-import org.lurm.smen.SmenConfig;
+import org.lurm.SmenConfig;
 import org.lurm.smen.SmenInit;
 import org.lurm.smen.SmenInputs;
 import org.lurm.smen.SmenLayout;

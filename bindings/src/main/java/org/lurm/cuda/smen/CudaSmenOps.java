@@ -7,7 +7,7 @@ import java.lang.foreign.MemorySegment;
 import org.lurm.cuda.DeviceBuffer;
 import org.lurm.memory.MemoryScope;
 import org.lurm.smen.SmenBatch;
-import org.lurm.smen.SmenConfig;
+import org.lurm.SmenConfig;
 import org.lurm.smen.SmenLayout;
 import org.lurm.smen.SmenOps;
 import org.lurm.smen.ops.AnchorDiversity;

@@ -10,13 +10,13 @@ import org.lurm.cuda.DeviceBuffer;
 import org.lurm.cuda.PinnedBuffer;
 import org.lurm.memory.MemoryScope;
 import org.lurm.smen.SmenBatch;
-import org.lurm.smen.SmenConfig;
+import org.lurm.SmenConfig;
 import org.lurm.smen.SmenInputs;
 import org.lurm.smen.SmenLayout;
 import org.lurm.smen.SmenModel;
 import org.lurm.smen.SmenObjective;
 import org.lurm.smen.SmenSteps;
-import org.lurm.smen.TrainingDivergedException;
+import org.lurm.TrainingDivergedException;
 import org.lurm.smen.ops.InterestPrediction;
 
 /**

@@ -5,7 +5,7 @@ import java.lang.foreign.MemorySegment;
 import org.lurm.boi.BoiSet;
 import org.lurm.cuda.DeviceBuffer;
 import org.lurm.memory.MemoryScope;
-import org.lurm.smen.SmenConfig;
+import org.lurm.SmenConfig;
 import org.lurm.smen.SmenInputs;
 
 /**

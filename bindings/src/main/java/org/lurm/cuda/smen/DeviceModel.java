@@ -3,7 +3,7 @@ package org.lurm.cuda.smen;
 import java.lang.foreign.MemorySegment;
 import org.lurm.cuda.Cuda;
 import org.lurm.cuda.CudaStream;
-import org.lurm.smen.SmenConfig;
+import org.lurm.SmenConfig;
 import org.lurm.smen.SmenLayout;
 import org.lurm.smen.ops.AnchorDiversity;
 import org.lurm.smen.ops.ProjectionHead;

@@ -5,7 +5,7 @@ import java.util.Arrays;
 import org.lurm.cuda.CudaStream;
 import org.lurm.cuda.DeviceBuffer;
 import org.lurm.memory.MemoryScope;
-import org.lurm.smen.SmenConfig;
+import org.lurm.SmenConfig;
 import org.lurm.smen.SmenLayout;
 
 /**

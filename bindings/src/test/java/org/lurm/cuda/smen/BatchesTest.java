@@ -9,7 +9,7 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.lurm.smen.SmenBatch;
-import org.lurm.smen.SmenCase;
+import org.lurm.testing.SmenCase;
 import org.lurm.smen.ops.RowInterestIndex;
 import org.lurm.testing.TestData;
 

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.util.SplittableRandom;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
-import org.lurm.smen.SmenConfig;
+import org.lurm.SmenConfig;
 import org.lurm.smen.SmenLayout;
 import org.lurm.smen.SmenOptimizer;
 import org.lurm.testing.TestData;

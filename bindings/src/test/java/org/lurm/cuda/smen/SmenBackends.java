@@ -9,8 +9,8 @@ import org.lurm.backend.Backend;
 import org.lurm.backend.BackendProvider;
 import org.lurm.backend.Backends;
 import org.lurm.smen.SmenBatch;
-import org.lurm.smen.SmenCase;
-import org.lurm.smen.SmenConfig;
+import org.lurm.testing.SmenCase;
+import org.lurm.SmenConfig;
 import org.lurm.smen.SmenLayout;
 import org.lurm.smen.SmenOps;
 

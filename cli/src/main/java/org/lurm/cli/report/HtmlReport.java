@@ -241,8 +241,10 @@ public final class HtmlReport {
     static String svg(JFreeChart chart, String id, String title, int w, int h) {
         SVGGraphics2D g = new SVGGraphics2D(w, h);
         g.setDefsKeyPrefix(id + "-");
-        // two decimals of a pixel are plenty, and keep the file small
-        g.setGeomDoubleConverter(new org.jfree.svg.util.DoubleConverter(2));
+        // two decimals of a pixel are plenty, and keep the file small (what JFreeSVG's DoubleConverter(2) does; its
+        // package is not exported by the org.jfree.svg module)
+        java.text.DecimalFormat twoDecimals = new java.text.DecimalFormat("0.##", java.text.DecimalFormatSymbols.getInstance(java.util.Locale.US));
+        g.setGeomDoubleConverter(twoDecimals::format);
         chart.draw(g, new Rectangle2D.Double(0, 0, w, h));
         String s = g.getSVGElement(id);
         int close = s.indexOf('>', s.indexOf("<svg"));

@@ -23,7 +23,7 @@ import org.lurm.events.io.ReadReport;
 import org.lurm.memory.F32Array;
 import org.lurm.memory.MemoryScope;
 import org.lurm.smen.Smen;
-import org.lurm.smen.SmenConfig;
+import org.lurm.SmenConfig;
 
 /**
  * A program that uses lurm as a library, built against the installed artifacts: fits a model on a small CSV of

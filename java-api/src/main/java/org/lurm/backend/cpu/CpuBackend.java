@@ -3,7 +3,7 @@ package org.lurm.backend.cpu;
 import java.lang.foreign.MemorySegment;
 import java.util.Set;
 import org.lurm.backend.Backend;
-import org.lurm.backend.BackendChecks;
+import org.lurm.backend.cpu.BackendChecks;
 import org.lurm.backend.Capability;
 import org.lurm.boi.BoiAggregator;
 import org.lurm.boi.BoiConfig;

@@ -1,5 +1,6 @@
 package org.lurm.smen.ops;
 
+import org.lurm.SmenConfig;
 import java.util.Arrays;
 import org.lurm.backend.cpu.Parallel;
 

@@ -12,7 +12,7 @@ import static org.lurm.smen.ops.UserOpsFixtures.toDouble;
 import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
-import org.lurm.smen.SmenConfig;
+import org.lurm.SmenConfig;
 import org.lurm.smen.SmenLayout;
 import org.lurm.testing.TestData;
 

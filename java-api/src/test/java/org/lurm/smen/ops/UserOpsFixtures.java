@@ -8,7 +8,7 @@ import java.util.Random;
 import java.util.TreeSet;
 import java.util.function.ToDoubleFunction;
 import org.lurm.smen.SmenBatch;
-import org.lurm.smen.SmenConfig;
+import org.lurm.SmenConfig;
 import org.lurm.smen.SmenLayout;
 
 /** Random configurations, batches and parameters for the per-user op tests, plus error measures and finite differences. */

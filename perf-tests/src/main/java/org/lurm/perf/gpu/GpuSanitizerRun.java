@@ -13,7 +13,7 @@ import org.lurm.memory.I64Array;
 import org.lurm.memory.MemoryScope;
 import org.lurm.perf.RandomSmenViews;
 import org.lurm.smen.SmenBatch;
-import org.lurm.smen.SmenConfig;
+import org.lurm.SmenConfig;
 import org.lurm.smen.SmenLayout;
 
 /**

@@ -5,7 +5,7 @@ import java.util.SplittableRandom;
 import org.lurm.backend.Availability;
 import org.lurm.backend.Backends;
 import org.lurm.cuda.NativeLibrary;
-import org.lurm.smen.SmenConfig;
+import org.lurm.SmenConfig;
 import org.lurm.smen.SmenLayout;
 
 /**

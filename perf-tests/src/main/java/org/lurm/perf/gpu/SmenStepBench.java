@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
 import org.lurm.cuda.smen.CudaSmenTraining;
 import org.lurm.perf.RandomSmenViews;
 import org.lurm.smen.SmenBatch;
-import org.lurm.smen.SmenConfig;
+import org.lurm.SmenConfig;
 import org.lurm.smen.SmenLayout;
 
 /**

@@ -23,7 +23,7 @@ import org.lurm.boi.BoiSet;
 import org.lurm.events.EventTable;
 import org.lurm.memory.MemoryScope;
 import org.lurm.smen.Smen;
-import org.lurm.smen.SmenConfig;
+import org.lurm.SmenConfig;
 import org.lurm.spark.BoiCounters;
 import org.lurm.spark.BoiSpec;
 import org.lurm.spark.EventColumns;

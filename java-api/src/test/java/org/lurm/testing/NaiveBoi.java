@@ -1,5 +1,7 @@
-package org.lurm.boi;
+package org.lurm.testing;
 
+import org.lurm.boi.BoiAggregator;
+import org.lurm.boi.BoiConfig;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

@@ -1,5 +1,6 @@
-package org.lurm.backend;
+package org.lurm.backend.cpu;
 
+import org.lurm.backend.Backend;
 import org.lurm.events.EventTable;
 import org.lurm.memory.F32Array;
 import org.lurm.memory.I32Array;

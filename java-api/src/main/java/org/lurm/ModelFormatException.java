@@ -1,4 +1,4 @@
-package org.lurm.model;
+package org.lurm;
 
 import java.nio.file.Path;
 

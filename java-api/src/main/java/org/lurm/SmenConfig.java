@@ -1,4 +1,4 @@
-package org.lurm.smen;
+package org.lurm;
 
 import java.util.Objects;
 

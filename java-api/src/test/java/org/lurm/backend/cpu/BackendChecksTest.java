@@ -1,5 +1,6 @@
-package org.lurm.backend;
+package org.lurm.backend.cpu;
 
+import org.lurm.backend.Backend;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,5 +1,7 @@
-package org.lurm.boi;
+package org.lurm.testing;
 
+import org.lurm.boi.BoiSet;
+import org.lurm.testing.NaiveBoi;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -1,5 +1,9 @@
-package org.lurm.smen;
+package org.lurm.testing;
 
+import org.lurm.smen.SmenBatch;
+import org.lurm.SmenConfig;
+import org.lurm.smen.SmenLayout;
+import org.lurm.smen.SmenModel;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -479,7 +483,7 @@ public record SmenCase(SmenConfig config, int numInterests, int scales, float[] 
         Files.write(f, bb.array());
     }
 
-    static void writeInts(Path f, int[] x, int n) throws IOException {
+    public static void writeInts(Path f, int[] x, int n) throws IOException {
         ByteBuffer bb = ByteBuffer.allocate(4 * n).order(ByteOrder.LITTLE_ENDIAN);
         bb.asIntBuffer().put(x, 0, n);
         Files.write(f, bb.array());
@@ -492,14 +496,14 @@ public record SmenCase(SmenConfig config, int numInterests, int scales, float[] 
         return x;
     }
 
-    static double[] readDoubles(Path f) throws IOException {
+    public static double[] readDoubles(Path f) throws IOException {
         ByteBuffer bb = bytes(f, 8);
         double[] x = new double[bb.capacity() / 8];
         bb.asDoubleBuffer().get(x);
         return x;
     }
 
-    static int[] readInts(Path f) throws IOException {
+    public static int[] readInts(Path f) throws IOException {
         ByteBuffer bb = bytes(f, 4);
         int[] x = new int[bb.capacity() / 4];
         bb.asIntBuffer().get(x);

@@ -1,4 +1,4 @@
-package org.lurm.smen;
+package org.lurm;
 
 /** Training produced a non-finite loss or gradient; the last checkpoint written is left intact. */
 public final class TrainingDivergedException extends RuntimeException {
