@@ -183,10 +183,12 @@ public final class BagOfInterests {
         return config;
     }
 
+    @SuppressWarnings("exports") // internal: for lurm's own modules (docs/API.md)
     public ItemEmbeddings embeddings() {
         return embeddings;
     }
 
+    @SuppressWarnings("exports") // internal: for lurm's own modules (docs/API.md)
     public InterestModel interests() {
         return interests;
     }

@@ -46,6 +46,7 @@ public final class LurmModel {
     /** The type names {@code boi}'s per-index type weights refer to (the training events' types), or null. */
     private final List<String> typeNames;
 
+    @SuppressWarnings("exports") // internal: for lurm's own modules (docs/API.md)
     public LurmModel(IdDictionary items, I32Array itemInterest, F32Array centroids, int centroidDim, BoiConfig boi, Smen smen) {
         this(items, itemInterest, centroids, centroidDim, boi, smen, null);
     }
@@ -55,6 +56,7 @@ public final class LurmModel {
      *                  dictionary), so that events whose types come in another order are weighted by name; null
      *                  keeps the weights by index (a model without type weights, or one saved before names were kept)
      */
+    @SuppressWarnings("exports") // internal: for lurm's own modules (docs/API.md)
     public LurmModel(IdDictionary items, I32Array itemInterest, F32Array centroids, int centroidDim, BoiConfig boi, Smen smen, List<String> typeNames) {
         this.typeNames = typeNames == null ? null : List.copyOf(typeNames);
         this.items = Objects.requireNonNull(items);
@@ -69,6 +71,7 @@ public final class LurmModel {
     }
 
     /** The model of a fitted Stage 1 and a SMEN trained on its BoI rows (type weights, if any, kept by type index). */
+    @SuppressWarnings("exports") // internal: for lurm's own modules (docs/API.md)
     public static LurmModel of(BagOfInterests stage1, IdDictionary items, Smen smen) {
         return new LurmModel(items, stage1.interests().itemInterest(), stage1.interests().centroids(), stage1.embeddings().dim(), stage1.config().boi(), smen);
     }
@@ -78,6 +81,7 @@ public final class LurmModel {
      * type weights are then applied by type name to any events ({@link #aggregate}), whatever order their types
      * first appear in.
      */
+    @SuppressWarnings("exports") // internal: for lurm's own modules (docs/API.md)
     public static LurmModel of(BagOfInterests stage1, IdDictionary items, IdDictionary types, Smen smen) {
         List<String> names = new ArrayList<>(types.size());
         for (int i = 0; i < types.size(); i++) names.add(types.id(i));
@@ -90,13 +94,39 @@ public final class LurmModel {
      * ({@link Smen#initial}), weighted with the trained model's IDF and recency reference. Probing it next to
      * {@link #smen()} says what training added. {@code rows} matter only for the BoI-SVD initialisation.
      */
+    @SuppressWarnings("exports") // internal: for lurm's own modules (docs/API.md)
     public Smen untrainedSmen(BoiSet rows, org.lurm.backend.cpu.Parallel par) {
         Smen init = Smen.initial(rows, centroids, centroidDim, smen.config(), par);
         return new Smen(init.layout(), init.parameters(), smen.idf(), smen.referencePeriods(), null);
     }
 
+    /** Internal: the trained encoder (its type is not exported; {@link Lurm} runs the jobs that need it). */
+    @SuppressWarnings("exports")
     public Smen smen() {
         return smen;
+    }
+
+    /** The width of one user's representation (anchors x anchor width). */
+    public int width() {
+        return smen.width();
+    }
+
+    /** The number of interests K of the BoI rows this model reads. */
+    public int numInterests() {
+        return smen.layout().boiInterests();
+    }
+
+    /**
+     * The ids of up to {@code max} items of one interest, in item-dictionary order: what an interest id in
+     * {@link Lurm#explain} stands for.
+     */
+    public List<String> interestItems(int interest, int max) {
+        if (interest < 0 || interest >= numInterests()) throw new IndexOutOfBoundsException("interest " + interest + " of " + numInterests());
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < items.size() && out.size() < max; i++) {
+            if (itemInterest.get(i) == interest) out.add(items.id(i));
+        }
+        return out;
     }
 
     public BoiConfig boiConfig() {
@@ -142,6 +172,7 @@ public final class LurmModel {
     }
 
     /** Representations (users x M*d', row = the events' user index), off-heap in {@code scope}. */
+    @SuppressWarnings("exports") // internal: for lurm's own modules (docs/API.md)
     public F32Array encodeEvents(EventTable events, boolean lenient, Backend backend, Parallel par, MemoryScope scope) {
         return smen.encode(aggregate(events, lenient, backend, scope), par, scope);
     }

@@ -5,7 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.lurm.events.io.Inputs;
+import org.lurm.io.Inputs;
 import org.lurm.progress.Progress;
 
 /**

@@ -8,7 +8,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.lurm.events.io.ByteLines;
+import org.lurm.io.ByteLines;
 import org.lurm.events.io.MalformedInputException;
 import org.lurm.progress.Progress;
 

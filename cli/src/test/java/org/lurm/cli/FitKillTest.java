@@ -37,10 +37,17 @@ class FitKillTest {
         List<String> c = new ArrayList<>();
         c.add(ProcessHandle.current().info().command().orElse("java"));
         c.addAll(List.of("--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xmx512m", "-XX:TieredStopAtLevel=1",
-                "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                "-cp", launcherClassPath(), Main.class.getName(),
                 "fit", "--events", events.toString(), "--config", config.toString(), "--threads", "2", "--progress", "none", "-o", out.toString()));
         if (ck != null) c.addAll(List.of("--checkpoint-dir", ck.toString(), "--checkpoint-every", "1"));
         return c;
+    }
+
+    /** The child runs as bin/lurm runs the command: every jar on the class path (these tests run on the module path). */
+    static String launcherClassPath() {
+        String mp = System.getProperty("jdk.module.path");
+        String cp = System.getProperty("java.class.path");
+        return mp == null || mp.isEmpty() ? cp : mp + java.io.File.pathSeparator + cp;
     }
 
     private record Done(int code, String output, double seconds) {

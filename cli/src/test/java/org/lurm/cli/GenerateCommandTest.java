@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lurm.events.EventTable;
-import org.lurm.events.io.Inputs;
+import org.lurm.io.Inputs;
 import org.lurm.io.OutputFiles;
 import org.lurm.memory.MemoryScope;
 import org.lurm.synth.LifeCycleConfig;

@@ -15,9 +15,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeSet;
 import org.lurm.events.IdDictionary;
-import org.lurm.events.io.ByteLines;
+import org.lurm.io.ByteLines;
 import org.lurm.events.io.DelimitedFormat;
-import org.lurm.events.io.Inputs;
+import org.lurm.io.Inputs;
 import org.lurm.events.io.MalformedInputException;
 import org.lurm.events.io.ReadReport;
 

@@ -60,6 +60,7 @@ public interface Backend extends AutoCloseable {
      * The SMEN ops (MODEL.md, Stage 2) of this backend for a model layout, or an
      * {@link UnsupportedOperationException} naming the backend when it has none yet.
      */
+    @SuppressWarnings("exports") // internal: for lurm's own modules (docs/API.md)
     default org.lurm.smen.SmenOps smenOps(org.lurm.smen.SmenLayout layout) {
         throw new UnsupportedOperationException("backend '" + name() + "' has no SMEN ops yet");
     }
@@ -85,6 +86,7 @@ public interface Backend extends AutoCloseable {
      * gradients and Adam's moments in device memory), or empty when the backend trains on the host (the CPU
      * backends). {@link org.lurm.smen.Smen#train} uses it when present.
      */
+    @SuppressWarnings("exports") // internal: for lurm's own modules (docs/API.md)
     default java.util.Optional<org.lurm.smen.SmenSteps> smenTraining(org.lurm.smen.SmenLayout layout, float[] initialParams, long totalSteps) {
         return java.util.Optional.empty();
     }
@@ -93,6 +95,7 @@ public interface Backend extends AutoCloseable {
      * An encoder session with the parameters placed on this backend's device once, or empty when the backend
      * encodes on the host. {@link org.lurm.smen.Smen#encoder} uses it when present.
      */
+    @SuppressWarnings("exports") // internal: for lurm's own modules (docs/API.md)
     default java.util.Optional<org.lurm.smen.SmenEncoding> smenEncoder(org.lurm.smen.SmenLayout layout, float[] params) {
         return java.util.Optional.empty();
     }

@@ -38,6 +38,7 @@ public final class BoiAggregator {
         }
     }
 
+    @SuppressWarnings("exports") // internal: for lurm's own modules (docs/API.md)
     public static BoiSet aggregate(EventTable events, I32Array itemInterest, int numInterests, BoiConfig config, MemoryScope scope, Parallel par) {
         BackendChecks.checkAggregate(events, itemInterest, numInterests);
         long T0 = System.nanoTime();

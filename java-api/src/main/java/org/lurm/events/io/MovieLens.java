@@ -1,5 +1,6 @@
 package org.lurm.events.io;
 
+import org.lurm.io.Inputs;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.CharacterCodingException;

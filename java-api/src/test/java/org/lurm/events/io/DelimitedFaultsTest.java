@@ -1,5 +1,6 @@
 package org.lurm.events.io;
 
+import org.lurm.io.Inputs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,5 +1,6 @@
-package org.lurm.events.io;
+package org.lurm.io;
 
+import org.lurm.events.io.DelimitedFormat;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Arrays;

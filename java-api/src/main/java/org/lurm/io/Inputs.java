@@ -1,4 +1,4 @@
-package org.lurm.events.io;
+package org.lurm.io;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,7 +15,7 @@ public final class Inputs {
     }
 
     /** The file's bytes, decompressed when it starts with the gzip magic 1f 8b. The caller closes it. */
-    static InputStream open(Path file) throws IOException {
+    public static InputStream open(Path file) throws IOException {
         return open(Files.newInputStream(file), file.toString());
     }
 

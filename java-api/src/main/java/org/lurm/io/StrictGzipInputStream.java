@@ -1,4 +1,4 @@
-package org.lurm.events.io;
+package org.lurm.io;
 
 import java.io.IOException;
 import java.io.InputStream;
