@@ -67,6 +67,18 @@ class ApiSurfaceTest {
     }
 
     @Test
+    void everyApiTypeStatesItsThreadSafety() throws IOException {
+        Matcher m = Pattern.compile("^\\| `([a-z.]+)` \\| `([A-Za-z0-9]+)` \\|", Pattern.MULTILINE).matcher(section("org.lurm"));
+        while (m.find()) {
+            Path src = ROOT.resolve("java-api/src/main/java").resolve(m.group(1).replace('.', '/')).resolve(m.group(2) + ".java");
+            String text = Files.readString(src);
+            int decl = Pattern.compile("^public ", Pattern.MULTILINE).matcher(text).results().findFirst().orElseThrow().start();
+            String doc = text.substring(0, decl).toLowerCase(java.util.Locale.ROOT);
+            assertTrue(doc.contains("thread"), m.group(1) + "." + m.group(2) + ": the class javadoc must state its thread-safety");
+        }
+    }
+
+    @Test
     void theClassPathArtifactsExposeExactlyTheListedTypes() throws IOException {
         Set<String> listed = new TreeSet<>();
         Matcher m = Pattern.compile("^\\| `lurm-[a-z]+` \\| `([A-Za-z0-9.]+)` \\|", Pattern.MULTILINE).matcher(section("other"));

@@ -5,6 +5,8 @@ import java.util.List;
 /**
  * Whether a backend can run on this machine and, when it cannot, human-readable reasons such as
  * {@code "jdk.incubator.vector not readable: add --add-modules jdk.incubator.vector"}.
+ *
+ * <p>Immutable (the reasons are copied) and thread-safe.
  */
 public record Availability(boolean available, List<String> reasons) {
     public Availability {

@@ -1,6 +1,6 @@
 package org.lurm.backend;
 
-/** What a backend can do; callers check before they rely on an op. */
+/** What a backend can do; callers check before they rely on an op. An enum: immutable and thread-safe. */
 public enum Capability {
     /** Dense float32 kernels: dot, axpy, GEMM. */
     DENSE_MATH,

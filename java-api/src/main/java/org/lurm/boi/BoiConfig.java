@@ -7,6 +7,8 @@ import java.util.List;
 /**
  * How events become BoI rows (MODEL.md, Stage 1).
  *
+ * <p>Immutable (the type weights are copied in and out) and thread-safe.
+ *
  * @param scales       time scales, finest first (default 30 d with T_max 64, 365 d with T_max 16)
  * @param origin       period origin in Unix seconds (default 0, the epoch)
  * @param typeWeights  multiplier per behaviour-type index (null or shorter than the type dictionary: 1)
@@ -49,6 +51,12 @@ public record BoiConfig(List<Scale> scales, long origin, float[] typeWeights, bo
 
     public BoiConfig withLenient(boolean l) {
         return new BoiConfig(scales, origin, typeWeights, l);
+    }
+
+    /** The multiplier per behaviour-type index (a copy), or null when every type weighs 1. */
+    @Override
+    public float[] typeWeights() {
+        return typeWeights == null ? null : typeWeights.clone();
     }
 
     /** Weight multiplier of a behaviour-type index. */

@@ -4,6 +4,8 @@ package org.lurm.boi;
  * One time scale of the multi-scale BoI: calendar-aligned periods of {@code periodSeconds}, of which the
  * most recent {@code tMax} non-empty ones per user stay separate rows (older ones are summed into one
  * history row).
+ *
+ * <p>Immutable and thread-safe.
  */
 public record Scale(String name, long periodSeconds, int tMax) {
     public static final long DAY = 86_400L;
