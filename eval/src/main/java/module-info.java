@@ -3,6 +3,7 @@
  * Tools behind {@code lurm evaluate}, {@code lurm demo} and {@code lurm generate}, not part of the library's API:
  * exported only to the command line.
  */
+@SuppressWarnings("module") // the qualified exports name the CLI module, built after this one
 module org.lurm.eval {
     requires org.lurm;
     requires java.logging;

@@ -23,6 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Thread-safe: the handles are immutable and the C functions are reentrant.
  */
+@SuppressWarnings("restricted") // the one place that looks up the library and binds downcalls (module org.lurm.cuda has native access)
 public final class NativeLibrary {
     /** The ABI version this Java code was written against (LURM_ABI_VERSION in lurm_kernels.h). */
     public static final int ABI_VERSION = 4;
