@@ -82,8 +82,15 @@ class LurmTest {
             model.save(file);
             LurmModel loaded = LurmModel.load(file, scope);
             assertArrayEquals(z.toArray(), lurm.encode(loaded, events, scope).toArray());
-            BoiSet rows = lurm.aggregate(loaded, events, false, scope);
+            BoiSet rows = lurm.aggregate(loaded, events, true, scope);
             assertArrayEquals(z.toArray(), lurm.encode(loaded, rows, scope).toArray());
+            // Items too rare to embed have no interest: skipped and counted when lenient, an error naming one when not.
+            if (rows.skippedEvents() > 0) {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> lurm.aggregate(loaded, events, false, scope));
+                assertTrue(e.getMessage().contains("has no interest"), e.getMessage());
+            } else {
+                assertEquals(rows.numRows(), lurm.aggregate(loaded, events, false, scope).numRows());
+            }
 
             // Explain: one pick per anchor, interests valid for the model, heaviest first; interestItems agrees.
             List<Lurm.AnchorPick> picks = lurm.explain(model, rows, 3, 4);
