@@ -91,7 +91,11 @@ class CudaSmenDeviceTest {
                 SmenObjective.Loss lg = gpu.step(c.viewA(), c.viewB());
                 assertEquals(lc.total(), lg.total(), 1e-4 * Math.abs(lc.total()), "loss at step " + s);
                 assertEquals(lc.pred(), lg.pred(), 1e-4 * Math.abs(lc.pred()), "L_pred at step " + s);
-                assertEquals(nc, gpu.lastGradNorm(), 1e-4 * nc, "gradient norm at step " + s);
+                // Step 0 compares the same gradient (1e-4). Later steps start from parameters that already differ by
+                // float32 rounding, which Adam amplifies where a gradient entry is near zero (its sign decides a
+                // full-size update): seed 46579355522792 reached 8.5e-4 relative at step 3 with the losses within
+                // 1e-4. A wrong kernel gives 1e-2 or more.
+                assertEquals(nc, gpu.lastGradNorm(), (s == 0 ? 1e-4 : 3e-3) * nc, "gradient norm at step " + s);
                 assertEquals(opt.learningRate(s), gpu.learningRate(s), 0f, "schedule");
                 if (s == 0) {
                     // m = (1 - beta1) * clipped gradient after one step: compares the gradients themselves.
