@@ -26,7 +26,7 @@ echo "[prepare] building the jars and test classes (JDK: $JAVA_HOME, JUnit $juni
 rm -rf perf-tests/target/classes
 # One reactor build, so that our modules resolve from it (never from ~/.m2); each module writes its run-time
 # class path to target/runtime.classpath.
-./mvnw -q -B -ntp -DskipTests package dependency:build-classpath -pl java-api,native-kernels,bindings,perf-tests,cli \
+./mvnw -q -B -ntp -DskipTests package dependency:build-classpath -pl java-api,native-kernels,bindings,eval,perf-tests,cli \
   -Dmdep.includeScope=runtime -Dmdep.outputFile=target/runtime.classpath
 ./mvnw -q -B -ntp -DskipTests test-compile -pl java-api,native-kernels,bindings
 cp_file=perf-tests/target/runtime.classpath

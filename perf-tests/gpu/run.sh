@@ -28,6 +28,13 @@ bundle=${LURM_GPU_BUNDLE:-$root/.gpu}
 out=${OUT:-$root/.gpu-out}
 work=${LURM_GPU_WORK:-/tmp/lurm-gpu}
 budget=${LURM_GPU_BUDGET_S:-420}
+# Steps to leave out, comma-separated (for a rerun that must fit what is left of a lease):
+# sanitizers, torch, compile (torch.compile only), benches, fit, gpubench. Tests and the native test always run.
+skip=",${LURM_GPU_SKIP:-},"
+skipped() { [[ "$skip" == *",$1,"* ]]; }
+# The sanitizers run beside the tests; all of them together stop after this many seconds, so that they cannot
+# take the time of the benchmarks (a row cut short reads "not measured (time is up)").
+san_budget=${LURM_GPU_SAN_BUDGET_S:-240}
 logs="$work/logs"
 rm -rf "$logs" && mkdir -p "$out" "$logs/aims"
 t_start=$(date +%s)
@@ -103,10 +110,13 @@ fi
 SAN=${COMPUTE_SANITIZER:-$(command -v compute-sanitizer || echo "$(dirname "$NVCC")/compute-sanitizer")}
 # sanitize KEY TOOL LIMIT LABEL COMMAND...: one sanitizer over one program, one row of the table.
 sanitize() {
-  local key=$1 tool=$2 c log="$logs/sanitizer-$1.log" rc summary label=$4
+  local key=$1 tool=$2 c log="$logs/sanitizer-$1.log" rc summary label=$4 sl
   c=$(cap "$3")
+  sl=$((san_budget - ($(date +%s) - san_start)))
+  [ "$sl" -lt "$c" ] && c=$sl
   shift 4
   if [ "$gpu" = "none" ]; then aim "$key" "compute-sanitizer $tool clean: $label" "-" "$nogpu"; return; fi
+  if skipped sanitizers; then aim "$key" "compute-sanitizer $tool clean: $label" "-" "not measured (LURM_GPU_SKIP)"; return; fi
   if [ ! -x "$SAN" ]; then aim "$key" "compute-sanitizer $tool clean: $label" "-" "not measured (no compute-sanitizer at $SAN)"; return; fi
   if [ "$c" -lt 20 ]; then aim "$key" "compute-sanitizer $tool clean: $label" "-" "not measured (time is up)"; return; fi
   timeout "$c" "$SAN" --tool "$tool" --error-exitcode 86 "$@" >"$log" 2>&1
@@ -138,6 +148,7 @@ sanitizers() {
       "$JAVA" "${JOPTS[@]}" -Xmx4g -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp "$cp_jars" org.lurm.perf.gpu.GpuSanitizerRun --steps 3
   done
 }
+san_start=$(date +%s)
 say "compute-sanitizer (background): memcheck, racecheck, initcheck over kernels_test and GpuSanitizerRun"
 sanitizers >"$logs/sanitizers.log" 2>&1 &
 san_pid=$!
@@ -167,64 +178,15 @@ say "waiting for the sanitizers"
 wait $san_pid
 cat "$logs/sanitizers.log"
 
-# 4. PyTorch reference on the same GPU, before the SMEN benchmarks, which read its JSON lines
-#    (LURM_TORCH_EAGER_JSON / LURM_TORCH_COMPILE_JSON) instead of compiling torch a second time.
-py_eager="-"; py_compiled="-"
-ref="$bundle/python/smen_reference.py"
-if [ "$gpu" != "none" ] && python3 "$ref" bench --help 2>/dev/null | grep -q -- "--device"; then
-  c=$(cap 90)
-  if [ "$c" -gt 20 ]; then
-    say "PyTorch reference (eager)"
-    timeout "$c" python3 "$ref" bench --device cuda >"$logs/torch-eager.json" 2>"$logs/torch-eager.err"
-    py_eager=$(tail -1 "$logs/torch-eager.json" 2>/dev/null | cut -c1-300)
-    [ -s "$logs/torch-eager.json" ] && export LURM_TORCH_EAGER_JSON="$logs/torch-eager.json"
-  fi
-  c=$(cap 150)
-  if [ "$c" -gt 30 ]; then
-    say "PyTorch reference (torch.compile)"
-    timeout "$c" python3 "$ref" bench --device cuda --compile >"$logs/torch-compile.json" 2>"$logs/torch-compile.err"
-    py_compiled=$(tail -1 "$logs/torch-compile.json" 2>/dev/null | cut -c1-300)
-    [ -s "$logs/torch-compile.json" ] && export LURM_TORCH_COMPILE_JSON="$logs/torch-compile.json"
-  fi
-else
-  say "PyTorch reference skipped (no GPU, or smen_reference.py has no --device)"
-fi
-
-# 5. The SMEN benchmarks.
-others=$(python3 -c 'import sys, zipfile; print("\n".join(zipfile.ZipFile(sys.argv[1]).namelist()))' "$(ls "$bundle"/lib/lurm-perf-tests-*.jar | head -1)" 2>/dev/null | sed -n 's:^\(org/lurm/perf/gpu/[A-Za-z0-9]*Bench\)\.class$:\1:p' | tr '/' '.' | grep -v '\.GpuBench$' || true)
-for cls in $others; do
-  c=$(cap 120)
-  [ "$c" -lt 30 ] && { say "skipping $cls: time is up"; continue; }
-  say "$cls"
-  timeout "$c" "$JAVA" "${JOPTS[@]}" -cp "$cp_jars" "$cls" >"$logs/${cls##*.}.log" 2>&1
-  echo "  rc $?"; tail -6 "$logs/${cls##*.}.log"
-done
-# bench_aim KEY "what" "regex after '| smen '": the verdict column of that row (met / missed) as pass / fail.
-bench_aim() {
-  local key=$1 what=$2 line v m
-  if [ "$gpu" = "none" ]; then aim "$key" "$what" "-" "$nogpu"; return; fi
-  line=$(grep -hE "^\| smen $3" "$logs"/Smen*Bench.log 2>/dev/null | head -1)
-  if [ -z "$line" ]; then aim "$key" "$what" "-" "${nogpu:-not measured (no result row: see the benchmark log in gpu-logs.tgz)}"; return; fi
-  m=$(echo "$line" | awk -F'|' '{for (i = 3; i <= 5; i++) gsub(/^ +| +$/, "", $i); print $5 " (" $3 " vs " $4 ")"}')
-  v=$(echo "$line" | awk -F'|' '{gsub(/^ +| +$/, "", $7); print $7}')
-  case "$v" in
-    met) aim "$key" "$what" "$m" "pass" ;;
-    missed | fast*) aim "$key" "$what" "$m" "fail ($v)" ;;
-    *) aim "$key" "$what" "$m" "${nogpu:-not measured ($v)}" ;;
-  esac
-}
-bench_aim attn "anchor attention forward (r out) >= 60 % of the copy floor of the same run" "attention forward \(r out\)"
-bench_aim attn-fused "anchor attention forward + projection (o out) >= 60 % of the copy floor" "attention forward \+ projection"
-bench_aim step-eager "training step >= 2x PyTorch eager (same GPU, same shapes)" "training step vs PyTorch eager"
-bench_aim step-compile "training step >= torch.compile (same GPU, same shapes)" "training step vs PyTorch torch\.compile"
-bench_aim encode "encoding 10^6 users x 30 periods x 50 non-zeros < 0.1 s" "encoding [0-9]"
-
-# 6. lurm fit on movielens-1m-subset, cpu then cuda, end to end (the JVM start included).
+# 4a. lurm fit on movielens-1m-subset, cpu then cuda, end to end (the JVM start included): the product path,
+#     before the benchmarks so that a short budget measures it first.
 fit_what="lurm fit on movielens-1m-subset end to end, GPU (--backend cuda) vs CPU (--backend cpu)"
 ml1m="${LURM_DATA_DIR:-/nonexistent}/movielens-1m-subset"
 declare -A fit_s fit_rc
 if [ "$gpu" = "none" ]; then
   aim fit "$fit_what" "-" "$nogpu"
+elif skipped fit; then
+  aim fit "$fit_what" "-" "not measured (LURM_GPU_SKIP)"
 elif [ ! -d "$ml1m" ] || ! ls "$bundle"/lib/lurm-cli-*.jar >/dev/null 2>&1; then
   aim fit "$fit_what" "-" "not measured (no movielens-1m-subset or no lurm-cli jar in the bundle: rerun prepare.sh with ../shared/data present)"
 else
@@ -250,10 +212,63 @@ else
   fi
 fi
 
+# 4. PyTorch reference on the same GPU, before the SMEN benchmarks, which read its JSON lines
+#    (LURM_TORCH_EAGER_JSON / LURM_TORCH_COMPILE_JSON) instead of compiling torch a second time.
+py_eager="-"; py_compiled="-"
+ref="$bundle/python/smen_reference.py"
+if [ "$gpu" != "none" ] && ! skipped torch && python3 "$ref" bench --help 2>/dev/null | grep -q -- "--device"; then
+  c=$(cap 90)
+  if [ "$c" -gt 20 ]; then
+    say "PyTorch reference (eager)"
+    timeout "$c" python3 "$ref" bench --device cuda >"$logs/torch-eager.json" 2>"$logs/torch-eager.err"
+    py_eager=$(tail -1 "$logs/torch-eager.json" 2>/dev/null | cut -c1-300)
+    [ -s "$logs/torch-eager.json" ] && export LURM_TORCH_EAGER_JSON="$logs/torch-eager.json"
+  fi
+  c=$(cap 150)
+  if [ "$c" -gt 30 ] && ! skipped compile; then
+    say "PyTorch reference (torch.compile)"
+    timeout "$c" python3 "$ref" bench --device cuda --compile >"$logs/torch-compile.json" 2>"$logs/torch-compile.err"
+    py_compiled=$(tail -1 "$logs/torch-compile.json" 2>/dev/null | cut -c1-300)
+    [ -s "$logs/torch-compile.json" ] && export LURM_TORCH_COMPILE_JSON="$logs/torch-compile.json"
+  fi
+else
+  say "PyTorch reference skipped (no GPU, or smen_reference.py has no --device)"
+fi
+
+# 5. The SMEN benchmarks.
+others=$(python3 -c 'import sys, zipfile; print("\n".join(zipfile.ZipFile(sys.argv[1]).namelist()))' "$(ls "$bundle"/lib/lurm-perf-tests-*.jar | head -1)" 2>/dev/null | sed -n 's:^\(org/lurm/perf/gpu/[A-Za-z0-9]*Bench\)\.class$:\1:p' | tr '/' '.' | grep -v '\.GpuBench$' || true)
+skipped benches && others=""
+for cls in $others; do
+  c=$(cap 120)
+  [ "$c" -lt 30 ] && { say "skipping $cls: time is up"; continue; }
+  say "$cls"
+  timeout "$c" "$JAVA" "${JOPTS[@]}" -cp "$cp_jars" "$cls" >"$logs/${cls##*.}.log" 2>&1
+  echo "  rc $?"; tail -6 "$logs/${cls##*.}.log"
+done
+# bench_aim KEY "what" "regex after '| smen '": the verdict column of that row (met / missed) as pass / fail.
+bench_aim() {
+  local key=$1 what=$2 line v m
+  if [ "$gpu" = "none" ]; then aim "$key" "$what" "-" "$nogpu"; return; fi
+  line=$(grep -hE "^\| smen $3" "$logs"/Smen*Bench.log 2>/dev/null | head -1)
+  if [ -z "$line" ]; then aim "$key" "$what" "-" "${nogpu:-not measured (no result row: see the benchmark log in gpu-logs.tgz)}"; return; fi
+  m=$(echo "$line" | awk -F'|' '{for (i = 3; i <= 5; i++) gsub(/^ +| +$/, "", $i); print $5 " (" $3 " vs " $4 ")"}')
+  v=$(echo "$line" | awk -F'|' '{gsub(/^ +| +$/, "", $7); print $7}')
+  case "$v" in
+    met) aim "$key" "$what" "$m" "pass" ;;
+    missed | fast*) aim "$key" "$what" "$m" "fail ($v)" ;;
+    *) aim "$key" "$what" "$m" "${nogpu:-not measured ($v)}" ;;
+  esac
+}
+bench_aim attn "anchor attention forward (r out) >= 60 % of the copy floor of the same run" "attention forward \(r out\)"
+bench_aim attn-fused "anchor attention forward + projection (o out) >= 60 % of the copy floor" "attention forward \+ projection"
+bench_aim step-eager "training step >= 2x PyTorch eager (same GPU, same shapes)" "training step( with prediction)? vs PyTorch eager"
+bench_aim step-compile "training step >= torch.compile (same GPU, same shapes)" "training step( with prediction)? vs PyTorch torch\.compile"
+bench_aim encode "encoding 10^6 users x 30 periods x 50 non-zeros < 0.1 s" "encoding [0-9]"
+
 # 7. GpuBench with what is left.
 bench_rc="not run"
 c=$(cap 150)
-if [ "$c" -ge 30 ]; then
+if [ "$c" -ge 30 ] && ! skipped gpubench; then
   say "GpuBench (limit ${c}s)"
   timeout "$c" "$JAVA" "${JOPTS[@]}" -cp "$cp_jars" org.lurm.perf.gpu.GpuBench --json "$out/gpubench.jsonl" >"$logs/gpubench.log" 2>&1
   bench_rc=$?

@@ -29,9 +29,11 @@ import org.lurm.smen.SmenLayout;
  * work a real step has (interest segments, staging, upload of both views).
  *
  * <p>Usage: {@code java ... org.lurm.perf.gpu.SmenStepBench [--users 256] [--scales 2] [--rows 20] [--nnz 20]
- * [--interests 20000] [--steps 30] [--pred-weight 0] [--python python3] [--reference perf-tests/python/smen_reference.py]
- * [--budget-s 110]}. The defaults are the reference bench's. {@code --pred-weight W} turns the cross-view interest
- * prediction term on in both (W &gt; 0; candidates: all K up to 8192, else 8192 sampled; the reference draws its own). The reference runs as a child process within the
+ * [--interests 20000] [--steps 30] [--pred-weight W] [--python python3] [--reference perf-tests/python/smen_reference.py]
+ * [--budget-s 110]}. The defaults are the reference bench's; {@code --pred-weight W} (default: {@code SmenConfig.defaults()}'s, 1)
+ * weights the cross-view interest prediction term in both (0: off; candidates: all K up to 8192, else the views'
+ * interests plus sampled ones up to 8192; the reference draws its own). A reference line given by the variables
+ * below is used only when its users, scales, K and prediction weight are ours; otherwise the reference runs here. The reference runs as a child process within the
  * time budget (torch.compile's first compilation can take a minute), unless {@code LURM_TORCH_EAGER_JSON} /
  * {@code LURM_TORCH_COMPILE_JSON} name files holding its JSON line from an earlier run on the same GPU.
  * Aims (issue 11): at least 2x faster than PyTorch eager, and at least as fast as {@code torch.compile}.
@@ -46,7 +48,8 @@ public final class SmenStepBench {
         if (card == null) return;
         int users = intArg(args, "users", 256), scales = intArg(args, "scales", 2), rows = intArg(args, "rows", 20);
         int nnz = intArg(args, "nnz", 20), k = intArg(args, "interests", 20_000), steps = intArg(args, "steps", 30);
-        float predWeight = Float.parseFloat(strArg(args, "pred-weight", "0"));
+        // The product's default (the reference bench's too), so that both sides do the same work.
+        float predWeight = Float.parseFloat(strArg(args, "pred-weight", "" + SmenConfig.defaults().predictionWeight()));
         SmenLayout base = SmenGpuBenchSupport.layout(k, scales);
         SmenLayout layout = new SmenLayout(base.config().toBuilder().predictionWeight(predWeight).build(), k, scales);
         SplittableRandom r = new SplittableRandom(42);
@@ -54,7 +57,8 @@ public final class SmenStepBench {
         float[] params = SmenGpuBenchSupport.params(layout, 0.1, 42);
         double[] t = new double[steps];
         double first, last;
-        try (CudaSmenTraining train = new CudaSmenTraining(layout, params, 1_000_000)) {
+        // A run as long as this one, so the learning rate is a short run's (not scaled down) and the loss shows it learns.
+        try (CudaSmenTraining train = new CudaSmenTraining(layout, params, steps + 5L)) {
             first = train.step(a, b).total();
             for (int i = 0; i < 4; i++) train.step(a, b);
             last = first;
@@ -78,8 +82,13 @@ public final class SmenStepBench {
             // A reference line measured earlier on this GPU (e.g. by perf-tests/gpu/run.sh) is used as it is.
             String given = System.getenv(compile ? "LURM_TORCH_COMPILE_JSON" : "LURM_TORCH_EAGER_JSON");
             String json = null;
-            if (given != null && Files.isRegularFile(Path.of(given))) {
-                json = Files.readString(Path.of(given));
+            String givenJson = given != null && Files.isRegularFile(Path.of(given)) ? Files.readString(Path.of(given)) : null;
+            String mismatch = givenJson == null ? null : shapeMismatch(givenJson, users, scales, k, predWeight);
+            if (mismatch != null) {
+                System.out.println("[smen-step] " + given + " measured another shape (" + mismatch + "): running the reference here");
+            }
+            if (givenJson != null && mismatch == null) {
+                json = givenJson;
             } else if (!Files.isRegularFile(Path.of(script))) {
                 why = "reference script not found at " + script;
             } else {
@@ -109,6 +118,25 @@ public final class SmenStepBench {
                         compile ? ">= 1x" : ">= 2x", x >= (compile ? 1 : 2) ? "met" : "missed");
             }
         }
+    }
+
+    /**
+     * Null when the reference's JSON line was measured on our shape (users, scales, K, prediction weight), else
+     * what differs: a line from a run with other settings must not be compared with ours.
+     */
+    static String shapeMismatch(String json, int users, int scales, int k, float predWeight) {
+        List<String> diff = new ArrayList<>();
+        double[][] want = {{users}, {scales}, {k}, {predWeight}};
+        String[] keys = {"users", "scales", "K", "predictionWeight"};
+        for (int i = 0; i < keys.length; i++) {
+            Matcher m = Pattern.compile("\"" + keys[i] + "\": ([0-9.eE+-]+)").matcher(json);
+            if (!m.find()) {
+                diff.add(keys[i] + " missing");
+            } else if (Math.abs(Double.parseDouble(m.group(1)) - want[i][0]) > 1e-6) {
+                diff.add(keys[i] + " " + m.group(1) + ", ours " + (i == 3 ? "" + predWeight : "" + (long) want[i][0]));
+            }
+        }
+        return diff.isEmpty() ? null : String.join("; ", diff);
     }
 
     private record Result(int code, String out) {
