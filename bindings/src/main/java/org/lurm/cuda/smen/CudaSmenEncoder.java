@@ -122,7 +122,8 @@ public final class CudaSmenEncoder implements org.lurm.smen.SmenEncoding {
     }
 
     /**
-     * {@code users} synthetic users generated on the device ({@link SmenSynth} rebuilds any of them on the host):
+     * {@code users} synthetic users generated on the device ({@link SmenSynth} rebuilds any of them on the host, given
+     * {@code layout.numInterests()}: the volume sink's interest included when the config has one):
      * every (user, scale) has {@code periods} rows of {@code nnz} interests.
      */
     public Users synthetic(int users, int periods, int nnz, long seed) {
