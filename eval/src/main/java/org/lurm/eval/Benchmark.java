@@ -88,7 +88,21 @@ public final class Benchmark {
      */
     public static EvaluationReport run(String datasetName, EventTable events, ItemCatalog catalog, List<LabelTable> labels, BenchmarkOptions options,
                                        Progress progress) {
+        return run(datasetName, events, catalog, labels, List.of(), options, progress);
+    }
+
+    /**
+     * {@link #run(String, EventTable, ItemCatalog, List, BenchmarkOptions, Progress)} with reference rows: feature
+     * sets computed by the caller (one row per user of the events' dictionary) that are probed on the profiling
+     * tasks with the same folds as every method, e.g. a ceiling built from a generator's planted truth. They are
+     * not width-matched and not part of the claims; their names must differ from the methods'.
+     */
+    public static EvaluationReport run(String datasetName, EventTable events, ItemCatalog catalog, List<LabelTable> labels, List<Features> references,
+                                       BenchmarkOptions options, Progress progress) {
         Objects.requireNonNull(events, "events");
+        for (Features f : references) {
+            if (f.rows() != events.numUsers()) throw new IllegalArgumentException("reference features '" + f.name() + "' have " + f.rows() + " rows, the events " + events.numUsers() + " users");
+        }
         Progress pr = Progress.orNone(progress);
         for (LabelTable l : labels) {
             if (l.numUsers() != events.numUsers()) throw new IllegalArgumentException("label table '" + l.name() + "' covers " + l.numUsers() + " users, the events " + events.numUsers());
@@ -109,9 +123,14 @@ public final class Benchmark {
             settings.put("events skipped (item without interest)", Long.toString(full.boi.skippedEvents()));
             settings.put("SMEN steps", full.smen.training() == null ? "0" : full.smen.training().steps() + (full.smen.training().stoppedEarly() ? " (stopped early)" : ""));
             long t = System.nanoTime();
+            List<Features> profiled = new ArrayList<>(full.methods.values());
+            for (Features f : references) {
+                if (full.methods.containsKey(f.name())) throw new IllegalArgumentException("reference features '" + f.name() + "' have a method's name");
+                profiled.add(f);
+            }
             for (LabelTable l : labels) {
                 ProbeEvaluator.Task task = ProbeEvaluator.prepare(l.name(), l, active, o.probes());
-                rows.addAll(evaluateAll(datasetName, task, full.methods.values(), o, backend, pr));
+                rows.addAll(evaluateAll(datasetName, task, profiled, o, backend, pr));
             }
             times.put("probe profiling tasks", (System.nanoTime() - t) / 1e9);
             projection = projection(full.methods.get(Baselines.LURM), labels, active);

@@ -19,6 +19,7 @@ import org.lurm.SmenConfig;
 import org.lurm.synth.LifeCycleConfig;
 import org.lurm.synth.LifeCycleGenerator;
 import org.lurm.synth.SyntheticData;
+import org.lurm.eval.PlantedCeilings;
 
 /**
  * The ablation runner of issue 10: SMEN configurations x seeds x datasets through the one evaluation protocol
@@ -32,6 +33,7 @@ import org.lurm.synth.SyntheticData;
  * java --add-modules jdk.incubator.vector -Xmx8g -cp java-api/target/classes:perf-tests/target/classes org.lurm.perf.AblationRun \
  *     [--data ../shared/data] [--datasets movielens-100k,movielens-1m-subset,synthetic] [--seeds 42,7,1234] [--steps 300]
  *     [--synthetic-users 3000] [--synthetic-items 2000] [--k 0] [--variant NAME:key=value,key=value ...] [--base key=value,...] [--out FILE]
+ *     [--no-baselines] [--ceilings]   (--ceilings: on generated data, also probe {@link PlantedCeilings}' two reference rows)
  * </pre>
  * Variant keys: h, lr, interestInit (CENTROID_PCA | BOI_SVD), sink (NONE | ROWS | ROWS_AND_PERIODS), lrRef (steps; 0: constant lr), interestLr, anchorLr, tau, div, batch, steps,
  * anchors, anchorDim, crop. The "LURM" row is the base configuration ({@code --base}, default
@@ -50,7 +52,7 @@ public final class AblationRun {
         String base = "";
         Map<String, String> variants = new LinkedHashMap<>();
         Path out = null;
-        boolean baselines = true;
+        boolean baselines = true, ceilings = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--data" -> data = Path.of(args[++i]);
@@ -63,6 +65,7 @@ public final class AblationRun {
                 case "--e" -> embDim = Integer.parseInt(args[++i]);
                 case "--base" -> base = args[++i];
                 case "--no-baselines" -> baselines = false;
+                case "--ceilings" -> ceilings = true;
                 case "--variant" -> {
                     String v = args[++i];
                     int c = v.indexOf(':');
@@ -87,7 +90,7 @@ public final class AblationRun {
                 o = o.withStage1(o.stage1().withSeed(seed).withInterests(k)).withProbes(o.probes().withMlp(false));
                 if (embDim > 0) o = o.withStage1(o.stage1().withDim(embDim));
                 long t0 = System.nanoTime();
-                EvaluationReport r = run(ds, data, o, synthUsers, synthItems, seed);
+                EvaluationReport r = run(ds, data, o, synthUsers, synthItems, seed, ceilings);
                 double secs = (System.nanoTime() - t0) / 1e9;
                 Map<String, double[]> m = summarize(r.rows(), ds);
                 StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "## %s seed %d (%.0f s; K = %s)%n", ds, seed, secs, r.settings().get("interests K")));
@@ -106,7 +109,7 @@ public final class AblationRun {
         if (out != null) Files.writeString(out, log.toString());
     }
 
-    static EvaluationReport run(String ds, Path data, BenchmarkOptions o, int synthUsers, int synthItems, long seed) throws Exception {
+    static EvaluationReport run(String ds, Path data, BenchmarkOptions o, int synthUsers, int synthItems, long seed, boolean ceilings) throws Exception {
         if (!ds.startsWith("synthetic")) return Benchmark.run(ds, data, o, null);
         try (MemoryScope scope = MemoryScope.root("ablation-synthetic")) {
             SyntheticData d = LifeCycleGenerator.generate(synthetic(synthUsers, synthItems, seed), scope);
@@ -114,7 +117,7 @@ public final class AblationRun {
                     LabelTable.fromAttribute(d.attributes(), LifeCycleGenerator.SEGMENT, LifeCycleGenerator.SEGMENT, LabelTable.Kind.BINARY, null),
                     LabelTable.fromAttribute(d.attributes(), LifeCycleGenerator.AGE_GROUP, LifeCycleGenerator.AGE_GROUP, LabelTable.Kind.MULTI_CLASS, null),
                     LabelTable.fromAttribute(d.attributes(), LifeCycleGenerator.DRIFT_DIRECTION, LifeCycleGenerator.DRIFT_DIRECTION, LabelTable.Kind.BINARY, null));
-            return Benchmark.run(ds, d.events(), null, tasks, o.withPreference(false), null);
+            return Benchmark.run(ds, d.events(), null, tasks, ceilings ? PlantedCeilings.of(d) : List.of(), o.withPreference(false), null);
         }
     }
 
