@@ -11,7 +11,14 @@ import java.nio.file.Path;
  * by the CLI (which counts the file's bytes for its progress bars). Static, thread-safe.
  */
 public final class Inputs {
+    /** System property: {@code false} decompresses gzip on the reading thread (default: a background thread). */
+    public static final String READ_AHEAD_PROPERTY = "lurm.io.readAhead";
+
     private Inputs() {
+    }
+
+    private static boolean readAhead() {
+        return Runtime.getRuntime().availableProcessors() > 1 && !"false".equalsIgnoreCase(System.getProperty(READ_AHEAD_PROPERTY));
     }
 
     /** The file's bytes, decompressed when it starts with the gzip magic 1f 8b. The caller closes it. */
@@ -24,6 +31,9 @@ public final class Inputs {
      * result. When that fails, {@code raw} is closed. Gzip is checked whole (see {@link StrictGzipInputStream}):
      * a corrupt header or data, a CRC or length mismatch, a truncated file, or other bytes after the last member
      * is a {@link java.util.zip.ZipException} whose message starts with {@code source}, thrown when it is met.
+     * Gzip is decompressed ahead of the caller on a background thread ({@code ReadAheadInputStream}; closing the
+     * result stops it) unless the JVM has one processor or the system property {@value #READ_AHEAD_PROPERTY} is
+     * {@code false}.
      */
     public static InputStream open(InputStream raw, String source) throws IOException {
         try {
@@ -32,7 +42,8 @@ public final class Inputs {
             int n = pb.readNBytes(magic, 0, 2);
             if (n > 0) pb.unread(magic, 0, n);
             if (n == 2 && magic[0] == (byte) 0x1f && magic[1] == (byte) 0x8b) {
-                return new StrictGzipInputStream(pb, source);
+                InputStream gz = new StrictGzipInputStream(pb, source);
+                return readAhead() ? new ReadAheadInputStream(gz, source) : gz;
             }
             return pb;
         } catch (IOException | RuntimeException e) {

@@ -13,7 +13,8 @@ import org.lurm.memory.MemoryScope;
 
 /**
  * Fails a test that leaves a {@link MemoryScope} open: after each test, every scope opened during it must be
- * closed; after each class, no scope at all may be open (fixtures included). Registered for every test by
+ * closed; after each class, no scope at all may be open (fixtures included). Also fails a test that leaves a
+ * read-ahead thread of an unclosed input stream running ({@code org.lurm.io.Inputs} on gzip). Registered for every test by
  * JUnit's extension auto-detection (src/test/resources/junit-platform.properties).
  */
 public final class LeakCheckExtension implements BeforeEachCallback, AfterEachCallback, AfterAllCallback {
@@ -22,6 +23,16 @@ public final class LeakCheckExtension implements BeforeEachCallback, AfterEachCa
     @Override
     public void beforeEach(ExtensionContext ctx) {
         ctx.getStore(NS).put("before", new HashSet<>(MemoryScope.openScopes().keySet()));
+        ctx.getStore(NS).put("threads", readAheadThreads());
+    }
+
+    /** Live threads reading a stream ahead (named "lurm-read-ahead FILE"). */
+    private static Set<Thread> readAheadThreads() {
+        Set<Thread> t = new HashSet<>();
+        for (Thread x : Thread.getAllStackTraces().keySet()) {
+            if (x.isAlive() && x.getName().startsWith("lurm-read-ahead ")) t.add(x);
+        }
+        return t;
     }
 
     @Override
@@ -34,6 +45,11 @@ public final class LeakCheckExtension implements BeforeEachCallback, AfterEachCa
             if (before == null || !before.contains(e.getKey())) leaks.append("\n  ").append(describe(e.getValue()));
         }
         if (!leaks.isEmpty()) fail("test left memory scopes open:" + leaks);
+        Set<Thread> threadsBefore = (Set<Thread>) ctx.getStore(NS).get("threads");
+        for (Thread t : readAheadThreads()) {
+            if (threadsBefore == null || !threadsBefore.contains(t)) leaks.append("\n  thread ").append(t.getName());
+        }
+        if (!leaks.isEmpty()) fail("test left input streams open (their read-ahead threads run):" + leaks);
     }
 
     @Override
