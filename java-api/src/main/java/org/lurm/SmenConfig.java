@@ -26,7 +26,7 @@ import java.util.Objects;
  * @param maxEpochs        passes over the training users when maxSteps is 0 (20)
  * @param clipNorm         global gradient-norm clip (5)
  * @param batchUsers       users per batch B (256)
- * @param heldOutFraction  share of users held out for early stopping on the contrastive loss (0.05)
+ * @param heldOutFraction  share of users held out for early stopping on the contrastive loss (0.05; at most 4,096 users)
  * @param patience         evaluations without improvement before stopping early (5)
  * @param evalEvery        steps between held-out evaluations (50)
  * @param periodCrop       fraction of a user's periods kept by the optional period-crop augmentation (1: off)

@@ -87,6 +87,16 @@ class SmenTrainerTest {
     }
 
     @Test
+    void theHeldOutSampleIsTheFractionFlooredAndCapped() {
+        assertEquals(0, SmenTrainer.heldOutCount(30, 0.05), "1 user cannot be a batch");
+        assertEquals(2, SmenTrainer.heldOutCount(40, 0.05));
+        assertEquals(3124, SmenTrainer.heldOutCount(62_499, 0.05), "below the cap: the fraction, floored");
+        assertEquals(4096, SmenTrainer.heldOutCount(81_920, 0.05));
+        assertEquals(SmenTrainer.MAX_HELD_OUT_USERS, SmenTrainer.heldOutCount(1_000_000, 0.05), "10^6 users: capped, not 50,000");
+        assertEquals(0, SmenTrainer.heldOutCount(1_000_000, 0.0));
+    }
+
+    @Test
     void lossFallsRunsAreDeterministicAndResumeIsExact() {
         SplittableRandom r = new SplittableRandom(TestData.seed("trainer"));
         try (MemoryScope scope = MemoryScope.root("t")) {
