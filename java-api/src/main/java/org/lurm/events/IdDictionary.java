@@ -34,10 +34,9 @@ public final class IdDictionary {
 
     /** The index of id, adding it when new. */
     public int add(String id) {
-        Integer i = index.get(id);
-        if (i != null) return i;
         int n = ids.size();
-        index.put(id, n);
+        Integer i = index.putIfAbsent(id, n); // one hash look-up, new or not
+        if (i != null) return i;
         ids.add(id);
         return n;
     }

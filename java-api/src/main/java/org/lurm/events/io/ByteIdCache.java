@@ -8,22 +8,24 @@ import org.lurm.events.IdDictionary;
  * costs a hash and a compare instead of a String and a HashMap look-up. Valid for one read: the dictionary
  * only ever grows and never renumbers, so a cached index stays right.
  *
- * <p>Laid out for few cache misses, since with 10^5+ distinct ids every look-up is a random memory access:
- * the probe table holds the hash next to the entry number (a mismatching probe touches nothing else), an
- * entry is two adjacent longs (the first 8 key bytes, and length plus value), and only keys longer than 8
- * bytes are compared against the byte arena. Not thread-safe.
+ * <p>Laid out for one cache miss per look-up, since with 10^5+ distinct ids every look-up is a random memory
+ * access: a slot of the open-addressing table is three adjacent longs (hash and entry number, the first 8 key
+ * bytes, length and value), so a key of up to 8 bytes is found or rejected without touching anything else; only
+ * longer keys compare their remaining bytes against the byte arena. The last key found is remembered (ids of one
+ * user come in runs). Not thread-safe.
  */
 final class ByteIdCache {
     private static final int INLINE = 8;
 
     private final IdDictionary dictionary;
-    private long[] slots = new long[1 << 10];   // (hash << 32) | (entry + 1); 0 = empty
-    private long[] entries = new long[2 << 9];  // [2k] first 8 key bytes, [2k+1] (length << 32) | value
-    private int[] offsets = new int[1 << 9];    // arena offset of the bytes after the first 8, for long keys
-    private int[] hashes = new int[1 << 9];     // only read when the probe table grows
+    private long[] table = new long[3 << 10];    // per slot: (hash << 32) | (entry + 1) (0 = empty); head word; (length << 32) | value
+    private int slots = 1 << 10;
+    private int[] offsets = new int[1 << 9];     // arena offset of the bytes after the first 8, for long keys
     private byte[] arena = new byte[1 << 12];
     private int arenaUsed;
     private int size;
+    private long lastHead = -1;
+    private int lastLen = -1, lastValue;
 
     ByteIdCache(IdDictionary dictionary) {
         this.dictionary = dictionary;
@@ -33,9 +35,11 @@ final class ByteIdCache {
         return dictionary;
     }
 
-    private static int hash(byte[] b, int s, int e) {
+    private static int hash(long head, byte[] b, int s, int e) {
         int h = 0x9E3779B9 ^ (e - s);
-        for (int i = s; i < e; i++) h = (h ^ b[i]) * 0x01000193;
+        h = (h ^ (int) head) * 0x01000193;
+        h = (h ^ (int) (head >>> 32)) * 0x01000193;
+        for (int i = s + INLINE; i < e; i++) h = (h ^ b[i]) * 0x01000193;
         h ^= h >>> 16;
         h *= 0x85EBCA6B;
         return h ^ (h >>> 13);
@@ -51,20 +55,25 @@ final class ByteIdCache {
 
     /** The cached dictionary index of bytes [s, e), or -1. */
     int find(byte[] b, int s, int e) {
-        int h = hash(b, s, e);
         int len = e - s;
         long headWord = head(b, s, e);
-        int mask = slots.length - 1;
+        if (len <= INLINE && len == lastLen && headWord == lastHead) return lastValue;
+        int h = hash(headWord, b, s, e);
+        int mask = slots - 1;
+        long[] t = table;
         for (int i = h & mask; ; i = (i + 1) & mask) {
-            long slot = slots[i];
+            long slot = t[3 * i];
             if (slot == 0) return -1;
             if ((int) (slot >>> 32) != h) continue;
-            int k = (int) slot - 1;
-            long meta = entries[2 * k + 1];
-            if (entries[2 * k] != headWord || (int) (meta >>> 32) != len) continue;
+            long meta = t[3 * i + 2];
+            if (t[3 * i + 1] != headWord || (int) (meta >>> 32) != len) continue;
             if (len > INLINE) {
-                int off = offsets[k];
+                int off = offsets[(int) slot - 1];
                 if (!Arrays.equals(arena, off, off + len - INLINE, b, s + INLINE, e)) continue;
+            } else {
+                lastHead = headWord;
+                lastLen = len;
+                lastValue = (int) meta;
             }
             return (int) meta;
         }
@@ -73,13 +82,8 @@ final class ByteIdCache {
     /** Caches bytes [s, e) as dictionary index {@code value}; the bytes must not be cached yet. */
     void put(byte[] b, int s, int e, int value) {
         int len = e - s;
-        if (2 * size == entries.length) {
-            entries = Arrays.copyOf(entries, entries.length * 2);
-            offsets = Arrays.copyOf(offsets, offsets.length * 2);
-            hashes = Arrays.copyOf(hashes, hashes.length * 2);
-        }
-        entries[2 * size] = head(b, s, e);
-        entries[2 * size + 1] = ((long) len << 32) | (value & 0xFFFFFFFFL);
+        long headWord = head(b, s, e);
+        if (size == offsets.length) offsets = Arrays.copyOf(offsets, offsets.length * 2);
         if (len > INLINE) {
             int rest = len - INLINE;
             if (arenaUsed + rest > arena.length) arena = Arrays.copyOf(arena, Math.max(arena.length * 2, arenaUsed + rest));
@@ -88,19 +92,25 @@ final class ByteIdCache {
             arenaUsed += rest;
         }
         int k = size++;
-        hashes[k] = hash(b, s, e);
-        if (size * 2 > slots.length) {
-            slots = new long[slots.length * 2];
-            for (int j = 0; j < k; j++) insertSlot(j, hashes[j]);
+        if (size * 2 > slots) {
+            long[] old = table;
+            int oldSlots = slots;
+            slots *= 2;
+            table = new long[3 * slots];
+            for (int j = 0; j < oldSlots; j++) {
+                if (old[3 * j] != 0) insert(old[3 * j], old[3 * j + 1], old[3 * j + 2]);
+            }
         }
-        insertSlot(k, hashes[k]);
+        insert(((long) hash(headWord, b, s, e) << 32) | (k + 1), headWord, ((long) len << 32) | (value & 0xFFFFFFFFL));
     }
 
-    private void insertSlot(int k, int h) {
-        int mask = slots.length - 1;
-        int i = h & mask;
-        while (slots[i] != 0) i = (i + 1) & mask;
-        slots[i] = ((long) h << 32) | (k + 1);
+    private void insert(long slot, long headWord, long meta) {
+        int mask = slots - 1;
+        int i = (int) (slot >>> 32) & mask;
+        while (table[3 * i] != 0) i = (i + 1) & mask;
+        table[3 * i] = slot;
+        table[3 * i + 1] = headWord;
+        table[3 * i + 2] = meta;
     }
 
     int size() {
