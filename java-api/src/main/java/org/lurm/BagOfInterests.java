@@ -22,6 +22,7 @@ import org.lurm.embed.TextEmbedder;
 import org.lurm.events.EventTable;
 import org.lurm.events.ItemCatalog;
 import org.lurm.memory.MemoryScope;
+import org.lurm.progress.Progress;
 
 /**
  * Stage 1 of LURM (MODEL.md) in one object: item embeddings, their clustering into K interests, and the
@@ -124,6 +125,17 @@ public final class BagOfInterests {
      * @param listener may be null
      */
     public static BagOfInterests fit(EventTable events, ItemCatalog catalog, Config config, Backend backend, MemoryScope scope, Listener listener) {
+        return fit(events, catalog, config, backend, scope, listener, Progress.NONE);
+    }
+
+    /**
+     * {@link #fit(EventTable, ItemCatalog, Config, Backend, MemoryScope, Listener)}, reporting the phases of
+     * both stages to {@code progress}, each as its own step with a known total where there is one: the
+     * co-occurrence embedding's baskets (users), pair counts (items), PPMI (items) and randomized SVD (passes),
+     * then k-means' seeding (centroids), Lloyd iterations, fine runs (centroids) and item assignment (items).
+     */
+    public static BagOfInterests fit(EventTable events, ItemCatalog catalog, Config config, Backend backend, MemoryScope scope, Listener listener,
+                                     Progress progress) {
         Objects.requireNonNull(events, "events");
         if (config.embedding() != ItemEmbedding.COOCCURRENCE && catalog == null) {
             throw new IllegalArgumentException("item embedding " + config.embedding() + " needs an item catalogue (titles, categories)");
@@ -132,7 +144,7 @@ public final class BagOfInterests {
         long t0 = System.nanoTime();
         ItemEmbedder embedder = embedder(config);
         EmbeddingInput input = catalog == null ? EmbeddingInput.of(events) : EmbeddingInput.of(events, catalog);
-        ItemEmbeddings emb = embedder.embed(input, backend, scope);
+        ItemEmbeddings emb = embedder.embed(input, backend, scope, progress);
         long t1 = System.nanoTime();
         times.put("embed", t1 - t0);
         if (listener != null) {
@@ -144,7 +156,7 @@ public final class BagOfInterests {
         for (int i = p.nextSetBit(0); i >= 0 && i < present.length; i = p.nextSetBit(i + 1)) present[i] = true;
         int k = config.numInterests() > 0 ? config.numInterests() : KMeansConfig.defaultK(emb.presentCount());
         InterestConfig ic = InterestConfig.of(k).withClustering(KMeansConfig.of(k).withSeed(config.seed()));
-        InterestModel model = InterestModel.build(emb.vectors(), emb.numItems(), emb.dim(), present, ic, backend, scope);
+        InterestModel model = InterestModel.build(emb.vectors(), emb.numItems(), emb.dim(), present, ic, backend, scope, progress);
         long t2 = System.nanoTime();
         times.put("cluster", t2 - t1);
         if (listener != null) {

@@ -153,7 +153,7 @@ public final class Lurm implements AutoCloseable {
                 t.status(summary);
                 t.advance(1);
             }
-        });
+        }, progress);
         try (MemoryScope tmp = scope.child("fit-rows");
              Progress.Task task = progress.start("train SMEN", config.smen().maxSteps(), "steps")) {
             BoiSet rows = stage1.aggregate(events, backend, tmp);

@@ -73,7 +73,7 @@ final class Pipeline {
                 current[0].status(summary);
                 current[0].close();
                 current[0] = stage.equals("embed") ? progress.start("cluster into interests", 0, "") : Progress.Task.NONE;
-            });
+            }, progress);
         } finally {
             current[0].close();
         }

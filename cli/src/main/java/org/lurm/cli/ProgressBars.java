@@ -138,8 +138,13 @@ final class ProgressBars implements Progress, AutoCloseable {
             clearLine();
             err.println((mode == Mode.PLAIN ? "[lurm] " : "  ") + b.doneLine(clock.getAsLong()));
             err.flush();
-            lastDraw = Long.MIN_VALUE / 2;
-            if (!open.isEmpty()) draw(true);
+            if (mode == Mode.BAR) {
+                // The enclosing step's bar comes back at once; a plain log gets its next line at the interval.
+                lastDraw = Long.MIN_VALUE / 2;
+                if (!open.isEmpty()) draw(true);
+            } else {
+                lastDraw = clock.getAsLong();
+            }
         }
     }
 

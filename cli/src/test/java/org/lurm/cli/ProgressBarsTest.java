@@ -80,6 +80,27 @@ class ProgressBarsTest {
     }
 
     @Test
+    void nestedStepsInPlainModeLogTheirOwnLinesAndTheEnclosingStepWaitsForItsInterval() {
+        StringWriter sw = new StringWriter();
+        AtomicLong now = new AtomicLong(0);
+        try (ProgressBars p = new ProgressBars(new PrintWriter(sw), ProgressBars.Mode.PLAIN, now::get, 5 * SEC, false)) {
+            try (Progress.Task outer = p.start("embed items", 0, "")) {
+                try (Progress.Task inner = p.start("embed: count pairs", 100, "items")) {
+                    now.addAndGet(2 * SEC);
+                    inner.advance(100);
+                }
+                outer.advance(0); // within the interval of the inner step's last line: nothing drawn
+                now.addAndGet(6 * SEC);
+                outer.advance(0);
+            }
+        }
+        String out = sw.toString();
+        assertEquals(String.join("\n", "[lurm] embed items ...", "[lurm] embed: count pairs ... (100 items)",
+                "[lurm] embed: count pairs: done, 100 items in 2.00 s (50.0 items/s)", "[lurm] embed items: 8 s elapsed",
+                "[lurm] embed items: done in 8.00 s", ""), out);
+    }
+
+    @Test
     void advancesFromManyThreadsAreAllCounted() throws Exception {
         StringWriter sw = new StringWriter();
         try (ProgressBars p = new ProgressBars(new PrintWriter(sw), ProgressBars.Mode.PLAIN, System::nanoTime, SEC, false)) {

@@ -86,8 +86,14 @@ public final class InterestModel {
      */
     public static InterestModel build(F32Array embeddings, int numItems, int dim, boolean[] present, InterestConfig config,
                                       Backend backend, MemoryScope scope) {
+        return build(embeddings, numItems, dim, present, config, backend, scope, org.lurm.progress.Progress.NONE);
+    }
+
+    /** {@link #build(F32Array, int, int, boolean[], InterestConfig, Backend, MemoryScope)}, reporting k-means' phases to {@code progress}. */
+    public static InterestModel build(F32Array embeddings, int numItems, int dim, boolean[] present, InterestConfig config,
+                                      Backend backend, MemoryScope scope, org.lurm.progress.Progress progress) {
         if (config == null) throw new IllegalArgumentException("config must not be null");
-        KMeansResult r = SphericalKMeans.fit(embeddings, numItems, dim, present, config.clustering(), backend, scope);
+        KMeansResult r = SphericalKMeans.fit(embeddings, numItems, dim, present, config.clustering(), backend, scope, progress);
         return new InterestModel(r.index(), config.clustering().assignment() == KMeansConfig.Assignment.EXHAUSTIVE, numItems,
                 r.assignment(), r.scores(), r.presentItems(), r.objective(), config.typicalItems(), r, scope);
     }

@@ -8,6 +8,7 @@ import org.lurm.backend.cpu.Parallel;
 import org.lurm.memory.F32Array;
 import org.lurm.memory.I32Array;
 import org.lurm.memory.MemoryScope;
+import org.lurm.progress.Progress;
 
 /**
  * Large-scale spherical k-means (cosine) of L2-normalised item embeddings into K interests (MODEL.md,
@@ -64,7 +65,18 @@ public final class SphericalKMeans {
      *                                  when no row is present
      */
     public static KMeansResult fit(F32Array embeddings, int n, int dim, boolean[] present, KMeansConfig config, Backend backend, MemoryScope scope) {
-        return run(embeddings, n, dim, present, config, backend, scope, null, 0);
+        return fit(embeddings, n, dim, present, config, backend, scope, Progress.NONE);
+    }
+
+    /**
+     * {@link #fit(F32Array, int, int, boolean[], KMeansConfig, Backend, MemoryScope)}, reporting each phase to
+     * {@code progress} as its own step with a known total: k-means++ seeding (centroids), Lloyd iterations (up to
+     * {@code maxIterations}; a converged run ends early), and for two-level runs the coarse run's phases and then
+     * the fine runs (groups), and the final assignment of the items (items).
+     */
+    public static KMeansResult fit(F32Array embeddings, int n, int dim, boolean[] present, KMeansConfig config, Backend backend, MemoryScope scope,
+                                   Progress progress) {
+        return run(embeddings, n, dim, present, config, backend, scope, null, 0, Progress.orNone(progress));
     }
 
     /**
@@ -79,7 +91,7 @@ public final class SphericalKMeans {
         if (initialCentroids.length() < (long) initialK * dim) {
             throw new IllegalArgumentException("initialCentroids: " + initialK + " x " + dim + " does not fit in an array of " + initialCentroids.length());
         }
-        return run(embeddings, n, dim, present, config.withK(initialK), backend, scope, initialCentroids, initialK);
+        return run(embeddings, n, dim, present, config.withK(initialK), backend, scope, initialCentroids, initialK, Progress.NONE);
     }
 
     /**
@@ -90,7 +102,7 @@ public final class SphericalKMeans {
     public static F32Array seeds(F32Array embeddings, int n, int dim, boolean[] present, KMeansConfig config, Backend backend, MemoryScope scope) {
         int[] items = validate(embeddings, n, dim, present, config);
         try (MemoryScope scratch = scope.child("kmeans-seeding"); Parallel par = new Parallel(Math.max(1, backend.threads()))) {
-            Ctx c = new Ctx(backend, par, config, dim);
+            Ctx c = new Ctx(backend, par, config, dim, Progress.NONE);
             TrainingSet t = TrainingSet.sample(embeddings, items, dim, cap(config.maxPointsPerCentroid(), config.k()), mix(config.seed(), TAG_SAMPLE), scratch);
             int keff = Math.min(config.k(), t.m);
             F32Array out = scope.allocateF32((long) keff * dim);
@@ -101,10 +113,10 @@ public final class SphericalKMeans {
     }
 
     private static KMeansResult run(F32Array embeddings, int n, int dim, boolean[] present, KMeansConfig cfg, Backend backend,
-                                    MemoryScope scope, F32Array init, int initK) {
+                                    MemoryScope scope, F32Array init, int initK, Progress progress) {
         int[] items = validate(embeddings, n, dim, present, cfg);
         try (MemoryScope scratch = scope.child("kmeans-scratch"); Parallel par = new Parallel(Math.max(1, backend.threads()))) {
-            Ctx c = new Ctx(backend, par, cfg, dim);
+            Ctx c = new Ctx(backend, par, cfg, dim, progress);
             TrainingSet t = TrainingSet.sample(embeddings, items, dim, cap(cfg.maxPointsPerCentroid(), cfg.k()), mix(cfg.seed(), TAG_SAMPLE), scratch);
             NearestCentroids index;
             RunStats stats;
@@ -127,7 +139,11 @@ public final class SphericalKMeans {
                     index = NearestCentroids.flat(cent, keff, dim);
                 }
             }
-            return finish(embeddings, n, dim, items, index, cfg, backend, scope, scratch, t, stats, coarseIterations);
+            try (Progress.Task assign = progress.start("k-means: assign items", items.length, "items")) {
+                KMeansResult r = finish(embeddings, n, dim, items, index, cfg, backend, scope, scratch, t, stats, coarseIterations);
+                assign.advance(items.length);
+                return r;
+            }
         }
     }
 
@@ -239,7 +255,19 @@ public final class SphericalKMeans {
 
     // ---------------------------------------------------------------- flat k-means
 
-    private record Ctx(Backend backend, Parallel par, KMeansConfig cfg, int dim) {
+    /** What every phase needs; {@code progress} is where the phases of this run (not of nested fine runs) report. */
+    private record Ctx(Backend backend, Parallel par, KMeansConfig cfg, int dim, Progress progress, String label) {
+        Ctx(Backend backend, Parallel par, KMeansConfig cfg, int dim, Progress progress) {
+            this(backend, par, cfg, dim, progress, "k-means");
+        }
+
+        Ctx quiet() {
+            return new Ctx(backend, par, cfg, dim, Progress.NONE, label);
+        }
+
+        Ctx labelled(String l) {
+            return new Ctx(backend, par, cfg, dim, progress, l);
+        }
     }
 
     private record RunStats(int iterations, boolean converged, int reseeded, double objective) {
@@ -294,10 +322,20 @@ public final class SphericalKMeans {
             }
         }
         Arrays.fill(dist, Double.POSITIVE_INFINITY);
-        distancesTo(s, first, cand, idx, dots, c, bestDist);
-        take(s, first, 0, cent, chosen, dist, bestDist);
+        try (Progress.Task task = c.progress.start(c.label + ": k-means++ seeding", k, "centroids")) {
+            task.status("from " + m + " rows");
+            distancesTo(s, first, cand, idx, dots, c, bestDist);
+            take(s, first, 0, cent, chosen, dist, bestDist);
+            task.advance(1);
+            seedRest(s, k, cent, rnd, c, task, dist, candDist, bestDist, chosen, idx, dots, cand);
+        }
+    }
+
+    private static void seedRest(TrainingSet s, int k, F32Array cent, SplittableRandom rnd, Ctx c, Progress.Task task, double[] dist,
+                                 double[] candDist, double[] bestDist, boolean[] chosen, I32Array idx, F32Array dots, F32Array cand) {
+        int m = s.m;
         int trials = c.cfg.seedingTrials();
-        for (int j = 1; j < k; j++) {
+        for (int j = 1; j < k; j++, task.advance(1)) {
             int best = -1;
             double bestPot = Double.POSITIVE_INFINITY;
             if (trials == 1) {
@@ -376,30 +414,35 @@ public final class SphericalKMeans {
         int updates = 0;
         boolean converged = false;
         double objective;
-        while (true) {
-            c.backend.assignNearest(t.rows, m, cent, k, c.dim, idxArr, scoreArr);
-            idxArr.copyTo(0, idx, 0, m);
-            scoreArr.copyTo(0, score, 0, m);
-            objective = 0;
-            Arrays.fill(counts, 0);
-            int changed = 0;
-            for (int i = 0; i < m; i++) {
-                objective += t.weight[i] * Math.max(0.0, 1.0 - score[i]);
-                counts[idx[i]]++;
-                if (idx[i] != prev[i]) changed++;
+        try (Progress.Task task = c.progress.start(c.label + ": Lloyd iterations", c.cfg.maxIterations(), "iterations")) {
+            while (true) {
+                c.backend.assignNearest(t.rows, m, cent, k, c.dim, idxArr, scoreArr);
+                idxArr.copyTo(0, idx, 0, m);
+                scoreArr.copyTo(0, score, 0, m);
+                objective = 0;
+                Arrays.fill(counts, 0);
+                int changed = 0;
+                for (int i = 0; i < m; i++) {
+                    objective += t.weight[i] * Math.max(0.0, 1.0 - score[i]);
+                    counts[idx[i]]++;
+                    if (idx[i] != prev[i]) changed++;
+                }
+                int empty = 0;
+                for (int j = 0; j < k; j++) if (counts[j] == 0) empty++;
+                if (updates > 0 && empty == 0 && (changed == 0 || prevObjective - objective <= tol * prevObjective)) {
+                    converged = true;
+                    break;
+                }
+                if (updates >= c.cfg.maxIterations()) break;
+                if (empty > 0) reseeded += reseed(idx, score, counts, k, empty);
+                update(t, idx, counts, k, cent, c);
+                updates++;
+                prevObjective = objective;
+                System.arraycopy(idx, 0, prev, 0, m);
+                task.status(String.format(java.util.Locale.ROOT, "%d of %d rows moved, objective %.4g", changed, m, objective));
+                task.advance(1);
             }
-            int empty = 0;
-            for (int j = 0; j < k; j++) if (counts[j] == 0) empty++;
-            if (updates > 0 && empty == 0 && (changed == 0 || prevObjective - objective <= tol * prevObjective)) {
-                converged = true;
-                break;
-            }
-            if (updates >= c.cfg.maxIterations()) break;
-            if (empty > 0) reseeded += reseed(idx, score, counts, k, empty);
-            update(t, idx, counts, k, cent, c);
-            updates++;
-            prevObjective = objective;
-            System.arraycopy(idx, 0, prev, 0, m);
+            if (converged) task.status("converged after " + updates + " iterations");
         }
         return new RunStats(updates, converged, reseeded, objective);
     }
@@ -477,7 +520,7 @@ public final class SphericalKMeans {
         long seed = c.cfg.seed();
         int kc = (int) Math.max(1, Math.min(keff, Math.round(Math.sqrt(keff))));
         F32Array coarse = scratch.allocateF32((long) kc * dim);
-        RunStats cs = flat(t, kc, coarse, false, mix(seed, TAG_COARSE), c, scratch);
+        RunStats cs = flat(t, kc, coarse, false, mix(seed, TAG_COARSE), c.labelled("k-means coarse (" + kc + " centroids)"), scratch);
 
         // Route every training row to its nearest coarse centroid, as items will be routed later.
         I32Array gi = scratch.allocateI32(t.m);
@@ -515,16 +558,21 @@ public final class SphericalKMeans {
         int maxIt = 0, reseeded = cs.reseeded;
         boolean converged = cs.converged;
         double objective = 0;
-        for (int q = 0; q < kept; q++) {
-            int j = keep[q];
-            MemorySegment.copy(coarse.segment(), (long) j * dim * F32Array.BYTES, coarseOut.segment(), (long) q * dim * F32Array.BYTES, (long) dim * F32Array.BYTES);
-            try (MemoryScope sub = scratch.child("fine-" + q)) {
-                TrainingSet part = t.select(members, start[j], start[j + 1], sub);
-                RunStats fs = flat(part, share[q], fine.slice((long) offsets[q] * dim, (long) share[q] * dim), false, mix(seed, TAG_FINE + 2L * j), c, sub);
-                maxIt = Math.max(maxIt, fs.iterations);
-                converged &= fs.converged;
-                reseeded += fs.reseeded;
-                objective += fs.objective;
+        Ctx quiet = c.quiet();
+        try (Progress.Task task = c.progress.start("k-means fine (" + keff + " centroids)", keff, "centroids")) {
+            task.status("in " + kept + " groups");
+            for (int q = 0; q < kept; q++) {
+                int j = keep[q];
+                MemorySegment.copy(coarse.segment(), (long) j * dim * F32Array.BYTES, coarseOut.segment(), (long) q * dim * F32Array.BYTES, (long) dim * F32Array.BYTES);
+                try (MemoryScope sub = scratch.child("fine-" + q)) {
+                    TrainingSet part = t.select(members, start[j], start[j + 1], sub);
+                    RunStats fs = flat(part, share[q], fine.slice((long) offsets[q] * dim, (long) share[q] * dim), false, mix(seed, TAG_FINE + 2L * j), quiet, sub);
+                    maxIt = Math.max(maxIt, fs.iterations);
+                    converged &= fs.converged;
+                    reseeded += fs.reseeded;
+                    objective += fs.objective;
+                }
+                task.advance(share[q]);
             }
         }
         NearestCentroids index = NearestCentroids.twoLevel(coarseOut, kept, fine, offsets, dim);

@@ -65,6 +65,11 @@ public final class ConcatEmbedder implements ItemEmbedder {
 
     @Override
     public ItemEmbeddings embed(EmbeddingInput input, Backend backend, MemoryScope scope) {
+        return embed(input, backend, scope, org.lurm.progress.Progress.NONE);
+    }
+
+    @Override
+    public ItemEmbeddings embed(EmbeddingInput input, Backend backend, MemoryScope scope, org.lurm.progress.Progress progress) {
         int n = input.numItems();
         int dim = dimension();
         F32Array out = scope.allocateF32((long) n * dim);
@@ -73,7 +78,7 @@ public final class ConcatEmbedder implements ItemEmbedder {
         for (int p = 0; p < parts.size(); p++) {
             ItemEmbedder part = parts.get(p);
             try (MemoryScope tmp = scope.child("concat-part-" + p)) {
-                ItemEmbeddings e = part.embed(input, backend, tmp);
+                ItemEmbeddings e = part.embed(input, backend, tmp, progress);
                 if (e.numItems() != n || e.dim() != part.dimension()) {
                     throw new IllegalStateException("part " + p + " (" + part.name() + ") returned " + e.numItems() + " x " + e.dim() + ", expected " + n + " x " + part.dimension());
                 }

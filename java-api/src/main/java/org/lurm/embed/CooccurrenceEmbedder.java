@@ -2,6 +2,7 @@ package org.lurm.embed;
 
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import org.lurm.backend.Backend;
@@ -20,6 +21,7 @@ import org.lurm.memory.F32Array;
 import org.lurm.memory.I32Array;
 import org.lurm.memory.I64Array;
 import org.lurm.memory.MemoryScope;
+import org.lurm.progress.Progress;
 
 /**
  * The default item embedder (MODEL.md, "Item embedding module", co-occurrence): items that users touch in the
@@ -58,6 +60,9 @@ import org.lurm.memory.MemoryScope;
  * <p><b>Thread-safety.</b> Immutable; {@link #embed} may run concurrently.
  */
 public final class CooccurrenceEmbedder implements ItemEmbedder {
+    /** Users or item rows between two progress reports of one worker. */
+    private static final int PROGRESS_EVERY = 4096;
+
     /**
      * @param dim                embedding width e (default 64)
      * @param periodSeconds      basket period length L (default 30 days, the finest default scale)
@@ -173,6 +178,17 @@ public final class CooccurrenceEmbedder implements ItemEmbedder {
 
     @Override
     public ItemEmbeddings embed(EmbeddingInput input, Backend backend, MemoryScope scope) {
+        return embed(input, backend, scope, Progress.NONE);
+    }
+
+    /**
+     * Reports four steps: grouping each user's events into baskets (users), counting item pairs (items, one row
+     * each), PPMI (items), and the randomized SVD (passes of the PPMI operator over its non-zeros: one, two per
+     * power iteration, one for the zero-column test and one for the final projection).
+     */
+    @Override
+    public ItemEmbeddings embed(EmbeddingInput input, Backend backend, MemoryScope scope, Progress progress) {
+        Progress pr = Progress.orNone(progress);
         EventTable events = input.requireEvents(name());
         int n = input.numItems();
         int dim = options.dim();
@@ -180,7 +196,7 @@ public final class CooccurrenceEmbedder implements ItemEmbedder {
         Map<String, Long> counters = new LinkedHashMap<>();
         try (MemoryScope tmp = scope.child("cooccurrence"); Workers workers = Workers.of(backend)) {
             Parallel par = workers.parallel();
-            Counts counts = countPairs(events, n, options, par, tmp);
+            Counts counts = countPairs(events, n, options, par, tmp, pr);
             BasketStats st = counts.stats();
             counters.put("events", st.events());
             counters.put("zeroWeightEvents", st.zeroWeightEvents());
@@ -188,7 +204,12 @@ public final class CooccurrenceEmbedder implements ItemEmbedder {
             counters.put("truncatedBaskets", st.truncatedBaskets());
             counters.put("droppedTouches", st.droppedTouches());
             counters.put("distinctPairs", st.distinctPairs());
-            CsrMatrix ppmi = ppmi(counts.matrix(), options.contextSmoothing(), par, tmp);
+            CsrMatrix ppmi;
+            try (Progress.Task t = pr.start("embed: PPMI", n, "items")) {
+                ppmi = ppmi(counts.matrix(), options.contextSmoothing(), par, tmp);
+                t.advance(n);
+                t.status(String.format(Locale.ROOT, "%,d positive of %,d pairs", ppmi.nnz(), counts.matrix().nnz()));
+            }
             counters.put("ppmiNonZeros", ppmi.nnz());
             // Items with pairs but no positive PMI (they co-occur only as often as chance) end up absent too.
             counters.put("itemsWithPairs", nonEmptyRows(counts.matrix()));
@@ -198,7 +219,12 @@ public final class CooccurrenceEmbedder implements ItemEmbedder {
                 LinearOperator op = options.contextSmoothing() == 1.0
                         ? CsrOperator.symmetric(backend, ppmi)
                         : CsrOperator.withTranspose(backend, ppmi, tmp);
-                SvdResult svd = new RandomizedSvd(backend, options.svdOptions()).compute(op, dim, tmp);
+                SvdResult svd;
+                int passes = 2 * options.svdOptions().powerIterations() + 3;
+                try (Progress.Task t = pr.start("embed: randomized SVD", passes, "passes")) {
+                    t.status(String.format(Locale.ROOT, "rank %d of %,d x %,d, %,d non-zeros", dim, n, n, ppmi.nnz()));
+                    svd = new RandomizedSvd(backend, options.svdOptions()).compute(countingPasses(op, t), dim, tmp);
+                }
                 counters.put("svdRank", (long) svd.rank());
                 foldSingularValues(svd, n, dim, options.singularValuePower(), out, par);
             } else {
@@ -206,6 +232,33 @@ public final class CooccurrenceEmbedder implements ItemEmbedder {
             }
         }
         return ItemEmbeddings.normalizeInPlace(out, n, dim, name(), counters);
+    }
+
+    /** {@code op}, advancing {@code task} by one for every product with it or its transpose. */
+    private static LinearOperator countingPasses(LinearOperator op, Progress.Task task) {
+        return new LinearOperator() {
+            @Override
+            public int rows() {
+                return op.rows();
+            }
+
+            @Override
+            public int cols() {
+                return op.cols();
+            }
+
+            @Override
+            public void multiply(F32Array x, int r, F32Array out) {
+                op.multiply(x, r, out);
+                task.advance(1);
+            }
+
+            @Override
+            public void multiplyTranspose(F32Array x, int r, F32Array out) {
+                op.multiplyTranspose(x, r, out);
+                task.advance(1);
+            }
+        };
     }
 
     private static long nonEmptyRows(CsrMatrix m) {
@@ -249,6 +302,10 @@ public final class CooccurrenceEmbedder implements ItemEmbedder {
     // ---------------------------------------------------------------------------------------------- counting
 
     static Counts countPairs(EventTable events, int numItems, Options o, Parallel par, MemoryScope scope) {
+        return countPairs(events, numItems, o, par, scope, Progress.NONE);
+    }
+
+    static Counts countPairs(EventTable events, int numItems, Options o, Parallel par, MemoryScope scope, Progress progress) {
         // Group event positions by user, as the BoI aggregation does; baskets of user ranges balanced by
         // events, collected per chunk and joined in chunk (= user) order.
         UserGrouping grouping = UserGrouping.of(events);
@@ -258,13 +315,23 @@ public final class CooccurrenceEmbedder implements ItemEmbedder {
         int[] perm = grouping.perm();
         BasketCollector[] collectors = new BasketCollector[nChunks];
         final int[] permF = perm;
-        par.forRange(nChunks, nChunks, 1, (chunk, lo, hi) -> {
-            for (int c = (int) lo; c < hi; c++) {
-                BasketCollector bc = new BasketCollector(events, numItems, o, permF);
-                for (int u = chunkUser[c]; u < chunkUser[c + 1]; u++) bc.user(u, userStart[u], userStart[u + 1]);
-                collectors[c] = bc;
-            }
-        });
+        try (Progress.Task task = progress.start("embed: baskets", userStart.length - 1, "users")) {
+            par.forRange(nChunks, nChunks, 1, (chunk, lo, hi) -> {
+                for (int c = (int) lo; c < hi; c++) {
+                    BasketCollector bc = new BasketCollector(events, numItems, o, permF);
+                    int reported = chunkUser[c];
+                    for (int u = chunkUser[c]; u < chunkUser[c + 1]; u++) {
+                        bc.user(u, userStart[u], userStart[u + 1]);
+                        if (u + 1 - reported >= PROGRESS_EVERY) {
+                            task.advance(u + 1 - reported);
+                            reported = u + 1;
+                        }
+                    }
+                    task.advance(chunkUser[c + 1] - reported);
+                    collectors[c] = bc;
+                }
+            });
+        }
         long zeroWeight = 0, truncated = 0, dropped = 0, totalBaskets = 0, touches = 0;
         for (BasketCollector bc : collectors) {
             zeroWeight += bc.zeroWeight;
@@ -289,7 +356,12 @@ public final class CooccurrenceEmbedder implements ItemEmbedder {
             }
         }
         collectorsRelease(collectors);
-        CsrMatrix counts = pairCounts(bPtr, bItem, pairBaskets, numItems, par, scope);
+        CsrMatrix counts;
+        try (Progress.Task task = progress.start("embed: count pairs", numItems, "items")) {
+            task.status(String.format(Locale.ROOT, "%,d baskets, %,d item touches", pairBaskets, bItem.length));
+            counts = pairCounts(bPtr, bItem, pairBaskets, numItems, par, scope, task);
+            task.status(String.format(Locale.ROOT, "%,d distinct pairs", counts.nnz() / 2));
+        }
         BasketStats bs = new BasketStats(events.size(), zeroWeight, totalBaskets, truncated, dropped, counts.nnz() / 2);
         return new Counts(counts, bs);
     }
@@ -416,7 +488,7 @@ public final class CooccurrenceEmbedder implements ItemEmbedder {
      * rows and one dense int accumulator of numItems entries that stays in cache, so there is no per-thread
      * copy of the pair table to merge and no random access into a large hash: the cost is Σ_b |b|² increments.
      */
-    private static CsrMatrix pairCounts(long[] bPtr, int[] bItem, int nBaskets, int n, Parallel par, MemoryScope scope) {
+    private static CsrMatrix pairCounts(long[] bPtr, int[] bItem, int nBaskets, int n, Parallel par, MemoryScope scope, Progress.Task task) {
         // Transpose B: for each item, its baskets (ascending).
         long[] iPtr = new long[n + 1];
         for (int it : bItem) iPtr[it + 1]++;
@@ -454,7 +526,12 @@ public final class CooccurrenceEmbedder implements ItemEmbedder {
                 int[] cols = new int[64];
                 int[] cnts = new int[64];
                 int size = 0;
+                int reported = chunkRow[c];
                 for (int i = chunkRow[c]; i < chunkRow[c + 1]; i++) {
+                    if (i - reported >= PROGRESS_EVERY) {
+                        task.advance(i - reported);
+                        reported = i;
+                    }
                     int t = 0;
                     for (long p = iPtr[i]; p < iPtr[i + 1]; p++) {
                         int bk = iBasket[(int) p];
@@ -491,6 +568,7 @@ public final class CooccurrenceEmbedder implements ItemEmbedder {
                     size += t;
                     rowNnz[i] = t;
                 }
+                task.advance(chunkRow[c + 1] - reported);
                 chunkCols[c] = Arrays.copyOf(cols, size);
                 chunkCounts[c] = Arrays.copyOf(cnts, size);
             }

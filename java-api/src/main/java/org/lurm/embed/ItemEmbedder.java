@@ -26,4 +26,12 @@ public interface ItemEmbedder {
      * @param backend runs the heavy products (randomized SVD) and lends its worker threads
      */
     ItemEmbeddings embed(EmbeddingInput input, Backend backend, MemoryScope scope);
+
+    /**
+     * {@link #embed(EmbeddingInput, Backend, MemoryScope)}, reporting its phases to {@code progress} as steps with
+     * known totals where the implementation has them; the default reports nothing.
+     */
+    default ItemEmbeddings embed(EmbeddingInput input, Backend backend, MemoryScope scope, org.lurm.progress.Progress progress) {
+        return embed(input, backend, scope);
+    }
 }

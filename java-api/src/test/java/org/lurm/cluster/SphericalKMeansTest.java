@@ -402,4 +402,28 @@ class SphericalKMeansTest {
         assertArrayEquals(new int[] {1, 9}, SphericalKMeans.shares(10, new long[] {1, 1000}, new int[] {5, 100}));
         assertArrayEquals(new int[] {2, 8}, SphericalKMeans.shares(10, new long[] {500, 500}, new int[] {2, 100}));
     }
+
+    @Test
+    void twoLevelReportsTheCoarseRunThenTheFineCentroidsAndProgressChangesNothing() {
+        long seed = TestData.seed("SphericalKMeansTest.progress");
+        int n = 3000, dim = 16, k = 64;
+        float[] x = ClusterFixtures.hierarchicalMixture(new Random(seed), n, dim, 8, 8, 0.2, 0.2);
+        KMeansConfig cfg = KMeansConfig.of(k).withSeed(seed).withTwoLevelThreshold(20);
+        try (MemoryScope scope = MemoryScope.root("kmeans-progress")) {
+            F32Array emb = scope.copyOf(x);
+            org.lurm.testing.RecordingProgress progress = new org.lurm.testing.RecordingProgress();
+            KMeansResult with = SphericalKMeans.fit(emb, n, dim, null, cfg, backend, scope, progress);
+            KMeansResult without = SphericalKMeans.fit(emb, n, dim, null, cfg, backend, scope);
+            assertArrayEquals(without.assignment().toArray(), with.assignment().toArray(), "progress changes nothing");
+            assertArrayEquals(without.centroids().toArray(), with.centroids().toArray());
+            assertTrue(with.isTwoLevel());
+            assertEquals(java.util.List.of("k-means coarse (8 centroids): k-means++ seeding", "k-means coarse (8 centroids): Lloyd iterations",
+                    "k-means fine (64 centroids)", "k-means: assign items"), progress.names(), "the fine runs report as one step");
+            for (var s : progress.steps()) assertTrue(s.closed().get(), s.name() + " closed");
+            assertEquals(8, progress.steps().get(0).done().get());
+            assertEquals(with.coarseIterations(), progress.steps().get(1).done().get());
+            assertEquals(k, progress.step("k-means fine (64 centroids)").done().get(), "every fine centroid is counted once");
+            assertEquals(n, progress.step("k-means: assign items").done().get());
+        }
+    }
 }
