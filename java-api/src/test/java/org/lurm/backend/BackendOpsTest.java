@@ -105,42 +105,45 @@ class BackendOpsTest {
     void csrMultiplyBothWays(String name) {
         SplittableRandom r = new SplittableRandom(TestData.seed("csr-" + name));
         try (Backend be = open(name); MemoryScope s = MemoryScope.root("t")) {
-            int rows = 50, cols = 40, rr = 13;
-            List<long[]> nz = new ArrayList<>();
-            long[] ptr = new long[rows + 1];
-            List<Integer> ci = new ArrayList<>();
-            List<Float> cv = new ArrayList<>();
-            double[][] dense = new double[rows][cols];
-            for (int i = 0; i < rows; i++) {
-                for (int j = 0; j < cols; j++) {
-                    if (r.nextInt(5) == 0) {
-                        float v = (float) r.nextGaussian();
-                        ci.add(j);
-                        cv.add(v);
-                        dense[i][j] = v;
+            // Widths below, at and above the CPU kernel's register panels (one to eight vectors) and the vector length.
+            for (int rr : new int[] {1, 13, 64, 138, 257}) {
+                int rows = 50, cols = 40;
+                List<long[]> nz = new ArrayList<>();
+                long[] ptr = new long[rows + 1];
+                List<Integer> ci = new ArrayList<>();
+                List<Float> cv = new ArrayList<>();
+                double[][] dense = new double[rows][cols];
+                for (int i = 0; i < rows; i++) {
+                    for (int j = 0; j < cols; j++) {
+                        if (r.nextInt(5) == 0) {
+                            float v = (float) r.nextGaussian();
+                            ci.add(j);
+                            cv.add(v);
+                            dense[i][j] = v;
+                        }
                     }
+                    ptr[i + 1] = ci.size();
                 }
-                ptr[i + 1] = ci.size();
+                int[] colsA = ci.stream().mapToInt(Integer::intValue).toArray();
+                float[] valsA = new float[cv.size()];
+                for (int i = 0; i < valsA.length; i++) valsA[i] = cv.get(i);
+                I64Array p = s.copyOf(ptr);
+                I32Array c = s.copyOf(colsA);
+                F32Array v = s.copyOf(valsA);
+                float[] d1 = rand(r, cols * rr);
+                double[] ref1 = new double[rows * rr];
+                for (int i = 0; i < rows; i++) for (int j = 0; j < cols; j++) for (int q = 0; q < rr; q++) ref1[i * rr + q] += dense[i][j] * d1[j * rr + q];
+                F32Array out1 = s.allocateF32(rows * rr);
+                out1.fill(42f); // must be overwritten
+                be.csrMultiply(false, p, c, v, rows, cols, s.copyOf(d1), rr, out1);
+                assertTrue(nmse(ref1, out1) < NMSE, "X*D, width " + rr);
+                float[] d2 = rand(r, rows * rr);
+                double[] ref2 = new double[cols * rr];
+                for (int i = 0; i < rows; i++) for (int j = 0; j < cols; j++) for (int q = 0; q < rr; q++) ref2[j * rr + q] += dense[i][j] * d2[i * rr + q];
+                F32Array out2 = s.allocateF32(cols * rr);
+                be.csrMultiply(true, p, c, v, rows, cols, s.copyOf(d2), rr, out2);
+                assertTrue(nmse(ref2, out2) < NMSE, "X^T*D, width " + rr);
             }
-            int[] colsA = ci.stream().mapToInt(Integer::intValue).toArray();
-            float[] valsA = new float[cv.size()];
-            for (int i = 0; i < valsA.length; i++) valsA[i] = cv.get(i);
-            I64Array p = s.copyOf(ptr);
-            I32Array c = s.copyOf(colsA);
-            F32Array v = s.copyOf(valsA);
-            float[] d1 = rand(r, cols * rr);
-            double[] ref1 = new double[rows * rr];
-            for (int i = 0; i < rows; i++) for (int j = 0; j < cols; j++) for (int q = 0; q < rr; q++) ref1[i * rr + q] += dense[i][j] * d1[j * rr + q];
-            F32Array out1 = s.allocateF32(rows * rr);
-            out1.fill(42f); // must be overwritten
-            be.csrMultiply(false, p, c, v, rows, cols, s.copyOf(d1), rr, out1);
-            assertTrue(nmse(ref1, out1) < NMSE, "X*D");
-            float[] d2 = rand(r, rows * rr);
-            double[] ref2 = new double[cols * rr];
-            for (int i = 0; i < rows; i++) for (int j = 0; j < cols; j++) for (int q = 0; q < rr; q++) ref2[j * rr + q] += dense[i][j] * d2[i * rr + q];
-            F32Array out2 = s.allocateF32(cols * rr);
-            be.csrMultiply(true, p, c, v, rows, cols, s.copyOf(d2), rr, out2);
-            assertTrue(nmse(ref2, out2) < NMSE, "X^T*D");
         }
     }
 

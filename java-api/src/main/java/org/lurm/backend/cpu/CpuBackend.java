@@ -124,14 +124,12 @@ public final class CpuBackend implements Backend {
         }
         BackendChecks.checkRange("dense", dense.length(), 0, (long) nCols * r);
         BackendChecks.checkRange("out", out.length(), 0, (long) nRows * r);
-        MemorySegment ds = dense.segment(), os = out.segment();
+        MemorySegment ds = dense.segment(), os = out.segment(), cs = cols.segment(), vs = vals.segment();
         par.forRange(nRows, 64, (chunk, lo, hi) -> {
-            os.asSlice(lo * r * 4L, (hi - lo) * r * 4L).fill((byte) 0);
             for (long row = lo; row < hi; row++) {
-                for (long j = rowPtr.get(row), e = rowPtr.get(row + 1); j < e; j++) {
-                    int c = BackendChecks.checkColumn(cols.get(j), nCols);
-                    k.axpy(vals.get(j), ds, (long) c * r, os, row * r, r);
-                }
+                long from = rowPtr.get(row), to = rowPtr.get(row + 1);
+                for (long j = from; j < to; j++) BackendChecks.checkColumn(cs.getAtIndex(I32Array.LAYOUT, j), nCols);
+                k.csrRow(cs, vs, from, to, ds, r, os, row * r);
             }
         });
     }

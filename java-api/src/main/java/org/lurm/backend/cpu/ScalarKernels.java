@@ -29,6 +29,14 @@ public final class ScalarKernels implements VectorKernels {
     }
 
     @Override
+    public void csrRow(MemorySegment cols, MemorySegment vals, long from, long to, MemorySegment x, int r, MemorySegment out, long outOff) {
+        for (int i = 0; i < r; i++) out.setAtIndex(F32Array.LAYOUT, outOff + i, 0f);
+        for (long j = from; j < to; j++) {
+            axpy(vals.getAtIndex(F32Array.LAYOUT, j), x, (long) cols.getAtIndex(org.lurm.memory.I32Array.LAYOUT, j) * r, out, outOff, r);
+        }
+    }
+
+    @Override
     public void dot4(MemorySegment x, long xOff, MemorySegment m, long o0, long o1, long o2, long o3, int n, float[] out) {
         out[0] = dot(x, xOff, m, o0, n);
         out[1] = dot(x, xOff, m, o1, n);

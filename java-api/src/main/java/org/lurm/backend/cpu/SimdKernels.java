@@ -100,6 +100,73 @@ public final class SimdKernels implements VectorKernels {
         }
     }
 
+    /**
+     * Register-blocked: the output row is computed in panels of up to four vectors held in registers while the
+     * row's non-zeros stream past, so each non-zero costs only the loads of x (no load and store of the output
+     * per non-zero, as with one axpy per non-zero); the last partial vector is masked, not scalar.
+     */
+    @Override
+    public void csrRow(MemorySegment cols, MemorySegment vals, long from, long to, MemorySegment x, int r, MemorySegment out, long outOff) {
+        long rb = 4L * r;
+        int p = 0;
+        for (; p + 8 * L <= r; p += 8 * L) {
+            FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S), a2 = FloatVector.zero(S), a3 = FloatVector.zero(S);
+            FloatVector a4 = FloatVector.zero(S), a5 = FloatVector.zero(S), a6 = FloatVector.zero(S), a7 = FloatVector.zero(S);
+            long pb = 4L * p;
+            for (long j = from; j < to; j++) {
+                FloatVector v = FloatVector.broadcast(S, vals.getAtIndex(F32Array.LAYOUT, j));
+                long b = cols.getAtIndex(I32Array.LAYOUT, j) * rb + pb;
+                a0 = FloatVector.fromMemorySegment(S, x, b, LE).fma(v, a0);
+                a1 = FloatVector.fromMemorySegment(S, x, b + 4L * L, LE).fma(v, a1);
+                a2 = FloatVector.fromMemorySegment(S, x, b + 8L * L, LE).fma(v, a2);
+                a3 = FloatVector.fromMemorySegment(S, x, b + 12L * L, LE).fma(v, a3);
+                a4 = FloatVector.fromMemorySegment(S, x, b + 16L * L, LE).fma(v, a4);
+                a5 = FloatVector.fromMemorySegment(S, x, b + 20L * L, LE).fma(v, a5);
+                a6 = FloatVector.fromMemorySegment(S, x, b + 24L * L, LE).fma(v, a6);
+                a7 = FloatVector.fromMemorySegment(S, x, b + 28L * L, LE).fma(v, a7);
+            }
+            long ob = 4L * (outOff + p);
+            a0.intoMemorySegment(out, ob, LE);
+            a1.intoMemorySegment(out, ob + 4L * L, LE);
+            a2.intoMemorySegment(out, ob + 8L * L, LE);
+            a3.intoMemorySegment(out, ob + 12L * L, LE);
+            a4.intoMemorySegment(out, ob + 16L * L, LE);
+            a5.intoMemorySegment(out, ob + 20L * L, LE);
+            a6.intoMemorySegment(out, ob + 24L * L, LE);
+            a7.intoMemorySegment(out, ob + 28L * L, LE);
+        }
+        for (; p + 4 * L <= r; p += 4 * L) {
+            FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S), a2 = FloatVector.zero(S), a3 = FloatVector.zero(S);
+            long pb = 4L * p;
+            for (long j = from; j < to; j++) {
+                FloatVector v = FloatVector.broadcast(S, vals.getAtIndex(F32Array.LAYOUT, j));
+                long b = cols.getAtIndex(I32Array.LAYOUT, j) * rb + pb;
+                a0 = FloatVector.fromMemorySegment(S, x, b, LE).fma(v, a0);
+                a1 = FloatVector.fromMemorySegment(S, x, b + 4L * L, LE).fma(v, a1);
+                a2 = FloatVector.fromMemorySegment(S, x, b + 8L * L, LE).fma(v, a2);
+                a3 = FloatVector.fromMemorySegment(S, x, b + 12L * L, LE).fma(v, a3);
+            }
+            long ob = 4L * (outOff + p);
+            a0.intoMemorySegment(out, ob, LE);
+            a1.intoMemorySegment(out, ob + 4L * L, LE);
+            a2.intoMemorySegment(out, ob + 8L * L, LE);
+            a3.intoMemorySegment(out, ob + 12L * L, LE);
+        }
+        for (; p < r; p += L) {
+            VectorMask<Float> m = S.indexInRange(p, r);
+            boolean full = p + L <= r;
+            FloatVector a = FloatVector.zero(S);
+            long pb = 4L * p;
+            for (long j = from; j < to; j++) {
+                FloatVector v = FloatVector.broadcast(S, vals.getAtIndex(F32Array.LAYOUT, j));
+                long b = cols.getAtIndex(I32Array.LAYOUT, j) * rb + pb;
+                a = (full ? FloatVector.fromMemorySegment(S, x, b, LE) : FloatVector.fromMemorySegment(S, x, b, LE, m)).fma(v, a);
+            }
+            if (full) a.intoMemorySegment(out, 4L * (outOff + p), LE);
+            else a.intoMemorySegment(out, 4L * (outOff + p), LE, m);
+        }
+    }
+
     @Override
     public void dot4(MemorySegment x, long xOff, MemorySegment m, long o0, long o1, long o2, long o3, int n, float[] out) {
         int i = 0;

@@ -19,6 +19,13 @@ public interface VectorKernels {
     void axpy(float alpha, MemorySegment x, long xOff, MemorySegment y, long yOff, int n);
 
     /**
+     * One row of a CSR x dense product: out[outOff+i] = sum over j in [from, to) of vals[j] * x[cols[j]*r + i],
+     * i in [0, r), accumulated in j order (the order of {@link #axpy} over the row's non-zeros). {@code cols}
+     * holds int32 and {@code vals} float32 entries (element offsets); the columns must already be checked.
+     */
+    void csrRow(MemorySegment cols, MemorySegment vals, long from, long to, MemorySegment x, int r, MemorySegment out, long outOff);
+
+    /**
      * Four dot products of x against rows r0..r3 of {@code m} (each n long, starting at element offsets
      * o0..o3), written to out[0..3]. Register blocking: x is loaded once for four rows.
      */
