@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.lurm.BagOfInterests;
+import org.lurm.embed.CooccurrenceEmbedder;
 import org.lurm.backend.Backend;
 import org.lurm.backend.cpu.Parallel;
 import org.lurm.io.OutputFiles;
@@ -110,6 +111,12 @@ final class FitCommand implements Callable<Integer>, Main.HasCommonOptions {
             out.printf(Locale.ROOT, "  events    %,d events, %,d users, %,d items%n", data.events().size(), data.events().numUsers(), data.events().numItems());
             out.printf(Locale.ROOT, "  stage 1   %s item embedding, K = %d interests, %,d BoI rows (%,d events of items without an interest skipped)%n",
                     cfg.embedding().name().toLowerCase(Locale.ROOT), f.stage1().numInterests(), f.rows().numRows(), f.rows().skippedEvents());
+            Map<String, Long> ec = f.stage1().embeddings().counters();
+            Long pruned = ec.getOrDefault("prunedEntries", ec.get("part0.cooccurrence.prunedEntries"));
+            if (pruned != null && pruned > 0) {
+                out.printf(Locale.ROOT, "  pairs     co-occurrence capped at %,d entries: each item keeps its strongest partners, %,d of %,d item pairs' entries left out%n",
+                        CooccurrenceEmbedder.Options.DEFAULT_MAX_NON_ZEROS, pruned, 2 * ec.getOrDefault("distinctPairs", ec.getOrDefault("part0.cooccurrence.distinctPairs", 0L)));
+            }
             String held = tr2.heldOutUsers() == 0 ? "no held-out users (too few users to hold some out for early stopping)"
                     : Double.isFinite(tr2.bestHeldOutLoss()) ? String.format(Locale.ROOT, "best held-out %.3f (%,d users)", tr2.bestHeldOutLoss(), tr2.heldOutUsers())
                     : "no held-out evaluation yet";

@@ -43,6 +43,12 @@ import org.lurm.progress.Progress;
  *       columns. Cost Σ_b |b|² increments into a cache-resident array (measured about 4x faster on
  *       MovieLens-100k than a primitive open-addressing pair hash, whose per-thread copies also multiplied
  *       memory by the thread count).</li>
+ *   <li><b>Pair cap.</b> The distinct pairs grow with the events (4.7·10^8 at 10^8 generator events over 2·10^5
+ *       items: 7.6 GB per copy of the matrix). When there are more than {@code maxNonZeros} entries (default
+ *       2^27), each item keeps only its k = maxNonZeros / items strongest partners (largest count, then lowest
+ *       column), decided row by row as the counts are made, so the full matrix never exists. Each item's total
+ *       c(i) still counts every pair, so the PMI of a kept pair is the one the whole matrix gives it. Kept rows
+ *       are no longer symmetric, so the SVD then uses the stored transpose. Data below the cap is untouched.</li>
  *   <li><b>PPMI.</b> PMI(i,j) = log( c(i,j) · Σ_j' c(j')^α / (c(i) · c(j)^α) ), with c(i) = Σ_j c(i,j) and the
  *       context smoothing exponent α ({@code contextSmoothing}, default 0.75, as in word2vec: dampens the pull
  *       of very popular items); only positive values are kept, still CSR.</li>
@@ -54,8 +60,9 @@ import org.lurm.progress.Progress;
  *
  * <p><b>Ownership.</b> The result is allocated in the scope given to {@link #embed}; counts, PPMI and SVD
  * factors live in a child scope closed before it returns. Peak memory: 8 bytes per kept basket touch (B and
- * its transpose, on-heap), 8 bytes per item per worker thread, then 8 bytes per non-zero for the count and
- * PPMI matrices each (and the PPMI transpose when α != 1), plus the SVD's (2·items)·(e + 10)·12 bytes.
+ * its transpose, on-heap), 8 bytes per item per worker thread, then 8 bytes per kept non-zero for the count and
+ * PPMI matrices each (and the PPMI transpose when α != 1 or pairs were cut), plus the SVD's (2·items)·(e + 10)·12
+ * bytes; with the default cap at most about 1 GiB per matrix.
  *
  * <p><b>Thread-safety.</b> Immutable; {@link #embed} may run concurrently.
  */
@@ -73,14 +80,18 @@ public final class CooccurrenceEmbedder implements ItemEmbedder {
      * @param oversampling       randomized SVD oversampling (default 10)
      * @param powerIterations    randomized SVD power iterations (default 2)
      * @param seed               seeds the basket sample and the SVD
+     * @param maxNonZeros        the most entries the pair-count matrix keeps (default 2^27, about 1 GiB per copy of
+     *                           the matrix): when the distinct pairs exceed it, every item keeps only its
+     *                           {@code maxNonZeros / items} strongest partners (see the class comment); 0: no cap
      */
     public record Options(int dim, long periodSeconds, long origin, int maxBasketSize, double contextSmoothing,
-                          double singularValuePower, int oversampling, int powerIterations, long seed) {
+                          double singularValuePower, int oversampling, int powerIterations, long seed, long maxNonZeros) {
         public static final int DEFAULT_DIM = 64;
         public static final long DEFAULT_PERIOD_SECONDS = 30 * Scale.DAY;
         public static final int DEFAULT_MAX_BASKET_SIZE = 512;
         public static final double DEFAULT_CONTEXT_SMOOTHING = 0.75;
         public static final double DEFAULT_SINGULAR_VALUE_POWER = 0.5;
+        public static final long DEFAULT_MAX_NON_ZEROS = 1L << 27;
 
         public Options {
             if (dim < 1) throw new IllegalArgumentException("embedding width must be >= 1, got " + dim);
@@ -88,13 +99,14 @@ public final class CooccurrenceEmbedder implements ItemEmbedder {
             if (maxBasketSize < 2) throw new IllegalArgumentException("maxBasketSize must be >= 2 (a basket needs two items to make a pair), got " + maxBasketSize);
             if (!(contextSmoothing > 0 && contextSmoothing <= 1)) throw new IllegalArgumentException("contextSmoothing must be in (0, 1], got " + contextSmoothing);
             if (!(singularValuePower >= 0 && singularValuePower <= 1)) throw new IllegalArgumentException("singularValuePower must be in [0, 1], got " + singularValuePower);
+            if (maxNonZeros < 0) throw new IllegalArgumentException("maxNonZeros must be >= 0 (0: no cap), got " + maxNonZeros);
             new RandomizedSvd.Options(oversampling, powerIterations, seed, RandomizedSvd.Options.DEFAULT_RANK_TOLERANCE, true, false);
         }
 
         public static Options defaults() {
             return new Options(DEFAULT_DIM, DEFAULT_PERIOD_SECONDS, 0L, DEFAULT_MAX_BASKET_SIZE, DEFAULT_CONTEXT_SMOOTHING,
                     DEFAULT_SINGULAR_VALUE_POWER, RandomizedSvd.Options.DEFAULT_OVERSAMPLING, RandomizedSvd.Options.DEFAULT_POWER_ITERATIONS,
-                    RandomizedSvd.Options.DEFAULT_SEED);
+                    RandomizedSvd.Options.DEFAULT_SEED, DEFAULT_MAX_NON_ZEROS);
         }
 
         /** Defaults with the basket period and origin of the finest scale of a BoI configuration. */
@@ -103,31 +115,42 @@ public final class CooccurrenceEmbedder implements ItemEmbedder {
         }
 
         public Options withDim(int d) {
-            return new Options(d, periodSeconds, origin, maxBasketSize, contextSmoothing, singularValuePower, oversampling, powerIterations, seed);
+            return new Options(d, periodSeconds, origin, maxBasketSize, contextSmoothing, singularValuePower, oversampling, powerIterations, seed, maxNonZeros);
         }
 
         public Options withPeriod(long seconds, long newOrigin) {
-            return new Options(dim, seconds, newOrigin, maxBasketSize, contextSmoothing, singularValuePower, oversampling, powerIterations, seed);
+            return new Options(dim, seconds, newOrigin, maxBasketSize, contextSmoothing, singularValuePower, oversampling, powerIterations, seed, maxNonZeros);
         }
 
         public Options withMaxBasketSize(int cap) {
-            return new Options(dim, periodSeconds, origin, cap, contextSmoothing, singularValuePower, oversampling, powerIterations, seed);
+            return new Options(dim, periodSeconds, origin, cap, contextSmoothing, singularValuePower, oversampling, powerIterations, seed, maxNonZeros);
         }
 
         public Options withContextSmoothing(double a) {
-            return new Options(dim, periodSeconds, origin, maxBasketSize, a, singularValuePower, oversampling, powerIterations, seed);
+            return new Options(dim, periodSeconds, origin, maxBasketSize, a, singularValuePower, oversampling, powerIterations, seed, maxNonZeros);
         }
 
         public Options withSingularValuePower(double p) {
-            return new Options(dim, periodSeconds, origin, maxBasketSize, contextSmoothing, p, oversampling, powerIterations, seed);
+            return new Options(dim, periodSeconds, origin, maxBasketSize, contextSmoothing, p, oversampling, powerIterations, seed, maxNonZeros);
         }
 
         public Options withSvd(int newOversampling, int newPowerIterations) {
-            return new Options(dim, periodSeconds, origin, maxBasketSize, contextSmoothing, singularValuePower, newOversampling, newPowerIterations, seed);
+            return new Options(dim, periodSeconds, origin, maxBasketSize, contextSmoothing, singularValuePower, newOversampling, newPowerIterations, seed, maxNonZeros);
         }
 
         public Options withSeed(long s) {
-            return new Options(dim, periodSeconds, origin, maxBasketSize, contextSmoothing, singularValuePower, oversampling, powerIterations, s);
+            return new Options(dim, periodSeconds, origin, maxBasketSize, contextSmoothing, singularValuePower, oversampling, powerIterations, s, maxNonZeros);
+        }
+
+        /** The same options with another cap on the pair-count matrix's entries (0: no cap). */
+        public Options withMaxNonZeros(long cap) {
+            return new Options(dim, periodSeconds, origin, maxBasketSize, contextSmoothing, singularValuePower, oversampling, powerIterations, seed, cap);
+        }
+
+        /** The most partners an item keeps among {@code numItems}: all of them without a cap, else at least 1. */
+        int maxPartners(int numItems) {
+            if (maxNonZeros == 0 || numItems == 0) return Integer.MAX_VALUE;
+            return (int) Math.max(1, Math.min(Integer.MAX_VALUE, maxNonZeros / numItems));
         }
 
         RandomizedSvd.Options svdOptions() {
@@ -144,12 +167,19 @@ public final class CooccurrenceEmbedder implements ItemEmbedder {
      * @param truncatedBaskets baskets cut to maxBasketSize
      * @param droppedTouches   distinct (basket, item) touches left out by the cut
      * @param distinctPairs    distinct unordered item pairs with a count
+     * @param prunedEntries    entries of the pair-count matrix left out by {@link Options#maxNonZeros} (0 when
+     *                         every item kept all its partners)
+     * @param maxPartners      the most partners an item kept ({@link Integer#MAX_VALUE}: no cap)
      */
-    public record BasketStats(long events, long zeroWeightEvents, long baskets, long truncatedBaskets, long droppedTouches, long distinctPairs) {
+    public record BasketStats(long events, long zeroWeightEvents, long baskets, long truncatedBaskets, long droppedTouches, long distinctPairs,
+                              long prunedEntries, int maxPartners) {
     }
 
-    /** The symmetric pair-count matrix (numItems x numItems, float32 counts, ascending columns) and its stats. */
-    public record Counts(CsrMatrix matrix, BasketStats stats) {
+    /**
+     * The pair-count matrix (numItems x numItems, float32 counts, ascending columns; symmetric unless entries were
+     * pruned) with each item's total count over all its pairs, pruned or not, and the stats.
+     */
+    public record Counts(CsrMatrix matrix, double[] itemTotals, BasketStats stats) {
     }
 
     private final Options options;
@@ -204,9 +234,10 @@ public final class CooccurrenceEmbedder implements ItemEmbedder {
             counters.put("truncatedBaskets", st.truncatedBaskets());
             counters.put("droppedTouches", st.droppedTouches());
             counters.put("distinctPairs", st.distinctPairs());
+            counters.put("prunedEntries", st.prunedEntries());
             CsrMatrix ppmi;
             try (Progress.Task t = pr.start("embed: PPMI", n, "items")) {
-                ppmi = ppmi(counts.matrix(), options.contextSmoothing(), par, tmp);
+                ppmi = ppmi(counts.matrix(), counts.itemTotals(), options.contextSmoothing(), par, tmp);
                 t.advance(n);
                 t.status(String.format(Locale.ROOT, "%,d positive of %,d pairs", ppmi.nnz(), counts.matrix().nnz()));
             }
@@ -215,8 +246,8 @@ public final class CooccurrenceEmbedder implements ItemEmbedder {
             counters.put("itemsWithPairs", nonEmptyRows(counts.matrix()));
             counters.put("itemsWithPositivePmi", nonEmptyRows(ppmi));
             if (ppmi.nnz() > 0) {
-                // With α = 1 the PPMI of symmetric counts is symmetric: no transpose needed.
-                LinearOperator op = options.contextSmoothing() == 1.0
+                // With α = 1 the PPMI of symmetric counts is symmetric: no transpose needed (pruned counts are not).
+                LinearOperator op = options.contextSmoothing() == 1.0 && st.prunedEntries() == 0
                         ? CsrOperator.symmetric(backend, ppmi)
                         : CsrOperator.withTranspose(backend, ppmi, tmp);
                 SvdResult svd;
@@ -295,7 +326,7 @@ public final class CooccurrenceEmbedder implements ItemEmbedder {
      */
     public static CsrMatrix ppmi(CsrMatrix counts, double contextSmoothing, Backend backend, MemoryScope scope) {
         try (Workers w = Workers.of(backend)) {
-            return ppmi(counts, contextSmoothing, w.parallel(), scope);
+            return ppmi(counts, null, contextSmoothing, w.parallel(), scope);
         }
     }
 
@@ -356,14 +387,19 @@ public final class CooccurrenceEmbedder implements ItemEmbedder {
             }
         }
         collectorsRelease(collectors);
-        CsrMatrix counts;
+        PairCounts pc;
+        int maxPartners = o.maxPartners(numItems);
         try (Progress.Task task = progress.start("embed: count pairs", numItems, "items")) {
             task.status(String.format(Locale.ROOT, "%,d baskets, %,d item touches", pairBaskets, bItem.length));
-            counts = pairCounts(bPtr, bItem, pairBaskets, numItems, par, scope, task);
-            task.status(String.format(Locale.ROOT, "%,d distinct pairs", counts.nnz() / 2));
+            pc = pairCounts(bPtr, bItem, pairBaskets, numItems, maxPartners, par, scope, task);
+            long distinct = pc.fullEntries / 2;
+            task.status(pc.pruned == 0 ? String.format(Locale.ROOT, "%,d distinct pairs", distinct)
+                    : String.format(Locale.ROOT, "%,d distinct pairs; each item keeps its %,d strongest partners: %,d of %,d entries kept",
+                    distinct, maxPartners, pc.matrix.nnz(), pc.fullEntries));
         }
-        BasketStats bs = new BasketStats(events.size(), zeroWeight, totalBaskets, truncated, dropped, counts.nnz() / 2);
-        return new Counts(counts, bs);
+        BasketStats bs = new BasketStats(events.size(), zeroWeight, totalBaskets, truncated, dropped, pc.fullEntries / 2, pc.pruned,
+                pc.pruned == 0 ? Integer.MAX_VALUE : maxPartners);
+        return new Counts(pc.matrix, pc.totals, bs);
     }
 
     private static void collectorsRelease(BasketCollector[] collectors) {
@@ -488,7 +524,12 @@ public final class CooccurrenceEmbedder implements ItemEmbedder {
      * rows and one dense int accumulator of numItems entries that stays in cache, so there is no per-thread
      * copy of the pair table to merge and no random access into a large hash: the cost is Σ_b |b|² increments.
      */
-    private static CsrMatrix pairCounts(long[] bPtr, int[] bItem, int nBaskets, int n, Parallel par, MemoryScope scope, Progress.Task task) {
+    /** The kept counts, every item's total over all its pairs, the entries before pruning and those pruned. */
+    private record PairCounts(CsrMatrix matrix, double[] totals, long fullEntries, long pruned) {
+    }
+
+    private static PairCounts pairCounts(long[] bPtr, int[] bItem, int nBaskets, int n, int maxPartners, Parallel par, MemoryScope scope,
+                                         Progress.Task task) {
         // Transpose B: for each item, its baskets (ascending).
         long[] iPtr = new long[n + 1];
         for (int it : bItem) iPtr[it + 1]++;
@@ -519,9 +560,13 @@ public final class CooccurrenceEmbedder implements ItemEmbedder {
         int[][] chunkCols = new int[nChunks][];
         int[][] chunkCounts = new int[nChunks][];
         long[] rowNnz = new long[n];
+        long[] rowFull = new long[n];
+        double[] totals = new double[n];
         par.forRange(nChunks, par.threads(), 1, (unused, lo, hi) -> {
             int[] acc = new int[n];
             int[] touched = new int[n];
+            int[] scratch = maxPartners < n ? new int[n] : null;
+            int[] hist = maxPartners < n ? new int[HISTOGRAM] : null;
             for (int c = (int) lo; c < hi; c++) {
                 int[] cols = new int[64];
                 int[] cnts = new int[64];
@@ -547,26 +592,47 @@ public final class CooccurrenceEmbedder implements ItemEmbedder {
                         cols = Arrays.copyOf(cols, (int) want);
                         cnts = Arrays.copyOf(cnts, (int) want);
                     }
+                    long total = 0;
+                    for (int k = 0; k < t; k++) total += acc[touched[k]];
+                    totals[i] = total;
+                    rowFull[i] = t;
+                    // Kept: every entry with a count above thr, and the first `ties` entries (ascending column) with
+                    // a count equal to it. Without pruning thr is 0, and every entry (count >= 1) is kept.
+                    int thr = 0, ties = 0;
+                    if (t > maxPartners) {
+                        long cut = strongest(acc, touched, t, maxPartners, hist, scratch);
+                        thr = (int) (cut >>> 32);
+                        ties = (int) cut;
+                    }
+                    int w = 0;
                     if (t > (n >>> 4)) {
                         // Dense row: a scan of the accumulator is cheaper than sorting the touched list.
                         for (int j = 0, k = 0; k < t; j++) {
-                            if (acc[j] == 0) continue;
-                            cols[size + k] = j;
-                            cnts[size + k] = acc[j];
+                            int cj = acc[j];
+                            if (cj == 0) continue;
                             acc[j] = 0;
                             k++;
+                            if (cj > thr || (cj == thr && ties-- > 0)) {
+                                cols[size + w] = j;
+                                cnts[size + w] = cj;
+                                w++;
+                            }
                         }
                     } else {
                         Arrays.sort(touched, 0, t);
                         for (int k = 0; k < t; k++) {
                             int j = touched[k];
-                            cols[size + k] = j;
-                            cnts[size + k] = acc[j];
+                            int cj = acc[j];
                             acc[j] = 0;
+                            if (cj > thr || (cj == thr && ties-- > 0)) {
+                                cols[size + w] = j;
+                                cnts[size + w] = cj;
+                                w++;
+                            }
                         }
                     }
-                    size += t;
-                    rowNnz[i] = t;
+                    size += w;
+                    rowNnz[i] = w;
                 }
                 task.advance(chunkRow[c + 1] - reported);
                 chunkCols[c] = Arrays.copyOf(cols, size);
@@ -594,12 +660,45 @@ public final class CooccurrenceEmbedder implements ItemEmbedder {
             chunkCols[c] = null;
             chunkCounts[c] = null;
         }
-        return new CsrMatrix(n, n, rowPtr, col, val);
+        long full = 0;
+        for (long f : rowFull) full += f;
+        return new PairCounts(new CsrMatrix(n, n, rowPtr, col, val), totals, full, full - nnz);
+    }
+
+    /** Counts below this are ranked by a histogram when an item's partners are cut; larger ones by a sort. */
+    private static final int HISTOGRAM = 1024;
+
+    /**
+     * Where to cut a row of {@code t > keep} partners (counts {@code acc[touched[0..t)]}) to its {@code keep}
+     * strongest: returns thr in the high 32 bits and, in the low 32, how many entries with a count equal to thr
+     * are kept (every entry above thr is). O(t) with a histogram of counts; counts of {@value #HISTOGRAM} - 1 or
+     * more are ranked exactly by sorting them (they are few: each costs that many basket pairs).
+     */
+    static long strongest(int[] acc, int[] touched, int t, int keep, int[] hist, int[] scratch) {
+        int top = HISTOGRAM - 1;
+        for (int k = 0; k < t; k++) hist[Math.min(acc[touched[k]], top)]++;
+        int above = 0, b = top;
+        while (above + hist[b] < keep) above += hist[b--];
+        java.util.Arrays.fill(hist, 0);
+        if (b < top) return ((long) b << 32) | (keep - above);
+        // More than `keep` entries of count >= top: rank those exactly.
+        int m = 0;
+        for (int k = 0; k < t; k++) if (acc[touched[k]] >= top) scratch[m++] = acc[touched[k]];
+        Arrays.sort(scratch, 0, m); // ascending: the keep-th largest is at m - keep
+        int cutValue = scratch[m - keep];
+        int greater = 0;
+        for (int k = 0; k < m; k++) if (scratch[k] > cutValue) greater++;
+        return ((long) cutValue << 32) | (keep - greater);
     }
 
     // ---------------------------------------------------------------------------------------------- PPMI
 
-    static CsrMatrix ppmi(CsrMatrix counts, double alpha, Parallel par, MemoryScope scope) {
+    /**
+     * @param totals every item's total count over all its pairs when the matrix holds only some of them (pruned
+     *               rows): then c(i) and c(j) are these totals, so keeping fewer partners does not change the PMI
+     *               of the ones kept; null: the sums of the matrix's own rows and columns
+     */
+    static CsrMatrix ppmi(CsrMatrix counts, double[] totals, double alpha, Parallel par, MemoryScope scope) {
         if (counts.rows() != counts.cols()) throw new IllegalArgumentException("a co-occurrence matrix must be square, got " + counts.rows() + " x " + counts.cols());
         if (!(alpha > 0 && alpha <= 1)) throw new IllegalArgumentException("contextSmoothing must be in (0, 1], got " + alpha);
         int n = counts.rows();
@@ -615,6 +714,11 @@ public final class CooccurrenceEmbedder implements ItemEmbedder {
                 rowSum[i] += c;
                 colSum[col.get(p)] += c;
             }
+        }
+        if (totals != null) {
+            if (totals.length != n) throw new IllegalArgumentException("item totals: " + totals.length + " for " + n + " items");
+            rowSum = totals;
+            colSum = totals;
         }
         double z = 0;
         double[] logCtx = new double[n];

@@ -79,6 +79,101 @@ class CooccurrenceEmbedderTest {
         }
     }
 
+    /**
+     * With a cap on the matrix's entries every item keeps exactly its k strongest partners (count descending, then
+     * column ascending), its total over all pairs, and for each kept pair the PMI the uncapped matrix gives it.
+     */
+    @Test
+    void pairCapKeepsEachItemsStrongestPartnersAndTheirPmi() {
+        long seed = TestData.seed("CooccurrenceEmbedderTest.pairCap");
+        Random rnd = new Random(seed);
+        int nItems = 60, nUsers = 50, k = 5;
+        IdDictionary items = new IdDictionary();
+        EventTableBuilder b = new EventTableBuilder(new IdDictionary(), items, EventTableBuilder.defaultTypes());
+        for (int u = 0; u < nUsers; u++) {
+            for (int e = 0; e < 80; e++) {
+                int item = rnd.nextInt(3) == 0 ? rnd.nextInt(nItems) : (u % 6) * 10 + rnd.nextInt(10);
+                b.add("u" + u, "i" + item, (long) rnd.nextInt(6) * L + rnd.nextInt((int) L), 1f);
+            }
+        }
+        try (MemoryScope scope = MemoryScope.root("test"); Backend be = EmbedTestSupport.backend(2);
+             org.lurm.backend.cpu.Parallel par = new org.lurm.backend.cpu.Parallel(2)) {
+            EventTable ev = b.build(scope);
+            int n = items.size();
+            CooccurrenceEmbedder.Options o = CooccurrenceEmbedder.Options.defaults().withPeriod(L, 0).withSeed(seed);
+            CooccurrenceEmbedder.Counts full = CooccurrenceEmbedder.countPairs(ev, n, o, be, scope);
+            CooccurrenceEmbedder.Counts none = CooccurrenceEmbedder.countPairs(ev, n, o.withMaxNonZeros(0), be, scope);
+            CooccurrenceEmbedder.Counts cut = CooccurrenceEmbedder.countPairs(ev, n, o.withMaxNonZeros((long) n * k), be, scope);
+            assertArrayEquals(full.matrix().values().toArray(), none.matrix().values().toArray(), "the default cap leaves small data whole");
+            assertEquals(0, full.stats().prunedEntries());
+            assertEquals(Integer.MAX_VALUE, full.stats().maxPartners());
+            assertEquals(k, cut.stats().maxPartners());
+            assertEquals(full.stats().distinctPairs(), cut.stats().distinctPairs(), "distinct pairs are counted before the cut");
+            assertEquals(full.matrix().nnz() - cut.matrix().nnz(), cut.stats().prunedEntries());
+            assertTrue(cut.stats().prunedEntries() > 0, "the test must cut something");
+            assertArrayEquals(full.itemTotals(), cut.itemTotals(), "totals count every pair, kept or not");
+            CsrMatrix ppmiFull = CooccurrenceEmbedder.ppmi(full.matrix(), null, o.contextSmoothing(), par, scope);
+            CsrMatrix ppmiCut = CooccurrenceEmbedder.ppmi(cut.matrix(), cut.itemTotals(), o.contextSmoothing(), par, scope);
+            for (int i = 0; i < n; i++) {
+                double total = 0;
+                java.util.List<int[]> partners = new java.util.ArrayList<>(); // {column, count}
+                for (int j = 0; j < n; j++) {
+                    int c = (int) full.matrix().get(i, j);
+                    total += c;
+                    if (c > 0) partners.add(new int[] {j, c});
+                }
+                assertEquals(total, full.itemTotals()[i], 0.0, "total of item " + i);
+                partners.sort((x, y) -> x[1] != y[1] ? Integer.compare(y[1], x[1]) : Integer.compare(x[0], y[0]));
+                TreeSet<Integer> expected = new TreeSet<>();
+                for (int q = 0; q < Math.min(k, partners.size()); q++) expected.add(partners.get(q)[0]);
+                TreeSet<Integer> kept = new TreeSet<>();
+                for (long p = cut.matrix().rowPtr().get(i); p < cut.matrix().rowPtr().get(i + 1); p++) {
+                    int j = cut.matrix().colIndex().get(p);
+                    assertTrue(kept.isEmpty() || j > kept.last(), "columns ascending in row " + i);
+                    kept.add(j);
+                    assertEquals(full.matrix().get(i, j), cut.matrix().values().get(p), 0f, "count (" + i + ", " + j + ")");
+                }
+                assertEquals(expected, kept, "the strongest partners of item " + i);
+                for (long p = ppmiCut.rowPtr().get(i); p < ppmiCut.rowPtr().get(i + 1); p++) {
+                    int j = ppmiCut.colIndex().get(p);
+                    assertEquals(ppmiFull.get(i, j), ppmiCut.values().get(p), 0f, "PMI of the kept pair (" + i + ", " + j + ")");
+                }
+                for (int j : kept) if (ppmiFull.get(i, j) > 0) assertTrue(ppmiCut.get(i, j) > 0, "a kept positive PMI stays: (" + i + ", " + j + ")");
+            }
+            // The embedding runs on the cut (asymmetric) matrix through the transposed product.
+            ItemEmbeddings e = new CooccurrenceEmbedder(o.withMaxNonZeros((long) n * k).withDim(8)).embed(EmbeddingInput.of(ev), be, scope);
+            assertEquals(cut.stats().prunedEntries(), e.counters().get("prunedEntries"));
+            assertTrue(e.presentCount() > n / 2, "items still embedded: " + e.presentCount());
+        }
+    }
+
+    /** The cut of a row agrees with a sort, both below and above the histogram's range of counts. */
+    @Test
+    void strongestAgreesWithASort() {
+        Random rnd = new Random(TestData.seed("CooccurrenceEmbedderTest.strongest"));
+        int[] hist = new int[1024];
+        for (int trial = 0; trial < 500; trial++) {
+            int t = 2 + rnd.nextInt(200), keep = 1 + rnd.nextInt(t - 1);
+            int[] acc = new int[t], touched = new int[t], scratch = new int[t];
+            int range = trial % 3 == 0 ? 5 : trial % 3 == 1 ? 3000 : 100_000;
+            int base = trial % 3 == 2 ? 1020 : 0;
+            for (int q = 0; q < t; q++) {
+                acc[q] = base + 1 + rnd.nextInt(range);
+                touched[q] = q;
+            }
+            long cut = CooccurrenceEmbedder.strongest(acc, touched, t, keep, hist, scratch);
+            int thr = (int) (cut >>> 32), ties = (int) cut;
+            int[] sorted = acc.clone();
+            java.util.Arrays.sort(sorted);
+            int expectedThr = sorted[t - keep];
+            int greater = 0;
+            for (int v : acc) if (v > expectedThr) greater++;
+            assertEquals(expectedThr, thr, "threshold, trial " + trial);
+            assertEquals(keep - greater, ties, "ties kept, trial " + trial);
+            for (int v : hist) assertEquals(0, v, "the histogram is left clear");
+        }
+    }
+
     private static void assertSortedPositive(CsrMatrix m) {
         for (int i = 0; i < m.rows(); i++) {
             int prev = -1;
