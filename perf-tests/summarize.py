@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Summarise a JMH JSON result of perf-tests/bench-cpu.sh as ratios to the floor and to the anchors.
 
-Usage: summarize.py jmh.json jmh.log   (the log holds the [boi-floor] and [kmeans-bench] lines printed at setup)
+Usage: summarize.py jmh.json jmh.log   (the log holds the [boi-floor], [csr-floor] and [kmeans-bench] lines printed at setup)
 """
 import json
 import re
@@ -62,6 +62,22 @@ for (src, shape) in sorted({(a, b) for a, b, _ in km}):
         gf = x * 2 * 64 * dots / 1e9
         rows.append((f"k-means assign {src} {shape} {b}", f"{x / 1e3:,.0f} k points/s ({gf:.1f} GFLOP/s)", "",
                      f"{v / s:.1f}x scalar" if (b == "vectorApi" and v and s) else ""))
+csr = {}
+for r in res:
+    if "CsrProductBenchmark" in r["benchmark"]:
+        csr[r["benchmark"].split(".")[-1]] = ms(r)
+cf = re.search(r"\[csr-floor\] rows=(\d+) cols=(\d+) nnz=(\d+) l=(\d+) compulsoryBytes=(\d+) gatheredBytes=(\d+) flops=(\d+) threads=(\d+)", log)
+if csr and cf:
+    crow, ccol, nnz, l, comp, gath, flops, threads = map(int, cf.groups())
+    base = csr.get("axpyPerNonZero")
+    for b in ("lurm", "axpyPerNonZero"):
+        t = csr.get(b)
+        if t is None:
+            continue
+        fl = f"{(comp / (bw * 1e9)) / (t / 1e3) * 100:.0f} % of floor (compulsory bytes)" if bw else ""
+        an = f"{base / t:.1f}x axpy per non-zero" if base else ""
+        rows.append((f"CSR x dense (SVD pass) {b}", f"{t:.0f} ms = {flops / (t / 1e3) / 1e9:.1f} GFLOP/s, {gath / (t / 1e3) / 1e9:.1f} GB/s gathered", fl, an))
+    rows.append((f"  (PPMI {crow:,} x {ccol:,}, {nnz:,} non-zeros, l = {l}; compulsory {comp / 1e6:.0f} MB, gathered {gath / 1e9:.1f} GB)", "", "", ""))
 w = max(len(r[0]) for r in rows)
 print()
 print(f"| {'what'.ljust(w)} | measured | vs floor | vs anchor |")
