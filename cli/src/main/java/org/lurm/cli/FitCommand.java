@@ -114,7 +114,7 @@ final class FitCommand implements Callable<Integer>, Main.HasCommonOptions {
             Map<String, Long> ec = f.stage1().embeddings().counters();
             Long pruned = ec.getOrDefault("prunedEntries", ec.get("part0.cooccurrence.prunedEntries"));
             if (pruned != null && pruned > 0) {
-                out.printf(Locale.ROOT, "  pairs     co-occurrence capped at %,d entries: each item keeps its strongest partners, %,d of %,d item pairs' entries left out%n",
+                out.printf(Locale.ROOT, "  pairs     co-occurrence matrix capped at %,d entries: items keep their most frequent partners of positive PMI; %,d of %,d entries left out%n",
                         CooccurrenceEmbedder.Options.DEFAULT_MAX_NON_ZEROS, pruned, 2 * ec.getOrDefault("distinctPairs", ec.getOrDefault("part0.cooccurrence.distinctPairs", 0L)));
             }
             String held = tr2.heldOutUsers() == 0 ? "no held-out users (too few users to hold some out for early stopping)"

@@ -45,10 +45,13 @@ import org.lurm.progress.Progress;
  *       memory by the thread count).</li>
  *   <li><b>Pair cap.</b> The distinct pairs grow with the events (4.7·10^8 at 10^8 generator events over 2·10^5
  *       items: 7.6 GB per copy of the matrix). When there are more than {@code maxNonZeros} entries (default
- *       2^27), each item keeps only its k = maxNonZeros / items strongest partners (largest count, then lowest
- *       column), decided row by row as the counts are made, so the full matrix never exists. Each item's total
- *       c(i) still counts every pair, so the PMI of a kept pair is the one the whole matrix gives it. Kept rows
- *       are no longer symmetric, so the SVD then uses the stored transpose. Data below the cap is untouched.</li>
+ *       2^27), an item with more than k = maxNonZeros / items partners keeps, among its partners of positive PMI
+ *       (the only ones the PPMI keeps), the k it co-occurs with most often (ties to the lowest column), or all of
+ *       them when there are fewer. The totals c(i) = Σ over i's baskets of (size - 1) are known before any pair
+ *       is counted, so each row is cut as it is made, the full matrix never exists, and the PMI of a kept pair is
+ *       the one the whole matrix gives it. Cut rows are no longer symmetric, so the SVD then uses the stored
+ *       transpose. Data below the cap is untouched. Measured on MovieLens with a cap forced to the fraction kept
+ *       at 10^8 events: docs/RESULTS.md, "the pair cap".</li>
  *   <li><b>PPMI.</b> PMI(i,j) = log( c(i,j) · Σ_j' c(j')^α / (c(i) · c(j)^α) ), with c(i) = Σ_j c(i,j) and the
  *       context smoothing exponent α ({@code contextSmoothing}, default 0.75, as in word2vec: dampens the pull
  *       of very popular items); only positive values are kept, still CSR.</li>
@@ -82,7 +85,7 @@ public final class CooccurrenceEmbedder implements ItemEmbedder {
      * @param seed               seeds the basket sample and the SVD
      * @param maxNonZeros        the most entries the pair-count matrix keeps (default 2^27, about 1 GiB per copy of
      *                           the matrix): when the distinct pairs exceed it, every item keeps only its
-     *                           {@code maxNonZeros / items} strongest partners (see the class comment); 0: no cap
+     *                           {@code maxNonZeros / items} most frequent partners of positive PMI (see the class comment); 0: no cap
      */
     public record Options(int dim, long periodSeconds, long origin, int maxBasketSize, double contextSmoothing,
                           double singularValuePower, int oversampling, int powerIterations, long seed, long maxNonZeros) {
@@ -391,10 +394,10 @@ public final class CooccurrenceEmbedder implements ItemEmbedder {
         int maxPartners = o.maxPartners(numItems);
         try (Progress.Task task = progress.start("embed: count pairs", numItems, "items")) {
             task.status(String.format(Locale.ROOT, "%,d baskets, %,d item touches", pairBaskets, bItem.length));
-            pc = pairCounts(bPtr, bItem, pairBaskets, numItems, maxPartners, par, scope, task);
+            pc = pairCounts(bPtr, bItem, pairBaskets, numItems, maxPartners, o.contextSmoothing(), par, scope, task);
             long distinct = pc.fullEntries / 2;
             task.status(pc.pruned == 0 ? String.format(Locale.ROOT, "%,d distinct pairs", distinct)
-                    : String.format(Locale.ROOT, "%,d distinct pairs; each item keeps its %,d strongest partners: %,d of %,d entries kept",
+                    : String.format(Locale.ROOT, "%,d distinct pairs; an item keeps at most its %,d most frequent partners of positive PMI: %,d of %,d entries kept",
                     distinct, maxPartners, pc.matrix.nnz(), pc.fullEntries));
         }
         BasketStats bs = new BasketStats(events.size(), zeroWeight, totalBaskets, truncated, dropped, pc.fullEntries / 2, pc.pruned,
@@ -528,8 +531,8 @@ public final class CooccurrenceEmbedder implements ItemEmbedder {
     private record PairCounts(CsrMatrix matrix, double[] totals, long fullEntries, long pruned) {
     }
 
-    private static PairCounts pairCounts(long[] bPtr, int[] bItem, int nBaskets, int n, int maxPartners, Parallel par, MemoryScope scope,
-                                         Progress.Task task) {
+    private static PairCounts pairCounts(long[] bPtr, int[] bItem, int nBaskets, int n, int maxPartners, double alpha, Parallel par,
+                                         MemoryScope scope, Progress.Task task) {
         // Transpose B: for each item, its baskets (ascending).
         long[] iPtr = new long[n + 1];
         for (int it : bItem) iPtr[it + 1]++;
@@ -561,12 +564,27 @@ public final class CooccurrenceEmbedder implements ItemEmbedder {
         int[][] chunkCounts = new int[nChunks][];
         long[] rowNnz = new long[n];
         long[] rowFull = new long[n];
+        // c(i), the total of row i over all its pairs, is the sum over i's baskets of (basket size - 1): known
+        // before any pair is counted, so a row can be cut by PMI as it is made.
         double[] totals = new double[n];
+        for (int i = 0; i < n; i++) totals[i] = (workPrefix[i + 1] - workPrefix[i]) - 1 - (iPtr[i + 1] - iPtr[i]);
+        // PMI(i, j) > 0 iff c(i,j) * c(j)^-alpha > c(i) / Z with Z = sum_j c(j)^alpha; for a fixed row the PMI
+        // ranks partners as the score c(i,j) * c(j)^-alpha does.
+        double[] ctxWeight = maxPartners < n ? new double[n] : null;
+        double zSum = 0;
+        if (ctxWeight != null) {
+            for (int j = 0; j < n; j++) {
+                if (totals[j] > 0) {
+                    ctxWeight[j] = Math.pow(totals[j], -alpha);
+                    zSum += Math.pow(totals[j], alpha);
+                }
+            }
+        }
+        final double z = zSum;
         par.forRange(nChunks, par.threads(), 1, (unused, lo, hi) -> {
             int[] acc = new int[n];
             int[] touched = new int[n];
-            int[] scratch = maxPartners < n ? new int[n] : null;
-            int[] hist = maxPartners < n ? new int[HISTOGRAM] : null;
+            double[] scores = maxPartners < n ? new double[n] : null;
             for (int c = (int) lo; c < hi; c++) {
                 int[] cols = new int[64];
                 int[] cnts = new int[64];
@@ -592,17 +610,25 @@ public final class CooccurrenceEmbedder implements ItemEmbedder {
                         cols = Arrays.copyOf(cols, (int) want);
                         cnts = Arrays.copyOf(cnts, (int) want);
                     }
-                    long total = 0;
-                    for (int k = 0; k < t; k++) total += acc[touched[k]];
-                    totals[i] = total;
                     rowFull[i] = t;
-                    // Kept: every entry with a count above thr, and the first `ties` entries (ascending column) with
-                    // a count equal to it. Without pruning thr is 0, and every entry (count >= 1) is kept.
+                    // A row of more than maxPartners entries keeps the entries with a score above thr and the first
+                    // `ties` (ascending column) with a score equal to it: its maxPartners highest PMIs, or all its
+                    // positive ones when it has fewer. Other rows keep every entry.
+                    boolean cutRow = t > maxPartners;
+                    double positive = cutRow ? totals[i] / z : 0;
                     int thr = 0, ties = 0;
-                    if (t > maxPartners) {
-                        long cut = strongest(acc, touched, t, maxPartners, hist, scratch);
-                        thr = (int) (cut >>> 32);
-                        ties = (int) cut;
+                    if (cutRow) {
+                        int m = 0;
+                        for (int k = 0; k < t; k++) {
+                            int j = touched[k];
+                            if (acc[j] * ctxWeight[j] > positive) scores[m++] = acc[j];
+                        }
+                        if (m > maxPartners) {
+                            thr = (int) kthLargest(scores, m, maxPartners);
+                            int greater = 0;
+                            for (int k = 0; k < m; k++) if (scores[k] > thr) greater++;
+                            ties = maxPartners - greater;
+                        }
                     }
                     int w = 0;
                     if (t > (n >>> 4)) {
@@ -612,7 +638,7 @@ public final class CooccurrenceEmbedder implements ItemEmbedder {
                             if (cj == 0) continue;
                             acc[j] = 0;
                             k++;
-                            if (cj > thr || (cj == thr && ties-- > 0)) {
+                            if (!cutRow || (cj * ctxWeight[j] > positive && (cj > thr || (cj == thr && ties-- > 0)))) {
                                 cols[size + w] = j;
                                 cnts[size + w] = cj;
                                 w++;
@@ -624,7 +650,7 @@ public final class CooccurrenceEmbedder implements ItemEmbedder {
                             int j = touched[k];
                             int cj = acc[j];
                             acc[j] = 0;
-                            if (cj > thr || (cj == thr && ties-- > 0)) {
+                            if (!cutRow || (cj * ctxWeight[j] > positive && (cj > thr || (cj == thr && ties-- > 0)))) {
                                 cols[size + w] = j;
                                 cnts[size + w] = cj;
                                 w++;
@@ -665,30 +691,31 @@ public final class CooccurrenceEmbedder implements ItemEmbedder {
         return new PairCounts(new CsrMatrix(n, n, rowPtr, col, val), totals, full, full - nnz);
     }
 
-    /** Counts below this are ranked by a histogram when an item's partners are cut; larger ones by a sort. */
-    private static final int HISTOGRAM = 1024;
-
     /**
-     * Where to cut a row of {@code t > keep} partners (counts {@code acc[touched[0..t)]}) to its {@code keep}
-     * strongest: returns thr in the high 32 bits and, in the low 32, how many entries with a count equal to thr
-     * are kept (every entry above thr is). O(t) with a histogram of counts; counts of {@value #HISTOGRAM} - 1 or
-     * more are ranked exactly by sorting them (they are few: each costs that many basket pairs).
+     * The k-th largest of {@code a[0..n)} (1 <= k <= n), by quickselect: O(n) expected; reorders {@code a}. The
+     * pivot is the middle element, so the result is the same on every run.
      */
-    static long strongest(int[] acc, int[] touched, int t, int keep, int[] hist, int[] scratch) {
-        int top = HISTOGRAM - 1;
-        for (int k = 0; k < t; k++) hist[Math.min(acc[touched[k]], top)]++;
-        int above = 0, b = top;
-        while (above + hist[b] < keep) above += hist[b--];
-        java.util.Arrays.fill(hist, 0);
-        if (b < top) return ((long) b << 32) | (keep - above);
-        // More than `keep` entries of count >= top: rank those exactly.
-        int m = 0;
-        for (int k = 0; k < t; k++) if (acc[touched[k]] >= top) scratch[m++] = acc[touched[k]];
-        Arrays.sort(scratch, 0, m); // ascending: the keep-th largest is at m - keep
-        int cutValue = scratch[m - keep];
-        int greater = 0;
-        for (int k = 0; k < m; k++) if (scratch[k] > cutValue) greater++;
-        return ((long) cutValue << 32) | (keep - greater);
+    static double kthLargest(double[] a, int n, int k) {
+        int lo = 0, hi = n - 1, target = k - 1; // index of the k-th largest in descending order
+        while (lo < hi) {
+            double pivot = a[(lo + hi) >>> 1];
+            int i = lo, j = hi;
+            while (i <= j) {
+                while (a[i] > pivot) i++;
+                while (a[j] < pivot) j--;
+                if (i <= j) {
+                    double x = a[i];
+                    a[i] = a[j];
+                    a[j] = x;
+                    i++;
+                    j--;
+                }
+            }
+            if (target <= j) hi = j;
+            else if (target >= i) lo = i;
+            else return a[target];
+        }
+        return a[target];
     }
 
     // ---------------------------------------------------------------------------------------------- PPMI

@@ -80,8 +80,9 @@ class CooccurrenceEmbedderTest {
     }
 
     /**
-     * With a cap on the matrix's entries every item keeps exactly its k strongest partners (count descending, then
-     * column ascending), its total over all pairs, and for each kept pair the PMI the uncapped matrix gives it.
+     * With a cap on the matrix's entries an item with more than k partners keeps exactly its k most frequent among
+     * those of positive PMI (then column ascending), or all of those; every item keeps its total over all pairs,
+     * and each kept pair the PMI the uncapped matrix gives it.
      */
     @Test
     void pairCapKeepsEachItemsStrongestPartnersAndTheirPmi() {
@@ -123,9 +124,25 @@ class CooccurrenceEmbedderTest {
                     if (c > 0) partners.add(new int[] {j, c});
                 }
                 assertEquals(total, full.itemTotals()[i], 0.0, "total of item " + i);
-                partners.sort((x, y) -> x[1] != y[1] ? Integer.compare(y[1], x[1]) : Integer.compare(x[0], y[0]));
                 TreeSet<Integer> expected = new TreeSet<>();
-                for (int q = 0; q < Math.min(k, partners.size()); q++) expected.add(partners.get(q)[0]);
+                if (partners.size() <= k) {
+                    for (int[] x : partners) expected.add(x[0]);
+                } else {
+                    // Brute force: the partners of positive PMI (c(i,j) * c(j)^-alpha above c(i) / Z), most frequent
+                    // first, then lower column.
+                    double[] tot = full.itemTotals();
+                    double z = 0;
+                    for (double x : tot) if (x > 0) z += Math.pow(x, o.contextSmoothing());
+                    double floor = tot[i] / z;
+                    java.util.List<double[]> positive = new java.util.ArrayList<>(); // {column, score}
+                    for (int[] x : partners) {
+                        double sc = x[1] * Math.pow(tot[x[0]], -o.contextSmoothing());
+                        if (sc > floor) positive.add(new double[] {x[0], x[1]});
+                    }
+                    positive.sort((x, y) -> x[1] != y[1] ? Double.compare(y[1], x[1]) : Double.compare(x[0], y[0]));
+                    for (int q = 0; q < Math.min(k, positive.size()); q++) expected.add((int) positive.get(q)[0]);
+                    for (int j : expected) assertTrue(ppmiFull.get(i, j) > 0, "a kept pair has a positive PMI in the whole matrix: (" + i + ", " + j + ")");
+                }
                 TreeSet<Integer> kept = new TreeSet<>();
                 for (long p = cut.matrix().rowPtr().get(i); p < cut.matrix().rowPtr().get(i + 1); p++) {
                     int j = cut.matrix().colIndex().get(p);
@@ -133,7 +150,7 @@ class CooccurrenceEmbedderTest {
                     kept.add(j);
                     assertEquals(full.matrix().get(i, j), cut.matrix().values().get(p), 0f, "count (" + i + ", " + j + ")");
                 }
-                assertEquals(expected, kept, "the strongest partners of item " + i);
+                assertEquals(expected, kept, "the kept partners of item " + i);
                 for (long p = ppmiCut.rowPtr().get(i); p < ppmiCut.rowPtr().get(i + 1); p++) {
                     int j = ppmiCut.colIndex().get(p);
                     assertEquals(ppmiFull.get(i, j), ppmiCut.values().get(p), 0f, "PMI of the kept pair (" + i + ", " + j + ")");
@@ -147,30 +164,17 @@ class CooccurrenceEmbedderTest {
         }
     }
 
-    /** The cut of a row agrees with a sort, both below and above the histogram's range of counts. */
+    /** Quickselect agrees with a sort, on arrays with many equal values and on distinct ones. */
     @Test
-    void strongestAgreesWithASort() {
-        Random rnd = new Random(TestData.seed("CooccurrenceEmbedderTest.strongest"));
-        int[] hist = new int[1024];
-        for (int trial = 0; trial < 500; trial++) {
-            int t = 2 + rnd.nextInt(200), keep = 1 + rnd.nextInt(t - 1);
-            int[] acc = new int[t], touched = new int[t], scratch = new int[t];
-            int range = trial % 3 == 0 ? 5 : trial % 3 == 1 ? 3000 : 100_000;
-            int base = trial % 3 == 2 ? 1020 : 0;
-            for (int q = 0; q < t; q++) {
-                acc[q] = base + 1 + rnd.nextInt(range);
-                touched[q] = q;
-            }
-            long cut = CooccurrenceEmbedder.strongest(acc, touched, t, keep, hist, scratch);
-            int thr = (int) (cut >>> 32), ties = (int) cut;
-            int[] sorted = acc.clone();
+    void kthLargestAgreesWithASort() {
+        Random rnd = new Random(TestData.seed("CooccurrenceEmbedderTest.kthLargest"));
+        for (int trial = 0; trial < 2000; trial++) {
+            int n = 1 + rnd.nextInt(300), k = 1 + rnd.nextInt(n);
+            double[] a = new double[n];
+            for (int q = 0; q < n; q++) a[q] = trial % 2 == 0 ? rnd.nextInt(4) : rnd.nextDouble();
+            double[] sorted = a.clone();
             java.util.Arrays.sort(sorted);
-            int expectedThr = sorted[t - keep];
-            int greater = 0;
-            for (int v : acc) if (v > expectedThr) greater++;
-            assertEquals(expectedThr, thr, "threshold, trial " + trial);
-            assertEquals(keep - greater, ties, "ties kept, trial " + trial);
-            for (int v : hist) assertEquals(0, v, "the histogram is left clear");
+            assertEquals(sorted[n - k], CooccurrenceEmbedder.kthLargest(a, n, k), "trial " + trial + ": n " + n + ", k " + k);
         }
     }
 
