@@ -28,13 +28,13 @@ final class ModelOptions {
     @Option(names = "--config", paramLabel = "FILE", description = "JSON config file (keys in docs/CLI.md); options given on the command line win.")
     Path config;
 
-    @Option(names = {"-k", "--interests"}, paramLabel = "K", description = "Number of interests K (default: min(100000, max(16, items/2))).")
+    @Option(names = {"-k", "--interests"}, paramLabel = "K", description = "Number of interests K (default: min(100000, max(16, items)), one interest per item up to 10^5).")
     Integer interests;
 
     @Option(names = "--embedding", paramLabel = "MODULE", description = "Item embedding: cooccurrence, text (needs --items) or both (default: cooccurrence).")
     String embedding;
 
-    @Option(names = "--embedding-dim", paramLabel = "E", description = "Item embedding width per module (default: 64).")
+    @Option(names = "--embedding-dim", paramLabel = "E", description = "Item embedding width per module (default: " + BagOfInterests.Config.DEFAULT_DIM + ").")
     Integer embeddingDim;
 
     @Option(names = "--scales", paramLabel = "LIST", description = "Time scales, finest first, as LENGTH:TMAX with d/h/w units (default: 30d:64,365d:16).")
@@ -55,7 +55,8 @@ final class ModelOptions {
     @Option(names = "--batch-users", paramLabel = "B", description = "Users per SMEN batch (default: 256).")
     Integer batchUsers;
 
-    @Option(names = "--learning-rate", paramLabel = "LR", description = "SMEN Adam learning rate (default: 0.001).")
+    @Option(names = "--learning-rate", paramLabel = "LR", description = "SMEN Adam learning rate (default: " + SmenConfig.DEFAULT_LEARNING_RATE + " for runs of up to " + SmenConfig.DEFAULT_LR_REFERENCE_STEPS
+            + " steps, scaled by " + SmenConfig.DEFAULT_LR_REFERENCE_STEPS + " / steps for longer runs).")
     Float learningRate;
 
     @Option(names = "--seed", paramLabel = "SEED", description = "Seed of the embedding, clustering and SMEN (default: 42).")
@@ -81,7 +82,7 @@ final class ModelOptions {
         Map<String, String> describe() {
             Map<String, String> m = new LinkedHashMap<>();
             m.put("item embedding", stage1.embedding().name().toLowerCase(Locale.ROOT) + ", " + stage1.dim() + " dims");
-            m.put("interests K", stage1.numInterests() == 0 ? "auto (min(100000, max(16, items/2)))" : String.valueOf(stage1.numInterests()));
+            m.put("interests K", stage1.numInterests() == 0 ? "auto (min(100000, max(16, items)))" : String.valueOf(stage1.numInterests()));
             List<String> sc = new ArrayList<>();
             for (Scale s : stage1.boi().scales()) sc.add(s.name() + " (T_max " + s.tMax() + ")");
             m.put("scales", String.join(", ", sc));
