@@ -44,13 +44,14 @@ import org.lurm.progress.Progress;
  *       MovieLens-100k than a primitive open-addressing pair hash, whose per-thread copies also multiplied
  *       memory by the thread count).</li>
  *   <li><b>Pair cap.</b> The distinct pairs grow with the events (4.7·10^8 at 10^8 generator events over 2·10^5
- *       items: 7.6 GB per copy of the matrix). When there are more than {@code maxNonZeros} entries (default
- *       2^27), an item with more than k = maxNonZeros / items partners keeps, among its partners of positive PMI
+ *       items: 7.6 GB per copy of the matrix). The matrix keeps at most {@code maxNonZeros} entries (default
+ *       2^27): an item with more than k = maxNonZeros / items partners keeps, among its partners of positive PMI
  *       (the only ones the PPMI keeps), the k it co-occurs with most often (ties to the lowest column), or all of
  *       them when there are fewer. The totals c(i) = Σ over i's baskets of (size - 1) are known before any pair
  *       is counted, so each row is cut as it is made, the full matrix never exists, and the PMI of a kept pair is
  *       the one the whole matrix gives it. Cut rows are no longer symmetric, so the SVD then uses the stored
- *       transpose. Data below the cap is untouched. Measured on MovieLens with a cap forced to the fraction kept
+ *       transpose. Items with at most k partners are untouched, so data with fewer than about 11,500 items
+ *       (k >= items at the default) is never cut. Measured on MovieLens with a cap forced to the fraction kept
  *       at 10^8 events: docs/RESULTS.md, "the pair cap".</li>
  *   <li><b>PPMI.</b> PMI(i,j) = log( c(i,j) · Σ_j' c(j')^α / (c(i) · c(j)^α) ), with c(i) = Σ_j c(i,j) and the
  *       context smoothing exponent α ({@code contextSmoothing}, default 0.75, as in word2vec: dampens the pull
@@ -84,8 +85,8 @@ public final class CooccurrenceEmbedder implements ItemEmbedder {
      * @param powerIterations    randomized SVD power iterations (default 2)
      * @param seed               seeds the basket sample and the SVD
      * @param maxNonZeros        the most entries the pair-count matrix keeps (default 2^27, about 1 GiB per copy of
-     *                           the matrix): when the distinct pairs exceed it, every item keeps only its
-     *                           {@code maxNonZeros / items} most frequent partners of positive PMI (see the class comment); 0: no cap
+     *                           the matrix): an item with more than {@code maxNonZeros / items} partners keeps only
+     *                           that many, its most frequent of positive PMI (see the class comment); 0: no cap
      */
     public record Options(int dim, long periodSeconds, long origin, int maxBasketSize, double contextSmoothing,
                           double singularValuePower, int oversampling, int powerIterations, long seed, long maxNonZeros) {
