@@ -14,6 +14,9 @@
 #   THREADS=0         --threads (0: all cores)
 #   FIT_OPTS=""       extra options for lurm fit (e.g. "--smen-steps 500"); the row records them
 #   PARSE_ONLY=1      only summarise the outputs already in OUT
+#   FLOORS=0          skip the floors step (ScaleFloors: one-thread inflate + newline count of the events file,
+#                     triad memory bandwidth, sequential write), run after encode on the same machine, from which
+#                     the per-stage floor table is printed
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 [ $# -ge 1 ] || { sed -n '2,18p' "$0" >&2; exit 2; }
@@ -36,6 +39,11 @@ lurm="$root/bin/lurm"
 export LURM_JAVA_OPTS="-Xmx$heap ${LURM_JAVA_OPTS:-}"
 
 "$lurm" --version >/dev/null   # builds the CLI when needed, outside the timed commands
+floors=${FLOORS:-1}
+if [ "$floors" = 1 ] && [ "${PARSE_ONLY:-0}" != 1 ]; then
+  . "$root/bin/java-home.sh"
+  (cd "$root" && ./mvnw -q -B -ntp compile -pl perf-tests -am -DskipTests)
+fi
 ev=(--header --user-col user_id --item-col item_id --time-col ts --type-col type)
 
 # run NAME COMMAND...: stdout/stderr to OUT/NAME.{out,err}, /usr/bin/time -v to OUT/NAME.time
@@ -59,6 +67,10 @@ run fit "$lurm" fit --events "$out/events.csv.gz" "${ev[@]}" --type-weights "$we
   $fit_opts -o "$out/model.lurm"
 run encode "$lurm" encode --model "$out/model.lurm" --events "$out/events.csv.gz" "${ev[@]}" --threads "$threads" --progress plain \
   -o "$out/users.emb"
+if [ "$floors" = 1 ]; then
+  run floors "$JAVA_HOME/bin/java" -cp "$root/java-api/target/classes:$root/perf-tests/target/classes" org.lurm.perf.ScaleFloors \
+    --file "$out/events.csv.gz" --dir "$out"
+fi
 fi
 
 python3 - "$out" "$events" "$users" "$items" "$per_user" "$years" "$seed" "$heap" "$fit_opts" <<'EOF'
@@ -120,6 +132,32 @@ print("| events | users | items with events / catalogue | K | generate s | read 
       "| SMEN training s | encoding s | write s (model / embeddings) | fit / encode total s | peak RSS GiB (generate / fit / encode) | heap |")
 print("|" + "---:|" * (len(cells) - 1) + "---|")
 print("| " + " | ".join(cells) + " |")
+fa = re.search(r"aggregate BoI: done, [\d,]+ events in [\d.]+ s \([^)]*\), ([\d,]+) rows, ([\d,]+) non-zeros", text('fit.err'))
+if os.path.exists(os.path.join(out, 'floors.out')) and fa:
+    fl = json.loads(text('floors.out').strip().splitlines()[-1])
+    R, N, E, U, W = int(num(fa.group(1))), int(num(fa.group(2))), row['events'], row['users'], row['floats_per_user']
+    bw, wr = fl['triad_gbs'] * 1e9, fl['write_gbs'] * 1e9
+    agg_bytes = E * 24 + N * 8 + R * 24
+    enc_bytes = N * 8 + R * 24 + U * W * 4
+    floors = [
+        ('read (fit)', fi['read'], 'one thread: inflate + count newlines of the same file', fl['read_floor_s']),
+        ('read (encode)', en['read'], 'the same', fl['read_floor_s']),
+        ('aggregate (fit)', fi['aggregate'], f"E x 24 + N x 8 + R x 24 = {agg_bytes / 1e9:.2f} GB at the triad bandwidth", agg_bytes / bw),
+        ('aggregate (encode)', en['aggregate'], 'the same', agg_bytes / bw),
+        ('encode (SMEN forward)', en['encode'], f"BoI rows read + vectors written = {enc_bytes / 1e9:.2f} GB at the triad bandwidth (a memory floor; the forward is compute-bound)", enc_bytes / bw),
+        ('write embeddings', en['write'], f"{row['embeddings_mb']:.0f} MB at the sequential write rate", row['embeddings_mb'] * 1e6 / wr),
+        ('write model', fi['write'], f"{row['model_mb']:.0f} MB at the sequential write rate", row['model_mb'] * 1e6 / wr),
+    ]
+    print()
+    print(f"floors measured after the run: triad {fl['triad_gbs']:.1f} GB/s ({fl['threads']} threads), sequential write {fl['write_gbs']:.2f} GB/s, "
+          f"one-thread inflate + newline count {fl['read_floor_s']:.2f} s; R = {R:,} BoI rows, N = {N:,} non-zeros")
+    print("| stage | seconds | floor counted as | floor s | share of the floor |")
+    print("|---|---:|---|---:|---:|")
+    for name, secs, how, f_s in floors:
+        print(f"| {name} | {secs:.1f} | {how} | {f_s:.2f} | {100 * f_s / max(secs, 1e-9):.0f} % |")
+    print("| embed, k-means, SMEN training | | compute-bound: no byte floor (the SVD's sparse products: CsrProductBenchmark) | | |")
+    row['floors'] = {'measured': fl, 'boi_rows': R, 'boi_nnz': N,
+                     'stages': {name: {'seconds': secs, 'floor_s': round(f_s, 4)} for name, secs, how, f_s in floors}}
 line = json.dumps(row, sort_keys=False)
 print(line)
 with open(os.path.join(out, 'scale.jsonl'), 'a') as fh: fh.write(line + "\n")
