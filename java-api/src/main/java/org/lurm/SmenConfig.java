@@ -39,6 +39,11 @@ import java.util.Objects;
  * @param volumeSink       attention sinks that let activity volume reach z ({@link VolumeSink})
  * @param lrReferenceSteps the run length {@code learningRate} is for; longer runs scale it down
  *                         ({@link #effectiveLearningRate}; 0: constant, MODEL.md)
+ * @param anchorInitScale  how sharp the anchors start: 0 (MODEL.md) draws A from N(0, 0.1²), so every anchor
+ *                         attends about like the frequency weights; S &gt; 0 starts anchor m at the m-th cluster of
+ *                         V's initial rows (spherical k-means into M clusters), scaled so an interest's logit is
+ *                         S x its cosine to the cluster x its norm relative to the RMS row
+ *                         ({@link org.lurm.smen.SmenInit})
  *
  * <p><b>Thread-safety.</b> Immutable.
  */
@@ -47,7 +52,7 @@ public record SmenConfig(int h, int anchors, int anchorDim, int recencyBuckets, 
                          float learningRate, float beta1, float beta2, float eps, int warmupSteps, int maxSteps, int maxEpochs,
                          float clipNorm, int batchUsers, double heldOutFraction, int patience, int evalEvery, double periodCrop,
                          long seed, InterestInit interestInit, float interestLrScale, float anchorLrScale, float predictionWeight,
-                         VolumeSink volumeSink, int lrReferenceSteps) {
+                         VolumeSink volumeSink, int lrReferenceSteps, float anchorInitScale) {
 
     /**
      * Attention sinks that let a user's activity volume reach z (MODEL.md's softmax poolings are volume-invariant).
@@ -103,6 +108,19 @@ public record SmenConfig(int h, int anchors, int anchorDim, int recencyBuckets, 
         if (!(predictionWeight >= 0) || Float.isInfinite(predictionWeight)) throw new IllegalArgumentException("SmenConfig.predictionWeight must be finite and >= 0, got " + predictionWeight);
         Objects.requireNonNull(volumeSink, "SmenConfig.volumeSink");
         if (lrReferenceSteps < 0) throw new IllegalArgumentException("SmenConfig.lrReferenceSteps must be >= 0 (0: a constant base rate), got " + lrReferenceSteps);
+        if (!(anchorInitScale >= 0) || Float.isInfinite(anchorInitScale)) throw new IllegalArgumentException("SmenConfig.anchorInitScale must be finite and >= 0 (0: MODEL.md's small random anchors), got " + anchorInitScale);
+    }
+
+    /** All fields but {@code anchorInitScale} (0: MODEL.md's small random anchors). */
+    public SmenConfig(int h, int anchors, int anchorDim, int recencyBuckets, int headHidden, int headOut,
+                      float tau, float diversityWeight,
+                      float learningRate, float beta1, float beta2, float eps, int warmupSteps, int maxSteps, int maxEpochs,
+                      float clipNorm, int batchUsers, double heldOutFraction, int patience, int evalEvery, double periodCrop,
+                      long seed, InterestInit interestInit, float interestLrScale, float anchorLrScale, float predictionWeight,
+                      VolumeSink volumeSink, int lrReferenceSteps) {
+        this(h, anchors, anchorDim, recencyBuckets, headHidden, headOut, tau, diversityWeight, learningRate, beta1, beta2, eps, warmupSteps,
+                maxSteps, maxEpochs, clipNorm, batchUsers, heldOutFraction, patience, evalEvery, periodCrop, seed,
+                interestInit, interestLrScale, anchorLrScale, predictionWeight, volumeSink, lrReferenceSteps, 0f);
     }
 
     /** All fields but {@code volumeSink} (its default) and {@code lrReferenceSteps} (0: MODEL.md's constant base rate). */
@@ -222,6 +240,7 @@ public record SmenConfig(int h, int anchors, int anchorDim, int recencyBuckets, 
         private InterestInit interestInit;
         private VolumeSink volumeSink;
         private int lrReferenceSteps;
+        private float anchorInitScale;
 
         private Builder(SmenConfig c) {
             h = c.h; anchors = c.anchors; anchorDim = c.anchorDim; recencyBuckets = c.recencyBuckets; headHidden = c.headHidden; headOut = c.headOut;
@@ -232,6 +251,7 @@ public record SmenConfig(int h, int anchors, int anchorDim, int recencyBuckets, 
             predictionWeight = c.predictionWeight;
             volumeSink = c.volumeSink;
             lrReferenceSteps = c.lrReferenceSteps;
+            anchorInitScale = c.anchorInitScale;
         }
 
         public Builder h(int v) { h = v; return this; }
@@ -262,11 +282,12 @@ public record SmenConfig(int h, int anchors, int anchorDim, int recencyBuckets, 
         public Builder predictionWeight(float v) { predictionWeight = v; return this; }
         public Builder volumeSink(VolumeSink v) { volumeSink = v; return this; }
         public Builder lrReferenceSteps(int v) { lrReferenceSteps = v; return this; }
+        public Builder anchorInitScale(float v) { anchorInitScale = v; return this; }
 
         public SmenConfig build() {
             return new SmenConfig(h, anchors, anchorDim, recencyBuckets, headHidden, headOut, tau, diversityWeight, learningRate, beta1, beta2, eps,
                     warmupSteps, maxSteps, maxEpochs, clipNorm, batchUsers, heldOutFraction, patience, evalEvery, periodCrop, seed,
-                    interestInit, interestLrScale, anchorLrScale, predictionWeight, volumeSink, lrReferenceSteps);
+                    interestInit, interestLrScale, anchorLrScale, predictionWeight, volumeSink, lrReferenceSteps, anchorInitScale);
         }
     }
 }

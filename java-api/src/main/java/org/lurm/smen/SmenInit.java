@@ -31,7 +31,9 @@ import org.lurm.memory.F32Array;
  * <h2>Everything else (defaults of {@link Options})</h2>
  * <pre>
  *   A          N(0, smallStd²)                  smallStd = 0.1: anchors start nearly equal, so the anchor
- *                                                attention starts close to the frequency-weighted average
+ *                                                attention starts close to the frequency-weighted average;
+ *                                                with SmenConfig.anchorInitScale &gt; 0 the clusters of V's rows
+ *                                                instead ({@link #clusterAnchors})
  *   W          N(0, (weightGain / sqrt(h))²)     LeCun normal over fan-in h (weightGain = 1)
  *   b          0
  *   q          N(0, smallStd²)                  time attention starts close to softmax(beta) (uniform)
@@ -189,7 +191,109 @@ public final class SmenInit {
         gaussian(params, layout, "P1", options.weightGain() / Math.sqrt(md), options.seed());
         gaussian(params, layout, "P2", options.weightGain() / Math.sqrt(cfg.headHidden()), options.seed());
         // b, beta, c1, c2 stay zero (new float[] is zero).
+        if (cfg.anchorInitScale() > 0) clusterAnchors(params, layout, options.seed());
         return r;
+    }
+
+    /** Lloyd iterations of the anchors' spherical k-means over V's rows (fewer when the assignment settles). */
+    static final int ANCHOR_KMEANS_ITERATIONS = 25;
+
+    /**
+     * {@link SmenConfig#anchorInitScale()} S &gt; 0: A_m = S · sqrt(h) / rms · c_m, where c_1..c_M are the unit
+     * centres of a spherical k-means of the unit rows of V (its K interest rows, not the sink's; rows of norm 0
+     * take no part), seeded by k-means++ on 1 - cos and refined by at most {@value #ANCHOR_KMEANS_ITERATIONS}
+     * Lloyd iterations, and rms is the root mean square norm of those rows. Interest k's anchor logit is then
+     * A_m · V[k] / sqrt(h) = S · (|V[k]| / rms) · cos(c_m, V[k]): each anchor starts attending to its own region
+     * of interest space, at a sharpness S sets. An anchor without a cluster (fewer distinct rows than M, or an
+     * empty cluster from the start) keeps its N(0, smallStd²) draw. Deterministic in (V, seed); one thread
+     * (K · M · h multiply-adds per iteration).
+     */
+    static void clusterAnchors(float[] params, SmenLayout layout, long seed) {
+        SmenConfig cfg = layout.config();
+        int k = layout.boiInterests(), h = cfg.h(), m = cfg.anchors();
+        int vOff = layout.offset("V"), aOff = layout.offset("A");
+        double[] norm = new double[k];
+        double sumSq = 0;
+        int live = 0;
+        for (int r = 0; r < k; r++) {
+            double q = 0;
+            for (int j = 0; j < h; j++) {
+                double v = params[vOff + r * h + j];
+                q += v * v;
+            }
+            sumSq += q;
+            norm[r] = Math.sqrt(q);
+            if (norm[r] > 0) live++;
+        }
+        if (live == 0) return;
+        double rms = Math.sqrt(sumSq / live);
+        int[] rows = new int[live];
+        for (int r = 0, n = 0; r < k; r++) if (norm[r] > 0) rows[n++] = r;
+        double[][] unit = new double[live][h];
+        for (int i = 0; i < live; i++) {
+            int r = rows[i];
+            for (int j = 0; j < h; j++) unit[i][j] = params[vOff + r * h + j] / norm[r];
+        }
+        // k-means++ on the distance 1 - cos.
+        SplittableRandom rnd = new SplittableRandom(tensorSeed(seed, "A.clusters"));
+        double[][] centre = new double[m][];
+        double[] dist = new double[live];
+        java.util.Arrays.fill(dist, Double.POSITIVE_INFINITY);
+        int seeded = 0;
+        int first = rnd.nextInt(live);
+        while (seeded < m) {
+            int pick;
+            if (seeded == 0) {
+                pick = first;
+            } else {
+                double total = 0;
+                for (double d : dist) total += d;
+                if (!(total > 1e-12)) break; // fewer distinct directions than anchors
+                double u = rnd.nextDouble() * total, acc = 0;
+                pick = live - 1;
+                for (int i = 0; i < live; i++) {
+                    acc += dist[i];
+                    if (acc >= u && dist[i] > 0) { pick = i; break; }
+                }
+            }
+            centre[seeded] = unit[pick].clone();
+            for (int i = 0; i < live; i++) dist[i] = Math.min(dist[i], Math.max(0, 1 - dot(unit[i], centre[seeded])));
+            seeded++;
+        }
+        int[] assign = new int[live];
+        java.util.Arrays.fill(assign, -1);
+        for (int it = 0; it < ANCHOR_KMEANS_ITERATIONS; it++) {
+            boolean changed = false;
+            for (int i = 0; i < live; i++) {
+                int best = 0;
+                double bestCos = Double.NEGATIVE_INFINITY;
+                for (int c = 0; c < seeded; c++) {
+                    double cos = dot(unit[i], centre[c]);
+                    if (cos > bestCos) { bestCos = cos; best = c; }
+                }
+                if (assign[i] != best) { assign[i] = best; changed = true; }
+            }
+            if (!changed && it > 0) break;
+            double[][] sum = new double[seeded][h];
+            for (int i = 0; i < live; i++) {
+                double[] acc = sum[assign[i]];
+                for (int j = 0; j < h; j++) acc[j] += unit[i][j];
+            }
+            for (int c = 0; c < seeded; c++) {
+                double n = Math.sqrt(dot(sum[c], sum[c]));
+                if (n > 0) for (int j = 0; j < h; j++) centre[c][j] = sum[c][j] / n; // an empty cluster keeps its centre
+            }
+        }
+        double gain = cfg.anchorInitScale() * Math.sqrt(h) / rms;
+        for (int c = 0; c < seeded; c++) {
+            for (int j = 0; j < h; j++) params[aOff + c * h + j] = (float) (gain * centre[c][j]);
+        }
+    }
+
+    private static double dot(double[] a, double[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) s += a[i] * b[i];
+        return s;
     }
 
     /**
@@ -232,6 +336,7 @@ public final class SmenInit {
             for (double s : svd.singular()) energy += s * s;
             long rows = 0;
             for (int u = 0; u < boi.numUsers(); u++) if (boi.userRowStart(u + 1) > boi.userRowStart(u)) rows++;
+            if (layout.config().anchorInitScale() > 0) clusterAnchors(params, layout, options.seed()); // on the new V
             return new Result(params, kept, rows == 0 ? 0 : Math.min(1, energy / Math.min(rows, BoiSpectralInit.MAX_USERS)), c);
         } finally {
             if (own != null) own.close();

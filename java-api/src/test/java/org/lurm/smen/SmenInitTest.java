@@ -361,4 +361,87 @@ class SmenInitTest {
                     + " of the centroid variance; top singular values " + Arrays.toString(Arrays.copyOf(ref.s(), 4)));
         }
     }
+
+    /**
+     * anchorInitScale S: every anchor is a fixed point of spherical k-means over V's unit rows (its direction is the
+     * normalised mean of the rows whose nearest anchor it is, checked by brute force), the planted clusters get one
+     * anchor each, the logit of interest k under anchor m is S · |V[k]| / rms · cos, and nothing but A changes.
+     */
+    @Test
+    void clusteredAnchorsAreTheSphericalKMeansCentresOfV() {
+        long seed = TestData.seed("SmenInitTest.clusteredAnchorsAreTheSphericalKMeansCentresOfV");
+        Random rnd = new Random(seed);
+        int h = 16, e = 16, m = 8, k = 400;
+        double[][] dirs = new double[m][e];
+        for (double[] d : dirs) for (int i = 0; i < e; i++) d[i] = rnd.nextGaussian();
+        float[] x = new float[k * e];
+        for (int r = 0; r < k; r++) {
+            double len = 1 + 0.5 * rnd.nextDouble();
+            for (int i = 0; i < e; i++) x[r * e + i] = (float) (len * dirs[r % m][i] + 0.05 * rnd.nextGaussian());
+        }
+        SmenConfig plain = config(h);
+        float scale = 3f;
+        SmenLayout layout = new SmenLayout(plain.toBuilder().anchorInitScale(scale).build(), k, 2);
+        SmenLayout plainLayout = new SmenLayout(plain, k, 2);
+        SmenInit.Options o = SmenInit.Options.defaults(rnd.nextLong());
+        float[] p = SmenInit.initialize(layout, F32Array.wrap(x), e, o, null).parameters();
+        float[] q = SmenInit.initialize(plainLayout, F32Array.wrap(x), e, o, null).parameters();
+        SmenLayout.Tensor a = layout.tensor("A");
+        for (int i = 0; i < p.length; i++) {
+            if (i >= a.offset() && i < a.offset() + a.size()) continue;
+            assertEquals(q[i], p[i], "only A depends on anchorInitScale (index " + i + ")");
+        }
+        int vOff = layout.offset("V"), aOff = (int) a.offset();
+        double[][] unit = new double[k][h];
+        double[] norm = new double[k];
+        double sumSq = 0;
+        for (int r = 0; r < k; r++) {
+            for (int j = 0; j < h; j++) norm[r] += (double) p[vOff + r * h + j] * p[vOff + r * h + j];
+            sumSq += norm[r];
+            norm[r] = Math.sqrt(norm[r]);
+            for (int j = 0; j < h; j++) unit[r][j] = p[vOff + r * h + j] / norm[r];
+        }
+        double rms = Math.sqrt(sumSq / k);
+        double[][] anchor = new double[m][h];
+        for (int c = 0; c < m; c++) {
+            double n = 0;
+            for (int j = 0; j < h; j++) n += (double) p[aOff + c * h + j] * p[aOff + c * h + j];
+            n = Math.sqrt(n);
+            assertEquals(scale * Math.sqrt(h) / rms, n, 1e-4 * n, "anchor " + c + " norm");
+            for (int j = 0; j < h; j++) anchor[c][j] = p[aOff + c * h + j] / n;
+        }
+        // Brute force: nearest anchor of every row, then each anchor against the mean of its rows.
+        double[][] sum = new double[m][h];
+        int[] plantedOf = new int[m];
+        Arrays.fill(plantedOf, -1);
+        for (int r = 0; r < k; r++) {
+            int best = 0;
+            for (int c = 1; c < m; c++) if (dotD(unit[r], anchor[c]) > dotD(unit[r], anchor[best])) best = c;
+            for (int j = 0; j < h; j++) sum[best][j] += unit[r][j];
+            if (plantedOf[best] == -1) plantedOf[best] = r % m;
+            assertEquals(plantedOf[best], r % m, "anchor " + best + " holds rows of one planted cluster");
+            // The logit formula.
+            double logit = 0;
+            for (int j = 0; j < h; j++) logit += (double) p[aOff + best * h + j] * p[vOff + r * h + j];
+            logit /= Math.sqrt(h);
+            assertEquals(scale * norm[r] / rms * dotD(unit[r], anchor[best]), logit, 1e-4 * scale, "logit of row " + r);
+        }
+        for (int c = 0; c < m; c++) {
+            assertTrue(plantedOf[c] >= 0, "anchor " + c + " has rows");
+            double n = Math.sqrt(dotD(sum[c], sum[c]));
+            for (int j = 0; j < h; j++) assertEquals(sum[c][j] / n, anchor[c][j], 1e-5, "anchor " + c + " is its rows' mean direction");
+        }
+        assertEquals(m, Arrays.stream(plantedOf).distinct().count(), "each planted cluster has its own anchor");
+        // Deterministic.
+        assertArrayEquals(p, SmenInit.initialize(layout, F32Array.wrap(x), e, o, null).parameters());
+        // Bad values are refused by the config.
+        assertThrows(IllegalArgumentException.class, () -> plain.toBuilder().anchorInitScale(-1).build());
+        assertThrows(IllegalArgumentException.class, () -> plain.toBuilder().anchorInitScale(Float.NaN).build());
+    }
+
+    private static double dotD(double[] u, double[] v) {
+        double s = 0;
+        for (int i = 0; i < u.length; i++) s += u[i] * v[i];
+        return s;
+    }
 }

@@ -37,7 +37,8 @@ class SmenVolumeSinkTest {
             int k = boi.numInterests();
             float[] centroids = new float[k * 8];
             for (int i = 0; i < centroids.length; i++) centroids[i] = (float) r.nextGaussian();
-            SmenConfig cfg = small(40).toBuilder().volumeSink(SmenConfig.VolumeSink.ROWS_AND_PERIODS).batchUsers(16).build();
+            // Clustered anchors (over the K interest rows, not the sink's) ride along: saved and loaded with the rest.
+            SmenConfig cfg = small(40).toBuilder().volumeSink(SmenConfig.VolumeSink.ROWS_AND_PERIODS).batchUsers(16).anchorInitScale(2f).build();
             Smen smen = Smen.train(boi, scope.copyOf(centroids), 8, cfg, par, null, null, 0);
             assertEquals(k + 1, smen.layout().numInterests());
             F32Array z = smen.encode(boi, par, scope);
@@ -46,6 +47,8 @@ class SmenVolumeSinkTest {
             try (MemoryScope s2 = MemoryScope.root("load")) {
                 Smen loaded = SmenFile.load(file, s2);
                 assertEquals(SmenConfig.VolumeSink.ROWS_AND_PERIODS, loaded.config().volumeSink());
+                assertEquals(2f, loaded.config().anchorInitScale());
+                assertEquals(smen.config(), loaded.config());
                 assertArrayEquals(z.toArray(), loaded.encode(boi, par, s2).toArray());
             }
             // One user's batch with every value log(1 + x) * idf recomputed for 2x: the sink model's z moves.
