@@ -44,6 +44,8 @@ import java.util.Objects;
  *                         V's initial rows (spherical k-means into M clusters), scaled so an interest's logit is
  *                         S x its cosine to the cluster x its norm relative to the RMS row
  *                         ({@link org.lurm.smen.SmenInit})
+ * @param anchorInitClusters with anchorInitScale &gt; 0: how many anchors start at clusters (that many clusters of
+ *                         V's rows); the others keep MODEL.md's small random start and so stay broad (0: all M)
  *
  * <p><b>Thread-safety.</b> Immutable.
  */
@@ -52,7 +54,7 @@ public record SmenConfig(int h, int anchors, int anchorDim, int recencyBuckets, 
                          float learningRate, float beta1, float beta2, float eps, int warmupSteps, int maxSteps, int maxEpochs,
                          float clipNorm, int batchUsers, double heldOutFraction, int patience, int evalEvery, double periodCrop,
                          long seed, InterestInit interestInit, float interestLrScale, float anchorLrScale, float predictionWeight,
-                         VolumeSink volumeSink, int lrReferenceSteps, float anchorInitScale) {
+                         VolumeSink volumeSink, int lrReferenceSteps, float anchorInitScale, int anchorInitClusters) {
 
     /**
      * Attention sinks that let a user's activity volume reach z (MODEL.md's softmax poolings are volume-invariant).
@@ -109,9 +111,16 @@ public record SmenConfig(int h, int anchors, int anchorDim, int recencyBuckets, 
         Objects.requireNonNull(volumeSink, "SmenConfig.volumeSink");
         if (lrReferenceSteps < 0) throw new IllegalArgumentException("SmenConfig.lrReferenceSteps must be >= 0 (0: a constant base rate), got " + lrReferenceSteps);
         if (!(anchorInitScale >= 0) || Float.isInfinite(anchorInitScale)) throw new IllegalArgumentException("SmenConfig.anchorInitScale must be finite and >= 0 (0: MODEL.md's small random anchors), got " + anchorInitScale);
+        if (anchorInitClusters < 0 || anchorInitClusters > anchors) throw new IllegalArgumentException("SmenConfig.anchorInitClusters must be in [0, anchors = " + anchors + "] (0: all), got " + anchorInitClusters);
     }
 
-    /** All fields but {@code anchorInitScale} (0: MODEL.md's small random anchors). */
+    /** How many anchors start at clusters of V's rows: 0 without {@code anchorInitScale}, else anchorInitClusters (0: all). */
+    public int clusteredAnchors() {
+        if (anchorInitScale <= 0) return 0;
+        return anchorInitClusters == 0 ? anchors : anchorInitClusters;
+    }
+
+    /** All fields but {@code anchorInitScale} and {@code anchorInitClusters} (0: MODEL.md's small random anchors). */
     public SmenConfig(int h, int anchors, int anchorDim, int recencyBuckets, int headHidden, int headOut,
                       float tau, float diversityWeight,
                       float learningRate, float beta1, float beta2, float eps, int warmupSteps, int maxSteps, int maxEpochs,
@@ -120,7 +129,7 @@ public record SmenConfig(int h, int anchors, int anchorDim, int recencyBuckets, 
                       VolumeSink volumeSink, int lrReferenceSteps) {
         this(h, anchors, anchorDim, recencyBuckets, headHidden, headOut, tau, diversityWeight, learningRate, beta1, beta2, eps, warmupSteps,
                 maxSteps, maxEpochs, clipNorm, batchUsers, heldOutFraction, patience, evalEvery, periodCrop, seed,
-                interestInit, interestLrScale, anchorLrScale, predictionWeight, volumeSink, lrReferenceSteps, 0f);
+                interestInit, interestLrScale, anchorLrScale, predictionWeight, volumeSink, lrReferenceSteps, 0f, 0);
     }
 
     /** All fields but {@code volumeSink} (its default) and {@code lrReferenceSteps} (0: MODEL.md's constant base rate). */
@@ -241,6 +250,7 @@ public record SmenConfig(int h, int anchors, int anchorDim, int recencyBuckets, 
         private VolumeSink volumeSink;
         private int lrReferenceSteps;
         private float anchorInitScale;
+        private int anchorInitClusters;
 
         private Builder(SmenConfig c) {
             h = c.h; anchors = c.anchors; anchorDim = c.anchorDim; recencyBuckets = c.recencyBuckets; headHidden = c.headHidden; headOut = c.headOut;
@@ -252,6 +262,7 @@ public record SmenConfig(int h, int anchors, int anchorDim, int recencyBuckets, 
             volumeSink = c.volumeSink;
             lrReferenceSteps = c.lrReferenceSteps;
             anchorInitScale = c.anchorInitScale;
+            anchorInitClusters = c.anchorInitClusters;
         }
 
         public Builder h(int v) { h = v; return this; }
@@ -283,11 +294,12 @@ public record SmenConfig(int h, int anchors, int anchorDim, int recencyBuckets, 
         public Builder volumeSink(VolumeSink v) { volumeSink = v; return this; }
         public Builder lrReferenceSteps(int v) { lrReferenceSteps = v; return this; }
         public Builder anchorInitScale(float v) { anchorInitScale = v; return this; }
+        public Builder anchorInitClusters(int v) { anchorInitClusters = v; return this; }
 
         public SmenConfig build() {
             return new SmenConfig(h, anchors, anchorDim, recencyBuckets, headHidden, headOut, tau, diversityWeight, learningRate, beta1, beta2, eps,
                     warmupSteps, maxSteps, maxEpochs, clipNorm, batchUsers, heldOutFraction, patience, evalEvery, periodCrop, seed,
-                    interestInit, interestLrScale, anchorLrScale, predictionWeight, volumeSink, lrReferenceSteps, anchorInitScale);
+                    interestInit, interestLrScale, anchorLrScale, predictionWeight, volumeSink, lrReferenceSteps, anchorInitScale, anchorInitClusters);
         }
     }
 }

@@ -87,12 +87,13 @@ public final class SmenFile {
         cfg.put("volumeSink", c.volumeSink().name());
         cfg.put("lrReferenceSteps", c.lrReferenceSteps());
         cfg.put("anchorInitScale", (double) c.anchorInitScale());
+        cfg.put("anchorInitClusters", c.anchorInitClusters());
         return cfg;
     }
 
     /**
      * The config from its JSON object; errors name the missing or bad field. The fields added after the first
-     * release (interestInit, interestLrScale, anchorLrScale, predictionWeight, volumeSink, lrReferenceSteps, anchorInitScale) take MODEL.md's
+     * release (interestInit, interestLrScale, anchorLrScale, predictionWeight, volumeSink, lrReferenceSteps, anchorInitScale, anchorInitClusters) take MODEL.md's
      * behaviour when absent, which is what an older model was trained and encodes with.
      */
     /** An enum-valued config field; an unknown value names the field and the values it takes. */
@@ -121,6 +122,7 @@ public final class SmenFile {
         if (c.containsKey("volumeSink")) b.volumeSink(enumField(c, "volumeSink", SmenConfig.VolumeSink.class));
         if (c.containsKey("lrReferenceSteps")) b.lrReferenceSteps(i(c, "lrReferenceSteps"));
         if (c.containsKey("anchorInitScale")) b.anchorInitScale(f(c, "anchorInitScale"));
+        if (c.containsKey("anchorInitClusters")) b.anchorInitClusters(i(c, "anchorInitClusters"));
         try {
             return b.build();
         } catch (IllegalArgumentException e) {

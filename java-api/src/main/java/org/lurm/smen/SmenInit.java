@@ -199,18 +199,19 @@ public final class SmenInit {
     static final int ANCHOR_KMEANS_ITERATIONS = 25;
 
     /**
-     * {@link SmenConfig#anchorInitScale()} S &gt; 0: A_m = S · sqrt(h) / rms · c_m, where c_1..c_M are the unit
-     * centres of a spherical k-means of the unit rows of V (its K interest rows, not the sink's; rows of norm 0
+     * {@link SmenConfig#anchorInitScale()} S &gt; 0: A_m = S · sqrt(h) / rms · c_m for the first C =
+     * {@link SmenConfig#clusteredAnchors()} anchors, where c_1..c_C are the unit centres of a spherical k-means
+     * (C clusters) of the unit rows of V (its K interest rows, not the sink's; rows of norm 0
      * take no part), seeded by k-means++ on 1 - cos and refined by at most {@value #ANCHOR_KMEANS_ITERATIONS}
      * Lloyd iterations, and rms is the root mean square norm of those rows. Interest k's anchor logit is then
      * A_m · V[k] / sqrt(h) = S · (|V[k]| / rms) · cos(c_m, V[k]): each anchor starts attending to its own region
-     * of interest space, at a sharpness S sets. An anchor without a cluster (fewer distinct rows than M, or an
-     * empty cluster from the start) keeps its N(0, smallStd²) draw. Deterministic in (V, seed); one thread
+     * of interest space, at a sharpness S sets. The other M - C anchors, and an anchor without a cluster (fewer
+     * distinct rows than C), keep their N(0, smallStd²) draws: they stay broad. Deterministic in (V, seed); one thread
      * (K · M · h multiply-adds per iteration).
      */
     static void clusterAnchors(float[] params, SmenLayout layout, long seed) {
         SmenConfig cfg = layout.config();
-        int k = layout.boiInterests(), h = cfg.h(), m = cfg.anchors();
+        int k = layout.boiInterests(), h = cfg.h(), m = cfg.clusteredAnchors();
         int vOff = layout.offset("V"), aOff = layout.offset("A");
         double[] norm = new double[k];
         double sumSq = 0;

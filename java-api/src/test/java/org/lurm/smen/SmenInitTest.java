@@ -434,6 +434,31 @@ class SmenInitTest {
         assertEquals(m, Arrays.stream(plantedOf).distinct().count(), "each planted cluster has its own anchor");
         // Deterministic.
         assertArrayEquals(p, SmenInit.initialize(layout, F32Array.wrap(x), e, o, null).parameters());
+
+        // anchorInitClusters C = 3: the first three anchors are a 3-cluster fixed point, the other five keep their random draws.
+        int cl = 3;
+        SmenLayout part = new SmenLayout(plain.toBuilder().anchorInitScale(scale).anchorInitClusters(cl).build(), k, 2);
+        float[] pp = SmenInit.initialize(part, F32Array.wrap(x), e, o, null).parameters();
+        for (int i = aOff + cl * h; i < aOff + m * h; i++) assertEquals(q[i], pp[i], "unclustered anchors keep the random start");
+        double[][] anc = new double[cl][h];
+        for (int c = 0; c < cl; c++) {
+            double n = 0;
+            for (int j = 0; j < h; j++) n += (double) pp[aOff + c * h + j] * pp[aOff + c * h + j];
+            n = Math.sqrt(n);
+            assertEquals(scale * Math.sqrt(h) / rms, n, 1e-4 * n, "clustered anchor " + c + " norm");
+            for (int j = 0; j < h; j++) anc[c][j] = pp[aOff + c * h + j] / n;
+        }
+        double[][] s3 = new double[cl][h];
+        for (int r = 0; r < k; r++) {
+            int best = 0;
+            for (int c = 1; c < cl; c++) if (dotD(unit[r], anc[c]) > dotD(unit[r], anc[best])) best = c;
+            for (int j = 0; j < h; j++) s3[best][j] += unit[r][j];
+        }
+        for (int c = 0; c < cl; c++) {
+            double n = Math.sqrt(dotD(s3[c], s3[c]));
+            for (int j = 0; j < h; j++) assertEquals(s3[c][j] / n, anc[c][j], 1e-5, "3-cluster anchor " + c + " is its rows' mean direction");
+        }
+        assertThrows(IllegalArgumentException.class, () -> plain.toBuilder().anchorInitClusters(m + 1).build());
         // Bad values are refused by the config.
         assertThrows(IllegalArgumentException.class, () -> plain.toBuilder().anchorInitScale(-1).build());
         assertThrows(IllegalArgumentException.class, () -> plain.toBuilder().anchorInitScale(Float.NaN).build());
