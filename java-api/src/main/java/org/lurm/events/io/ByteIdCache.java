@@ -45,9 +45,16 @@ final class ByteIdCache {
         return h ^ (h >>> 13);
     }
 
-    /** The first (up to) 8 bytes, little-endian, zero-padded. */
-    private static long head(byte[] b, int s, int e) {
+    private static final java.lang.invoke.VarHandle LONG_LE =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+
+    /** The first (up to) 8 bytes, little-endian, zero-padded: one 8-byte load and a mask when the array has 8 bytes from s. */
+    static long head(byte[] b, int s, int e) {
         int n = Math.min(e - s, INLINE);
+        if (s + INLINE <= b.length) {
+            long w = (long) LONG_LE.get(b, s);
+            return n == INLINE ? w : w & ((1L << (n << 3)) - 1);
+        }
         long w = 0;
         for (int i = n - 1; i >= 0; i--) w = (w << 8) | (b[s + i] & 0xFF);
         return w;

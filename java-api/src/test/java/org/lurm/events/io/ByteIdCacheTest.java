@@ -48,4 +48,23 @@ class ByteIdCacheTest {
         assertEquals(14, c.find(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 0}, 0, 9));
         assertEquals(-1, c.find(new byte[] {1, 2, 3, 4, 5, 6, 7, 8}, 0, 8));
     }
+
+    /** The head word: one masked 8-byte load, or the byte loop near the array's end, against a byte-by-byte reference. */
+    @Test
+    void headWordIsTheFirstBytesZeroPadded() {
+        Random r = new Random(TestData.seed("ByteIdCacheTest.headWord"));
+        for (int len = 1; len <= 20; len++) {
+            byte[] b = new byte[len];
+            for (int t = 0; t < 200; t++) {
+                r.nextBytes(b);
+                for (int s = 0; s <= len; s++) {
+                    for (int e = s; e <= len; e++) {
+                        long want = 0;
+                        for (int i = Math.min(e - s, 8) - 1; i >= 0; i--) want = (want << 8) | (b[s + i] & 0xFF);
+                        assertEquals(want, ByteIdCache.head(b, s, e), "len " + len + " [" + s + ", " + e + ")");
+                    }
+                }
+            }
+        }
+    }
 }

@@ -42,7 +42,10 @@ class FieldParserTest {
     void integersAgreeWithLongParseLong() {
         Random r = new Random(TestData.seed("integersAgreeWithLongParseLong"));
         String[] edge = {"0", "-0", "+7", "9223372036854775807", "-9223372036854775808", "9223372036854775808",
-                "-9223372036854775809", "99999999999999999999", "", "-", "+", "1-2", "12a", " 1", "1.0", "0x10"};
+                "-9223372036854775809", "99999999999999999999", "", "-", "+", "1-2", "12a", " 1", "1.0", "0x10",
+                // around the 18 digits that cannot overflow (the fast path) and the checked path beyond
+                "999999999999999999", "-999999999999999999", "+999999999999999999", "1000000000000000000", "-1000000000000000000",
+                "000000000000000000000001", "-0000000000000000000000", "99999999999999999a", "9999999999999999999", "1700000000"};
         for (int i = 0; i < 20000 + edge.length; i++) {
             String s;
             if (i < edge.length) s = edge[i];
