@@ -26,7 +26,12 @@ import org.lurm.io.Inputs;
  * <pre>
  * java -cp java-api/target/classes:perf-tests/target/classes org.lurm.perf.ReadBenchmark \
  *     [--file events.csv.gz (as lurm generate writes it; default: a generated file of --events lines)] [--events 6000000] [--reps 5]
+ *     [--once]
  * </pre>
+ * {@code --once} reads the file once as {@code lurm fit} does (user, item, timestamp and type columns, gzip read
+ * ahead) into an {@link EventTableBuilder}, builds the off-heap {@link org.lurm.events.EventTable}, and prints the
+ * two times, the collector's count and time and the JVM's peak heap use: the reading stage of a scale row on its
+ * own (run it under {@code /usr/bin/time -v} for the process's peak RSS).
  * Prints one table row per case: seconds, events/s, the floor's time as a fraction of the case's ("share of the
  * floor", issue 13's aim is 50 %). Timings only; nothing is asserted.
  */
@@ -37,13 +42,20 @@ public final class ReadBenchmark {
     public static void main(String[] args) throws Exception {
         Path file = null;
         int events = 6_000_000, reps = 5;
+        boolean once = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--file" -> file = Path.of(args[++i]);
                 case "--events" -> events = Integer.parseInt(args[++i]);
                 case "--reps" -> reps = Integer.parseInt(args[++i]);
+                case "--once" -> once = true;
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
+        }
+        if (once) {
+            if (file == null) throw new IllegalArgumentException("--once needs --file");
+            once(file);
+            return;
         }
         boolean generated = file == null;
         if (generated) {
@@ -54,6 +66,30 @@ public final class ReadBenchmark {
             run(file, reps);
         } finally {
             if (generated) Files.deleteIfExists(file);
+        }
+    }
+
+    static void once(Path file) throws IOException {
+        DelimitedEventReader reader = DelimitedEventReader.builder().format(DelimitedFormat.csv())
+                .user("user_id").item("item_id").timestamp("ts").type("type").build();
+        long t0 = System.nanoTime();
+        EventTableBuilder b = new EventTableBuilder();
+        reader.read(file, b);
+        long t1 = System.nanoTime();
+        try (org.lurm.memory.MemoryScope scope = org.lurm.memory.MemoryScope.root("read-once")) {
+            org.lurm.events.EventTable t = b.build(scope);
+            long t2 = System.nanoTime();
+            long gcCount = 0, gcMs = 0;
+            for (var g : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+                if (g.getCollectionCount() > 0) gcCount += g.getCollectionCount();
+                if (g.getCollectionTime() > 0) gcMs += g.getCollectionTime();
+            }
+            long peakHeap = 0;
+            for (var pool : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
+                if (pool.getType() == java.lang.management.MemoryType.HEAP && pool.getPeakUsage() != null) peakHeap += pool.getPeakUsage().getUsed();
+            }
+            System.out.printf(Locale.ROOT, "%s: %,d events; read %.2f s, build %.2f s (%.1f GB off-heap); %d collections, %d ms; peak heap %.2f GB%n",
+                    file.getFileName(), t.size(), (t1 - t0) / 1e9, (t2 - t1) / 1e9, scope.allocatedBytes() / 1e9, gcCount, gcMs, peakHeap / 1e9);
         }
     }
 
