@@ -402,22 +402,12 @@ class SmenInitTest {
             for (int j = 0; j < h; j++) unit[r][j] = p[vOff + r * h + j] / norm[r];
         }
         double rms = Math.sqrt(sumSq / k);
-        double[][] anchor = new double[m][h];
-        for (int c = 0; c < m; c++) {
-            double n = 0;
-            for (int j = 0; j < h; j++) n += (double) p[aOff + c * h + j] * p[aOff + c * h + j];
-            n = Math.sqrt(n);
-            assertEquals(scale * Math.sqrt(h) / rms, n, 1e-4 * n, "anchor " + c + " norm");
-            for (int j = 0; j < h; j++) anchor[c][j] = p[aOff + c * h + j] / n;
-        }
-        // Brute force: nearest anchor of every row, then each anchor against the mean of its rows.
-        double[][] sum = new double[m][h];
+        double[][] anchor = unitAnchors(p, aOff, m, h, scale * Math.sqrt(h) / rms);
+        int[] nearest = assertSphericalKMeansFixedPoint(unit, anchor);
         int[] plantedOf = new int[m];
         Arrays.fill(plantedOf, -1);
         for (int r = 0; r < k; r++) {
-            int best = 0;
-            for (int c = 1; c < m; c++) if (dotD(unit[r], anchor[c]) > dotD(unit[r], anchor[best])) best = c;
-            for (int j = 0; j < h; j++) sum[best][j] += unit[r][j];
+            int best = nearest[r];
             if (plantedOf[best] == -1) plantedOf[best] = r % m;
             assertEquals(plantedOf[best], r % m, "anchor " + best + " holds rows of one planted cluster");
             // The logit formula.
@@ -425,11 +415,6 @@ class SmenInitTest {
             for (int j = 0; j < h; j++) logit += (double) p[aOff + best * h + j] * p[vOff + r * h + j];
             logit /= Math.sqrt(h);
             assertEquals(scale * norm[r] / rms * dotD(unit[r], anchor[best]), logit, 1e-4 * scale, "logit of row " + r);
-        }
-        for (int c = 0; c < m; c++) {
-            assertTrue(plantedOf[c] >= 0, "anchor " + c + " has rows");
-            double n = Math.sqrt(dotD(sum[c], sum[c]));
-            for (int j = 0; j < h; j++) assertEquals(sum[c][j] / n, anchor[c][j], 1e-5, "anchor " + c + " is its rows' mean direction");
         }
         assertEquals(m, Arrays.stream(plantedOf).distinct().count(), "each planted cluster has its own anchor");
         // Deterministic.
@@ -440,28 +425,48 @@ class SmenInitTest {
         SmenLayout part = new SmenLayout(plain.toBuilder().anchorInitScale(scale).anchorInitClusters(cl).build(), k, 2);
         float[] pp = SmenInit.initialize(part, F32Array.wrap(x), e, o, null).parameters();
         for (int i = aOff + cl * h; i < aOff + m * h; i++) assertEquals(q[i], pp[i], "unclustered anchors keep the random start");
-        double[][] anc = new double[cl][h];
-        for (int c = 0; c < cl; c++) {
-            double n = 0;
-            for (int j = 0; j < h; j++) n += (double) pp[aOff + c * h + j] * pp[aOff + c * h + j];
-            n = Math.sqrt(n);
-            assertEquals(scale * Math.sqrt(h) / rms, n, 1e-4 * n, "clustered anchor " + c + " norm");
-            for (int j = 0; j < h; j++) anc[c][j] = pp[aOff + c * h + j] / n;
-        }
-        double[][] s3 = new double[cl][h];
-        for (int r = 0; r < k; r++) {
-            int best = 0;
-            for (int c = 1; c < cl; c++) if (dotD(unit[r], anc[c]) > dotD(unit[r], anc[best])) best = c;
-            for (int j = 0; j < h; j++) s3[best][j] += unit[r][j];
-        }
-        for (int c = 0; c < cl; c++) {
-            double n = Math.sqrt(dotD(s3[c], s3[c]));
-            for (int j = 0; j < h; j++) assertEquals(s3[c][j] / n, anc[c][j], 1e-5, "3-cluster anchor " + c + " is its rows' mean direction");
-        }
+        assertSphericalKMeansFixedPoint(unit, unitAnchors(pp, aOff, cl, h, scale * Math.sqrt(h) / rms));
         assertThrows(IllegalArgumentException.class, () -> plain.toBuilder().anchorInitClusters(m + 1).build());
         // Bad values are refused by the config.
         assertThrows(IllegalArgumentException.class, () -> plain.toBuilder().anchorInitScale(-1).build());
         assertThrows(IllegalArgumentException.class, () -> plain.toBuilder().anchorInitScale(Float.NaN).build());
+    }
+
+    /** The unit directions of the first {@code count} anchors, each checked to have norm {@code expectNorm}. */
+    private static double[][] unitAnchors(float[] p, int aOff, int count, int h, double expectNorm) {
+        double[][] anchor = new double[count][h];
+        for (int c = 0; c < count; c++) {
+            double n = 0;
+            for (int j = 0; j < h; j++) n += (double) p[aOff + c * h + j] * p[aOff + c * h + j];
+            n = Math.sqrt(n);
+            assertEquals(expectNorm, n, 1e-4 * n, "anchor " + c + " norm");
+            for (int j = 0; j < h; j++) anchor[c][j] = p[aOff + c * h + j] / n;
+        }
+        return anchor;
+    }
+
+    /**
+     * Brute force: every unit row's nearest anchor (by cosine), then each anchor against the mean direction of its
+     * rows (every anchor must have rows). Returns the nearest anchor of each row.
+     */
+    private static int[] assertSphericalKMeansFixedPoint(double[][] unit, double[][] anchor) {
+        int h = unit[0].length, m = anchor.length;
+        double[][] sum = new double[m][h];
+        int[] nearest = new int[unit.length];
+        int[] rows = new int[m];
+        for (int r = 0; r < unit.length; r++) {
+            int best = 0;
+            for (int c = 1; c < m; c++) if (dotD(unit[r], anchor[c]) > dotD(unit[r], anchor[best])) best = c;
+            nearest[r] = best;
+            rows[best]++;
+            for (int j = 0; j < h; j++) sum[best][j] += unit[r][j];
+        }
+        for (int c = 0; c < m; c++) {
+            assertTrue(rows[c] > 0, "anchor " + c + " of " + m + " has rows");
+            double n = Math.sqrt(dotD(sum[c], sum[c]));
+            for (int j = 0; j < h; j++) assertEquals(sum[c][j] / n, anchor[c][j], 1e-5, "anchor " + c + " of " + m + " is its rows' mean direction");
+        }
+        return nearest;
     }
 
     private static double dotD(double[] u, double[] v) {
