@@ -69,7 +69,7 @@ public class CsrProductBenchmark {
     @Setup(Level.Trial)
     public void setup() {
         scope = MemoryScope.root("bench-csr");
-        backend = Backends.select("cpu").create(0);
+        backend = Backends.select("cpu").create(Runtime.getRuntime().availableProcessors()); // all cores, as lurm fit
         par = new Parallel(backend.threads());
         kernels = Vectorization.simd(Vectorization.Family.BACKEND, VectorKernels.class);
         EventTable events = LifeCycleGenerator.generate(LifeCycleConfig.bench().toBuilder().users(users).items(items).build(), scope).events();
