@@ -371,9 +371,26 @@ class SmenInitTest {
     void clusteredAnchorsAreTheSphericalKMeansCentresOfV() {
         long seed = TestData.seed("SmenInitTest.clusteredAnchorsAreTheSphericalKMeansCentresOfV");
         Random rnd = new Random(seed);
+        for (int trial = 0; trial < 12; trial++) checkClusteredAnchors(new Random(rnd.nextLong()));
+    }
+
+    /**
+     * One draw of {@link #clusteredAnchorsAreTheSphericalKMeansCentresOfV}: 8 planted clusters along orthonormal
+     * directions (after the PCA's centring any two are still 98 degrees apart, so k-means++ seeds every cluster;
+     * random directions can lie close enough for a local optimum that merges two).
+     */
+    private static void checkClusteredAnchors(Random rnd) {
         int h = 16, e = 16, m = 8, k = 400;
         double[][] dirs = new double[m][e];
-        for (double[] d : dirs) for (int i = 0; i < e; i++) d[i] = rnd.nextGaussian();
+        for (int c = 0; c < m; c++) {
+            for (int i = 0; i < e; i++) dirs[c][i] = rnd.nextGaussian();
+            for (int b = 0; b < c; b++) { // Gram-Schmidt against the earlier directions
+                double d = dotD(dirs[c], dirs[b]);
+                for (int i = 0; i < e; i++) dirs[c][i] -= d * dirs[b][i];
+            }
+            double n = Math.sqrt(dotD(dirs[c], dirs[c]));
+            for (int i = 0; i < e; i++) dirs[c][i] /= n;
+        }
         float[] x = new float[k * e];
         for (int r = 0; r < k; r++) {
             double len = 1 + 0.5 * rnd.nextDouble();
