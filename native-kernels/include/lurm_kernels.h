@@ -17,7 +17,7 @@
 #ifndef LURM_KERNELS_H
 #define LURM_KERNELS_H
 
-#define LURM_ABI_VERSION 4
+#define LURM_ABI_VERSION 5
 
 #ifdef __cplusplus
 extern "C" {

@@ -133,10 +133,11 @@ int lurm_smen_predict_scratch(int users, int numCandidates, int h, long long *fl
 
 /* Targets of one view over the candidates (ascending, distinct; numCandidates of them): y (users x C, overwritten)
  * = per user, the weights of its finest-scale rows (scale 0) summed per interest and normalised to sum 1; all
- * zero for a user without such rows. Every interest of those rows must be a candidate (one that is not is left
+ * zero for a user without such rows. Interests >= limit are not targets (a calibrated volume sink; pass
+ * numInterests to keep all). Every other interest of those rows must be a candidate (one that is not is left
  * out). Bit for bit InterestPrediction.targets. */
 int lurm_smen_predict_targets(const int *rowPtr, const int *cols, const float *vals, const int *groupStart,
-                              int users, int scales, const int *candidates, int numCandidates, float *y,
+                              int users, int scales, const int *candidates, int numCandidates, int limit, float *y,
                               void *stream);
 
 /* q = sum_m W_m z_m, logits = V[candidates] q / sqrt(h), loss (one double, overwritten) = the mean over users with
@@ -181,7 +182,9 @@ int lurm_smen_synth_batch(int users, int scales, int periods, int nnz, int K, in
  * rowEntry (rows+1 non-zero offsets), rowScale (scale index, bit 16 on history rows), rowPeriod, cols, vals (raw
  * counts); rowBucket (the recency bucket of every row) and idf (K) are the host's. users: the batch's user indices
  * (device). view: 0 = A, 1 = B (A's complement). sinkMode: 0 none, 1 a sink entry (interest numInterests-1,
- * weight 1) in every row, 2 also one sink-only row per (user, scale) group with rows (bucket buckets-1).
+ * weight 1) in every row, 2 also one sink-only row (weight 1) per (user, scale) group with rows (bucket
+ * buckets-1). sinkWeights (lurm_smen_views_write only; device, one per scale, or NULL for 1): the weight of a
+ * row's sink entry at that scale (SmenConfig.VolumeSink.CALIBRATED).
  * maxNnz bounds either view's non-zeros (the batch users' raw non-zeros plus one per row and group);
  * 2 * maxNnz < 2^31. scratch: lurm_smen_views_scratch bytes, 256-byte aligned, shared by the three calls of a
  * step (count both views, then write both, then the union). */
@@ -196,9 +199,9 @@ int lurm_smen_views_count(const long long *userRow, const long long *rowEntry, c
 int lurm_smen_views_write(const long long *userRow, const long long *rowEntry, const int *rowScale, const long long *rowPeriod,
                           const int *cols, const float *vals, const int *rowBucket, const float *idf, int scales, int buckets,
                           int numInterests, const int *users, int batchUsers, unsigned long long splitSeed, int view,
-                          int sinkMode, long long maxNnz, void *scratch, int rows, int nnz, int *outRowPtr, int *outCols,
-                          float *outVals, int *outBucket, int *groupStart, int *perm, int *segStart, int *segInterest,
-                          int *segCount, void *stream);
+                          int sinkMode, const float *sinkWeights, long long maxNnz, void *scratch, int rows, int nnz,
+                          int *outRowPtr, int *outCols, float *outVals, int *outBucket, int *groupStart, int *perm,
+                          int *segStart, int *segInterest, int *segCount, void *stream);
 /* The sorted distinct interests of both views (the V rows a step updates) into out (capacity nnzA + nnzB), their
  * number into *count (device). */
 int lurm_smen_views_union(const int *colsA, int nnzA, const int *colsB, int nnzB, int numInterests, int batchUsers,

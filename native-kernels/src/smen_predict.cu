@@ -169,7 +169,8 @@ __global__ void ceGrad(float *__restrict__ lg, const float *__restrict__ y, int 
 __global__ void __launch_bounds__(THREADS) targetsKernel(const int *__restrict__ rowPtr, const int *__restrict__ cols,
                                                          const float *__restrict__ vals,
                                                          const int *__restrict__ groupStart, int S,
-                                                         const int *__restrict__ cand, int C, float *__restrict__ y) {
+                                                         const int *__restrict__ cand, int C, int limit,
+                                                         float *__restrict__ y) {
   __shared__ double total;
   const int u = blockIdx.x;
   float *yu = y + (long long)u * C;
@@ -181,6 +182,7 @@ __global__ void __launch_bounds__(THREADS) targetsKernel(const int *__restrict__
     for (int t = t0; t < t1; t++) {
       for (int j = rowPtr[t]; j < rowPtr[t + 1]; j++) {
         const int k = cols[j];
+        if (k >= limit) continue;  // a calibrated sink: not a target
         int lo = 0, hi = C - 1, at = -1;
         while (lo <= hi) {
           const int mid = (lo + hi) >> 1;
@@ -247,12 +249,12 @@ extern "C" int lurm_smen_predict_scratch(int users, int numCandidates, int h, lo
 }
 
 extern "C" int lurm_smen_predict_targets(const int *rowPtr, const int *cols, const float *vals, const int *groupStart,
-                                         int users, int scales, const int *candidates, int numCandidates, float *y,
-                                         void *stream) {
-  SMEN_REQUIRE(users >= 0 && scales >= 1 && numCandidates >= 1);
+                                         int users, int scales, const int *candidates, int numCandidates, int limit,
+                                         float *y, void *stream) {
+  SMEN_REQUIRE(users >= 0 && scales >= 1 && numCandidates >= 1 && limit >= 0);
   if (users == 0) return 0;
   targetsKernel<<<users, THREADS, 0, SMEN_STREAM(stream)>>>(rowPtr, cols, vals, groupStart, scales, candidates,
-                                                            numCandidates, y);
+                                                            numCandidates, limit, y);
   SMEN_LAUNCHED();
 }
 

@@ -118,7 +118,7 @@ __global__ void countKernel(const long long *userRow, const long long *rowEntry,
 __global__ void writeKernel(const long long *userRow, const long long *rowEntry, const int *rowScale, const long long *rowPeriod,
                             const int *cols, const float *vals, const int *rowBucket, const float *idf, int scales, int buckets,
                             int sinkInterest, const int *users, int batchUsers, unsigned long long seed, int view, int sinkMode,
-                            const int *rowOff, const int *nnzOff, int *outRowPtr, int *outCols, float *outVals, int *outBucket,
+                            const float *sinkWeights, const int *rowOff, const int *nnzOff, int *outRowPtr, int *outCols, float *outVals, int *outBucket,
                             int *groupStart) {
   const int q = blockIdx.x * WARPS + threadIdx.x / 32, lane = threadIdx.x % 32;
   if (q >= batchUsers) return;
@@ -149,7 +149,7 @@ __global__ void writeKernel(const long long *userRow, const long long *rowEntry,
         if (sinkMode > 0) {
           if (lane == 0) {
             outCols[o] = sinkInterest;  // the largest index: the row stays sorted
-            outVals[o] = 1.f;
+            outVals[o] = sinkWeights != nullptr ? sinkWeights[s] : 1.f;
           }
           o++;
         }
@@ -316,9 +316,9 @@ extern "C" int lurm_smen_views_count(const long long *userRow, const long long *
 extern "C" int lurm_smen_views_write(const long long *userRow, const long long *rowEntry, const int *rowScale, const long long *rowPeriod,
                                      const int *cols, const float *vals, const int *rowBucket, const float *idf, int scales, int buckets,
                                      int numInterests, const int *users, int batchUsers, unsigned long long splitSeed, int view,
-                                     int sinkMode, long long maxNnz, void *scratch, int rows, int nnz, int *outRowPtr, int *outCols,
-                                     float *outVals, int *outBucket, int *groupStart, int *perm, int *segStart, int *segInterest,
-                                     int *segCount, void *stream) {
+                                     int sinkMode, const float *sinkWeights, long long maxNnz, void *scratch, int rows, int nnz,
+                                     int *outRowPtr, int *outCols, float *outVals, int *outBucket, int *groupStart, int *perm,
+                                     int *segStart, int *segInterest, int *segCount, void *stream) {
   SMEN_REQUIRE(sizesOk(batchUsers, maxNnz) && (view == 0 || view == 1) && sinkMode >= 0 && sinkMode <= 2 && scratch != nullptr &&
                scales >= 1 && buckets >= 2 && numInterests >= 1 && rows >= 0 && nnz >= 0 && nnz <= maxNnz && segCount != nullptr);
   cudaStream_t st = SMEN_STREAM(stream);
@@ -328,7 +328,7 @@ extern "C" int lurm_smen_views_write(const long long *userRow, const long long *
   Scratch s = carve(scratch, batchUsers, maxNnz, cub);
   writeKernel<<<smen::ceilDiv(batchUsers, WARPS), WARPS * 32, 0, st>>>(userRow, rowEntry, rowScale, rowPeriod, cols, vals, rowBucket, idf,
                                                                       scales, buckets, numInterests - 1, users, batchUsers, splitSeed,
-                                                                      view, sinkMode, s.rowOff[view], s.nnzOff[view], outRowPtr,
+                                                                      view, sinkMode, sinkWeights, s.rowOff[view], s.nnzOff[view], outRowPtr,
                                                                       outCols, outVals, outBucket, groupStart);
   if ((e = cudaGetLastError()) != cudaSuccess) return (int)e;
   return (int)segments(s, outCols, nnz, endBitFor(numInterests), perm, segStart, segInterest, segCount, st);

@@ -97,7 +97,7 @@ public final class LurmModel {
     @SuppressWarnings("exports") // internal: for lurm's own modules (docs/API.md)
     public Smen untrainedSmen(BoiSet rows, org.lurm.backend.cpu.Parallel par) {
         Smen init = Smen.initial(rows, centroids, centroidDim, smen.config(), par);
-        return new Smen(init.layout(), init.parameters(), smen.idf(), smen.referencePeriods(), null);
+        return new Smen(init.layout(), init.parameters(), smen.idf(), smen.referencePeriods(), smen.sinkWeights(), null);
     }
 
     /** Internal: the trained encoder (its type is not exported; {@link Lurm} runs the jobs that need it). */
@@ -226,12 +226,14 @@ public final class LurmModel {
             h.put("training", m);
         }
         h.put("items", new ArrayList<Object>(items.ids()));
-        ModelFile.write(path, Json.write(h), List.of(
+        List<TensorSource> tensors = new ArrayList<>(List.of(
                 TensorSource.of("itemInterest", itemInterest, itemInterest.length()),
                 TensorSource.of("centroids", centroids, smen.layout().boiInterests(), centroidDim),
                 TensorSource.of("smen.params", smen.parameters(), smen.layout().total()),
                 TensorSource.of("smen.idf", smen.idf(), smen.layout().boiInterests()),
                 TensorSource.of("smen.reference", smen.referencePeriods(), smen.layout().scales())));
+        if (smen.sinkWeights() != null) tensors.add(TensorSource.of("smen.sinkWeights", smen.sinkWeights(), smen.layout().scales()));
+        ModelFile.write(path, Json.write(h), tensors);
     }
 
     /**
@@ -304,6 +306,7 @@ public final class LurmModel {
         if (idf.length != k || ref.length != scales.size()) throw new ModelFormatException(path, "smen.idf / smen.reference do not match K and the scales");
         F32Array centroids = f.f32("centroids");
         if (centroids.length() != (long) k * dim) throw new ModelFormatException(path, "centroids are not K x centroidDim");
-        return new LurmModel(items, map, centroids, dim, boi, new Smen(layout, params, idf, ref, null), typeNames);
+        float[] sinkWeights = SmenFile.sinkWeights(f, path, layout);
+        return new LurmModel(items, map, centroids, dim, boi, new Smen(layout, params, idf, ref, sinkWeights, null), typeNames);
     }
 }

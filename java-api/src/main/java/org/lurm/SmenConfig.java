@@ -71,7 +71,15 @@ public record SmenConfig(int h, int anchors, int anchorDim, int recencyBuckets, 
         /** A sink interest in every row's anchor attention. */
         ROWS,
         /** The row sink, and a sink row in every (user, scale)'s time attention. */
-        ROWS_AND_PERIODS
+        ROWS_AND_PERIODS,
+        /**
+         * As {@link #ROWS_AND_PERIODS}, but a scale's row sink weighs that scale's median row mass in the training
+         * data (a row's mass: the sum of its input weights log(1 + x) · idf_k) instead of 1, so the sink's share of
+         * a row is c / (c + mass), about 1/2 for a typical row and monotone in log mass across the users, where a
+         * unit sink takes about 1 / mass, close to 0 for all but the lightest rows. The weights are kept in the
+         * model. The sink is left out of the prediction term's targets.
+         */
+        CALIBRATED
     }
 
     /** How V starts. */

@@ -26,7 +26,7 @@ import java.util.concurrent.ConcurrentHashMap;
 @SuppressWarnings("restricted") // the one place that looks up the library and binds downcalls (module org.lurm.cuda has native access)
 public final class NativeLibrary {
     /** The ABI version this Java code was written against (LURM_ABI_VERSION in lurm_kernels.h). */
-    public static final int ABI_VERSION = 4;
+    public static final int ABI_VERSION = 5;
     public static final String LIB_NAME = "liblurm_kernels.so";
 
     private static final ConcurrentHashMap<Path, NativeLibrary> LOADED = new ConcurrentHashMap<>();

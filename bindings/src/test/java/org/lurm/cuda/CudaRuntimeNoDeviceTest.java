@@ -30,7 +30,7 @@ class CudaRuntimeNoDeviceTest {
     void failingCallsThrowCudaExceptionWithOpNameAndCudaText() {
         DeviceTests.nativeLibrary();
         NativeLibrary lib = NativeLibrary.load();
-        assertEquals(4, NativeLibrary.ABI_VERSION);
+        assertEquals(5, NativeLibrary.ABI_VERSION);
         try (MemoryScope s = MemoryScope.root("no-device")) {
             if (deviceAbsent()) {
                 CudaException e = assertThrows(CudaException.class, () -> DeviceBuffer.allocate(s, 1024));

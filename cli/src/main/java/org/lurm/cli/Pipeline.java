@@ -150,14 +150,14 @@ final class Pipeline {
     /** The model an early-stopped run's last checkpoint holds, as {@link SmenTrainer#train} would have returned it. */
     private static Smen stoppedEarly(BoiSet rows, SmenConfig cfg, SmenTrainer.Checkpoint k) {
         SmenLayout layout = new SmenLayout(cfg, rows.numInterests(), rows.config().scales().size());
-        SmenInputs inputs = new SmenInputs(rows, cfg.recencyBuckets());
+        SmenInputs inputs = new SmenInputs(rows, cfg.recencyBuckets()).withVolumeSink(cfg.volumeSink());
         int trainable = 0;
         for (int u = 0; u < rows.numUsers(); u++) if (inputs.trainable(u)) trainable++;
         int held = (int) Math.floor(trainable * cfg.heldOutFraction());
         if (held < 2) held = 0;
         float[] params = k.bestParams() != null ? k.bestParams() : k.params();
         SmenTrainer.Result r = new SmenTrainer.Result(params, k.step(), k.bestHeldOutLoss(), true, k.lossCurve(), trainable - held, held);
-        return new Smen(layout, params, inputs.idf(), inputs.referencePeriods(), r);
+        return new Smen(layout, params, inputs.idf(), inputs.referencePeriods(), inputs.sinkWeights(), r);
     }
 
     /** Encodes every user of {@code rows} on the host (users x width, off-heap in scope) with a progress bar over users. */

@@ -25,15 +25,39 @@ public final class Smen {
     private final float[] idf;
     private final long[] reference;
     private final SmenTrainer.Result training;
+    /** The calibrated sink's weights per scale (from the training data), or null. */
+    private final float[] sinkWeights;
+
+    /** The row sink's weight per scale ({@link SmenConfig.VolumeSink#CALIBRATED}), or null when it is 1. */
+    public float[] sinkWeights() {
+        return sinkWeights == null ? null : sinkWeights.clone();
+    }
 
     public Smen(SmenLayout layout, float[] params, float[] idf, long[] reference, SmenTrainer.Result training) {
+        this(layout, params, idf, reference, null, training);
+    }
+
+    /**
+     * @param sinkWeights the row sink's weight per scale, required with {@link SmenConfig.VolumeSink#CALIBRATED}
+     *                    (those of the training data, see {@link SmenInputs#sinkWeights()}) and null otherwise
+     */
+    public Smen(SmenLayout layout, float[] params, float[] idf, long[] reference, float[] sinkWeights, SmenTrainer.Result training) {
         this.layout = Objects.requireNonNull(layout);
         if (params.length != layout.total()) throw new IllegalArgumentException("parameters do not match the layout");
         if (idf.length != layout.boiInterests()) throw new IllegalArgumentException("idf must have K entries");
         if (reference.length != layout.scales()) throw new IllegalArgumentException("need one reference period per scale");
+        boolean calibrated = layout.config().volumeSink() == SmenConfig.VolumeSink.CALIBRATED;
+        if (calibrated != (sinkWeights != null)) {
+            throw new IllegalArgumentException(calibrated ? "a calibrated volume sink needs its weights per scale" : "sink weights are only for the calibrated volume sink");
+        }
+        if (sinkWeights != null) {
+            if (sinkWeights.length != layout.scales()) throw new IllegalArgumentException("need one sink weight per scale");
+            for (float w : sinkWeights) if (!(w > 0) || Float.isInfinite(w)) throw new IllegalArgumentException("sink weights must be finite and > 0, got " + w);
+        }
         this.params = params;
         this.idf = idf;
         this.reference = reference;
+        this.sinkWeights = sinkWeights == null ? null : sinkWeights.clone();
         this.training = training;
     }
 
@@ -58,7 +82,7 @@ public final class Smen {
         SmenLayout layout = new SmenLayout(config, boi.numInterests(), boi.config().scales().size());
         SmenInputs in = new SmenInputs(boi, config.recencyBuckets()).withVolumeSink(config.volumeSink());
         float[] init = SmenInit.initialize(layout, boi, in.idf(), centroids, centroidDim, SmenInit.Options.defaults(config.seed()), par).parameters();
-        return new Smen(layout, init, in.idf(), in.referencePeriods(), null);
+        return new Smen(layout, init, in.idf(), in.referencePeriods(), in.sinkWeights(), null);
     }
 
     /**
@@ -87,13 +111,13 @@ public final class Smen {
         SmenSteps.Factory engine = backend == null ? host
                 : (l, p, total) -> backend.smenTraining(l, p, total).orElseGet(() -> host.open(l, p, total));
         SmenTrainer.Result r = new SmenTrainer(layout, engine, inputs, init, listener, store, checkpointEvery).train();
-        return new Smen(layout, r.params(), inputs.idf(), inputs.referencePeriods(), r);
+        return new Smen(layout, r.params(), inputs.idf(), inputs.referencePeriods(), inputs.sinkWeights(), r);
     }
 
     /** An untrained encoder over given parameters (the random-init baseline, or a loaded model). */
     public static Smen of(SmenLayout layout, float[] params, BoiSet weightingFrom) {
         SmenInputs in = new SmenInputs(weightingFrom, layout.config().recencyBuckets()).withVolumeSink(layout.config().volumeSink());
-        return new Smen(layout, params, in.idf(), in.referencePeriods(), null);
+        return new Smen(layout, params, in.idf(), in.referencePeriods(), in.sinkWeights(), null);
     }
 
     public SmenLayout layout() {
@@ -139,7 +163,7 @@ public final class Smen {
         if (boi.config().scales().size() != layout.scales()) {
             throw new IllegalArgumentException("the BoI set has " + boi.config().scales().size() + " scales, the model " + layout.scales());
         }
-        return new SmenInputs(boi, layout.config().recencyBuckets(), idf, reference).withVolumeSink(layout.config().volumeSink());
+        return new SmenInputs(boi, layout.config().recencyBuckets(), idf, reference).withVolumeSink(layout.config().volumeSink(), sinkWeights);
     }
 
     /**

@@ -49,10 +49,12 @@ public final class SmenFile {
             m.put("lossCurve", curve);
             header.put("training", m);
         }
-        ModelFile.write(path, Json.write(header), List.of(
+        List<TensorSource> tensors = new ArrayList<>(List.of(
                 TensorSource.of("params", smen.parametersShared(), smen.layout().total()),
                 TensorSource.of("idf", smen.idf(), smen.layout().boiInterests()),
                 TensorSource.of("reference", smen.referencePeriods(), smen.layout().scales())));
+        if (smen.sinkWeights() != null) tensors.add(TensorSource.of("sinkWeights", smen.sinkWeights(), smen.layout().scales()));
+        ModelFile.write(path, Json.write(header), tensors);
     }
 
     /** The config as a JSON object (for model headers). */
@@ -145,7 +147,27 @@ public final class SmenFile {
         long[] ref = f.i64("reference").toArray();
         if (params.length != layout.total()) throw new ModelFormatException(path, "params has " + params.length + " floats, the config needs " + layout.total());
         if (idf.length != layout.boiInterests() || ref.length != layout.scales()) throw new ModelFormatException(path, "idf/reference sizes do not match the header");
-        return new Smen(layout, params, idf, ref, null);
+        return new Smen(layout, params, idf, ref, sinkWeights(f, path, layout), null);
+    }
+
+    /**
+     * The calibrated volume sink's weights per scale: tensor {@code sinkWeights} (in a LURM model
+     * {@code smen.sinkWeights}), present exactly when the config's sink is {@link SmenConfig.VolumeSink#CALIBRATED}.
+     */
+    public static float[] sinkWeights(ModelFile f, Path path, SmenLayout layout) {
+        String name = f.contains("smen.sinkWeights") ? "smen.sinkWeights" : "sinkWeights";
+        boolean calibrated = layout.config().volumeSink() == SmenConfig.VolumeSink.CALIBRATED;
+        if (!f.contains(name)) {
+            if (calibrated) throw new ModelFormatException(path, "the config has a calibrated volume sink but the file has no " + name + " tensor");
+            return null;
+        }
+        if (!calibrated) throw new ModelFormatException(path, "tensor " + name + " is only for a calibrated volume sink (config.volumeSink is " + layout.config().volumeSink() + ")");
+        float[] w = f.f32(name).toArray();
+        if (w.length != layout.scales()) throw new ModelFormatException(path, name + " has " + w.length + " entries for " + layout.scales() + " scales");
+        for (int s = 0; s < w.length; s++) {
+            if (!(w[s] > 0) || Float.isInfinite(w[s])) throw new ModelFormatException(path, name + "[" + s + "] = " + w[s] + "; sink weights must be finite and > 0");
+        }
+        return w;
     }
 
     private static int i(Map<String, Object> m, String k) {

@@ -28,6 +28,8 @@ public final class SmenInputs {
     private final long[] reference;
     private final float[] idf;
     private final SmenConfig.VolumeSink sink;
+    /** Per scale, the row sink's weight ({@link SmenConfig.VolumeSink#CALIBRATED}); null: 1. */
+    private final float[] sinkWeights;
 
     public SmenInputs(BoiSet boi, int recencyBuckets) {
         this(boi, recencyBuckets, newestPeriods(boi));
@@ -42,11 +44,17 @@ public final class SmenInputs {
      * users the model never saw (inductive encoding must weigh interests as training did).
      */
     public SmenInputs(BoiSet boi, int recencyBuckets, float[] idf, long[] reference) {
-        this(boi, recencyBuckets, idf, reference, SmenConfig.VolumeSink.NONE);
+        this(boi, recencyBuckets, idf, reference, SmenConfig.VolumeSink.NONE, null);
     }
 
-    private SmenInputs(BoiSet boi, int recencyBuckets, float[] idf, long[] reference, SmenConfig.VolumeSink sink) {
+    private SmenInputs(BoiSet boi, int recencyBuckets, float[] idf, long[] reference, SmenConfig.VolumeSink sink, float[] sinkWeights) {
         this.sink = java.util.Objects.requireNonNull(sink);
+        if (sinkWeights != null) {
+            if (sinkWeights.length != boi.config().scales().size()) throw new IllegalArgumentException("need one sink weight per scale");
+            for (float w : sinkWeights) if (!(w > 0) || Float.isInfinite(w)) throw new IllegalArgumentException("sink weights must be finite and > 0");
+            sinkWeights = sinkWeights.clone();
+        }
+        this.sinkWeights = sinkWeights;
         if (recencyBuckets < 2) throw new IllegalArgumentException("recencyBuckets must be >= 2");
         if (idf.length != boi.numInterests()) throw new IllegalArgumentException("idf has " + idf.length + " entries, the BoI set has K = " + boi.numInterests());
         if (reference.length != boi.config().scales().size()) throw new IllegalArgumentException("need one reference period per scale");
@@ -69,7 +77,7 @@ public final class SmenInputs {
 
     /** The same inputs with the recency reference set per scale (one period index per scale). */
     public SmenInputs withReferencePeriods(long[] periods) {
-        return new SmenInputs(boi, recencyBuckets, idf, periods, sink);
+        return new SmenInputs(boi, recencyBuckets, idf, periods, sink, sinkWeights);
     }
 
     private static long[] newestPeriods(BoiSet boi) {
@@ -132,7 +140,46 @@ public final class SmenInputs {
      * the sink, in the oldest recency bucket. The model's V then has K + 1 rows ({@link SmenLayout#numInterests}).
      */
     public SmenInputs withVolumeSink(SmenConfig.VolumeSink mode) {
-        return new SmenInputs(boi, recencyBuckets, idf, reference, mode);
+        return new SmenInputs(boi, recencyBuckets, idf, reference, mode, mode == SmenConfig.VolumeSink.CALIBRATED ? medianRowMass() : null);
+    }
+
+    /** With a volume sink whose row weights per scale are given (those of the training data; null: calibrate on these rows). */
+    public SmenInputs withVolumeSink(SmenConfig.VolumeSink mode, float[] weights) {
+        if (mode != SmenConfig.VolumeSink.CALIBRATED || weights == null) return withVolumeSink(mode);
+        return new SmenInputs(boi, recencyBuckets, idf, reference, mode, weights);
+    }
+
+    /** The row sink's weight per scale (a copy), or null when it is 1. */
+    public float[] sinkWeights() {
+        return sinkWeights == null ? null : sinkWeights.clone();
+    }
+
+    /**
+     * Per scale, the median over the BoI rows of that scale of the row's mass, the sum of its input weights
+     * log(1 + x) · idf_k (at most 2^20 rows per scale, evenly strided); 1 for a scale without rows or mass.
+     */
+    float[] medianRowMass() {
+        int nScales = boi.config().scales().size();
+        long[] count = new long[nScales];
+        for (long r = 0; r < boi.numRows(); r++) count[boi.rowScale(r)]++;
+        float[] out = new float[nScales];
+        for (int s = 0; s < nScales; s++) {
+            long stride = Math.max(1, (count[s] + (1 << 20) - 1) >> 20);
+            double[] mass = new double[(int) ((count[s] + stride - 1) / stride)];
+            int n = 0;
+            long seen = 0;
+            for (long r = 0; r < boi.numRows(); r++) {
+                if (boi.rowScale(r) != s) continue;
+                if (seen++ % stride != 0) continue;
+                double m = 0;
+                for (long j = boi.rowStart(r); j < boi.rowEnd(r); j++) m += StrictMath.log1p(boi.val(j)) * idf[boi.col(j)];
+                if (n < mass.length) mass[n++] = m;
+            }
+            Arrays.sort(mass, 0, n);
+            double med = n == 0 ? 0 : mass[n / 2];
+            out[s] = med > 0 && Double.isFinite(med) ? (float) med : 1f;
+        }
+        return out;
     }
 
     /** All rows of the given users, no split (encoding). */
@@ -173,7 +220,7 @@ public final class SmenInputs {
         FloatList vals = new FloatList(256);
         rowPtr.add(0);
         int sinkK = sink == SmenConfig.VolumeSink.NONE ? -1 : boi.numInterests();
-        boolean sinkRows = sink == SmenConfig.VolumeSink.ROWS_AND_PERIODS;
+        boolean sinkRows = sink == SmenConfig.VolumeSink.ROWS_AND_PERIODS || sink == SmenConfig.VolumeSink.CALIBRATED;
         SplittableRandom crop = new SplittableRandom(cropSeed ^ 0x9E3779B97F4A7C15L);
         for (int q = 0; q < b; q++) {
             int u = users[q];
@@ -209,7 +256,7 @@ public final class SmenInputs {
                     if (cols.size() > before) {
                         if (sinkK >= 0) {
                             cols.add(sinkK); // the largest index: the row stays sorted
-                            vals.add(1f);
+                            vals.add(sinkWeights == null ? 1f : sinkWeights[s]);
                         }
                         rowPtr.add(cols.size());
                         buckets.add(bucket(r));

@@ -3,6 +3,7 @@ package org.lurm.smen;
 import org.lurm.SmenConfig;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -83,6 +84,145 @@ class SmenVolumeSinkTest {
             assertEquals(10, losses.size());
             assertTrue(losses.stream().allMatch(Double::isFinite), losses.toString());
             assertEquals(k + 1, both.layout().numInterests());
+        }
+    }
+
+    /**
+     * The calibrated sink: each scale's weight is the median row mass (checked against the rows of a sinkless
+     * batch, sorted by hand); every row's sink entry carries its scale's weight and every period sink row 1; the
+     * sink is no prediction target; the model keeps the training weights (encoding other users uses them, saving
+     * and loading keeps them bit for bit, a file without them is refused); and volume reaches z.
+     */
+    @Test
+    void aCalibratedSinkWeighsTheMedianRowAndIsKeptWithTheModel(@TempDir Path dir) {
+        try (MemoryScope scope = MemoryScope.root("calibrated"); Parallel par = new Parallel(2)) {
+            java.util.SplittableRandom r = new java.util.SplittableRandom(org.lurm.testing.TestData.seed("calibratedSink"));
+            BoiSet boi = SmenInputsTest.randomBoi(scope, r, 70, 25);
+            int k = boi.numInterests(), scales = boi.config().scales().size();
+            int[] all = new int[boi.numUsers()];
+            for (int u = 0; u < all.length; u++) all[u] = u;
+
+            // Brute force: the masses of every row of every scale from a sinkless batch, their upper median.
+            SmenInputs plain = new SmenInputs(boi, 16);
+            SmenBatch every = plain.full(all);
+            float[] expected = new float[scales];
+            for (int sc = 0; sc < scales; sc++) {
+                List<Double> masses = new ArrayList<>();
+                for (int q = 0; q < every.users(); q++) {
+                    for (int t = every.groupFrom(q, sc); t < every.groupTo(q, sc); t++) {
+                        double m = 0;
+                        for (int j = every.rowPtr()[t]; j < every.rowPtr()[t + 1]; j++) m += every.vals()[j];
+                        masses.add(m);
+                    }
+                }
+                java.util.Collections.sort(masses);
+                expected[sc] = (float) (double) masses.get(masses.size() / 2);
+            }
+            SmenInputs cal = plain.withVolumeSink(SmenConfig.VolumeSink.CALIBRATED);
+            float[] w = cal.sinkWeights();
+            assertEquals(scales, w.length);
+            for (int sc = 0; sc < scales; sc++) {
+                assertEquals(expected[sc], w[sc], 1e-4f * expected[sc], "scale " + sc);
+                assertTrue(w[sc] > 1f, "a typical row weighs more than a unit sink: " + w[sc]);
+            }
+            assertEquals(null, plain.withVolumeSink(SmenConfig.VolumeSink.ROWS_AND_PERIODS).sinkWeights());
+
+            // Sink entries: the scale's weight in rows with interests, 1 in the period's sink-only row.
+            SmenBatch[] v = cal.views(all, r.nextLong());
+            for (SmenBatch b : v) {
+                int sinks = 0;
+                for (int q = 0; q < b.users(); q++) {
+                    for (int sc = 0; sc < scales; sc++) {
+                        for (int t = b.groupFrom(q, sc); t < b.groupTo(q, sc); t++) {
+                            int from = b.rowPtr()[t], to = b.rowPtr()[t + 1];
+                            assertEquals(k, b.cols()[to - 1], "every row ends with the sink");
+                            assertEquals(to - from == 1 ? 1f : w[sc], b.vals()[to - 1], "sink weight, scale " + sc);
+                            sinks++;
+                        }
+                    }
+                }
+                assertEquals(b.rows(), sinks);
+                // Targets over every interest and the sink: the sink's is 0, each scored user's sum 1.
+                int[] cand = new int[k + 1];
+                for (int c = 0; c <= k; c++) cand[c] = c;
+                float[] y = org.lurm.smen.ops.InterestPrediction.targets(b, cand, k);
+                float[] withSink = org.lurm.smen.ops.InterestPrediction.targets(b, cand);
+                for (int q = 0; q < b.users(); q++) {
+                    double sum = 0;
+                    for (int c = 0; c < k; c++) sum += y[q * (k + 1) + c];
+                    assertEquals(0f, y[q * (k + 1) + k], "the calibrated sink is no target");
+                    if (sum > 0) assertEquals(1.0, sum, 1e-5);
+                    if (withSink[q * (k + 1) + k] > 0) assertTrue(sum > 0, "a user with rows at the finest scale keeps its targets");
+                }
+            }
+
+            float[] centroids = new float[k * 8];
+            for (int i = 0; i < centroids.length; i++) centroids[i] = (float) r.nextGaussian();
+            SmenConfig cfg = small(12).toBuilder().volumeSink(SmenConfig.VolumeSink.CALIBRATED).predictionWeight(0.5f).batchUsers(16).build();
+            Smen smen = Smen.train(boi, scope.copyOf(centroids), 8, cfg, par, null, null, 0);
+            assertArrayEquals(w, smen.sinkWeights());
+            assertArrayEquals(w, Smen.initial(boi, scope.copyOf(centroids), 8, cfg, par).sinkWeights());
+            // Other users (a different BoI set) are encoded with the training weights, not their own.
+            BoiSet others = SmenInputsTest.randomBoi(scope, new java.util.SplittableRandom(r.nextLong()), 9, 25);
+            assertArrayEquals(w, smen.inputs(others).sinkWeights());
+            assertTrue(!java.util.Arrays.equals(w, new SmenInputs(others, 16).withVolumeSink(SmenConfig.VolumeSink.CALIBRATED).sinkWeights()),
+                    "nine other users have other medians (else the check above proves nothing)");
+            F32Array z = smen.encode(boi, par, scope);
+            assertTrue(java.util.Arrays.stream(toDouble(z.toArray())).allMatch(Double::isFinite));
+            Path file = dir.resolve("calibrated.lurm");
+            SmenFile.save(file, smen);
+            try (MemoryScope s2 = MemoryScope.root("load")) {
+                Smen loaded = SmenFile.load(file, s2);
+                assertEquals(smen.config(), loaded.config());
+                assertArrayEquals(w, loaded.sinkWeights());
+                assertArrayEquals(z.toArray(), loaded.encode(boi, par, s2).toArray());
+                assertArrayEquals(smen.encode(others, par, s2).toArray(), loaded.encode(others, par, s2).toArray());
+            }
+            // A calibrated model needs its weights: in the constructor and in a file.
+            assertThrows(IllegalArgumentException.class, () -> new Smen(smen.layout(), smen.parameters(), smen.idf(), smen.referencePeriods(), null));
+            float[] bad = w.clone();
+            bad[0] = Float.NaN;
+            assertThrows(IllegalArgumentException.class, () -> new Smen(smen.layout(), smen.parameters(), smen.idf(), smen.referencePeriods(), bad, null));
+            Path noWeights = dir.resolve("no-weights.lurm");
+            java.util.Map<String, Object> header = new java.util.LinkedHashMap<>(org.lurm.model.Json.parseObject(readHeader(file)));
+            org.lurm.model.ModelFile.write(noWeights, org.lurm.model.Json.write(header), List.of(
+                    org.lurm.model.TensorSource.of("params", smen.parameters(), smen.layout().total()),
+                    org.lurm.model.TensorSource.of("idf", smen.idf(), k),
+                    org.lurm.model.TensorSource.of("reference", smen.referencePeriods(), scales)));
+            try (MemoryScope s3 = MemoryScope.root("load-bad")) {
+                var e = assertThrows(org.lurm.ModelFormatException.class, () -> SmenFile.load(noWeights, s3));
+                assertTrue(e.getMessage().contains("sinkWeights") && e.getMessage().contains("no-weights.lurm"), e.getMessage());
+            }
+
+            // Volume reaches z: the same user with every count doubled encodes differently.
+            SmenBatch one = smen.inputs(boi).full(new int[] {5});
+            float[] doubled = one.vals().clone();
+            for (int j = 0; j < doubled.length; j++) {
+                int c = one.cols()[j];
+                if (c == k) continue;
+                doubled[j] = (float) (Math.log1p(2 * Math.expm1(doubled[j] / smen.idf()[c])) * smen.idf()[c]);
+            }
+            SmenBatch more = new SmenBatch(one.users(), one.scales(), one.rows(), one.rowPtr(), one.cols(), doubled, one.rowBucket(), one.groupStart());
+            SmenModel model = new SmenModel(smen.layout(), par);
+            float[] z1 = model.encode(smen.parameters(), one, false).z(), z2 = model.encode(smen.parameters(), more, false).z();
+            double diff = 0, norm = 0;
+            for (int i = 0; i < z1.length; i++) {
+                diff += (z1[i] - z2[i]) * (double) (z1[i] - z2[i]);
+                norm += z1[i] * (double) z1[i];
+            }
+            assertTrue(diff > 1e-4 * norm, "doubling a user's counts must move z: " + diff + " vs |z|^2 " + norm);
+        }
+    }
+
+    private static double[] toDouble(float[] f) {
+        double[] d = new double[f.length];
+        for (int i = 0; i < f.length; i++) d[i] = f[i];
+        return d;
+    }
+
+    private static String readHeader(Path file) {
+        try (MemoryScope s = MemoryScope.root("header")) {
+            return org.lurm.model.ModelFile.open(file, s).header();
         }
     }
 }

@@ -29,7 +29,6 @@ import org.lurm.memory.MemoryScope;
 import org.lurm.smen.Smen;
 import org.lurm.SmenConfig;
 import org.lurm.smen.SmenInit;
-import org.lurm.smen.SmenInputs;
 import org.lurm.smen.SmenLayout;
 import org.lurm.synth.LifeCycleConfig;
 import org.lurm.synth.LifeCycleGenerator;
@@ -91,8 +90,7 @@ public final class SparkScaleRun {
             for (int i = 0; i < c.length; i++) c[i] = (float) rnd.nextGaussian();
             F32Array centroids = scope.copyOf(c);
             float[] params = SmenInit.initialize(layout, centroids, dim, SmenInit.Options.defaults(7), par).parameters();
-            SmenInputs in = new SmenInputs(boi, layout.config().recencyBuckets());
-            Smen smen = new Smen(layout, params, in.idf(), in.referencePeriods(), null);
+            Smen smen = Smen.of(layout, params, boi);
             new LurmModel(ev.items(), map, centroids, dim, cfg, smen).save(modelFile);
             width = smen.width();
             int[] warm = new int[Math.min(4096, ev.numUsers())];

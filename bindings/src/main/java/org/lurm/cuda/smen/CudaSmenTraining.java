@@ -426,7 +426,7 @@ public final class CudaSmenTraining implements SmenSteps {
             DeviceBatch o = out[view];
             SmenNative.VIEWS_WRITE.call(d.userRow.pointer(), d.rowEntry.pointer(), d.rowScale.pointer(), d.rowPeriod.pointer(), d.cols.pointer(),
                     d.vals.pointer(), d.rowBucket.pointer(), d.idf.pointer(), d.scales, d.buckets, d.numInterests, usersDev.pointer(), b, splitSeed, view,
-                    d.sinkMode, maxNnz, scratch, sizes[2 * view], sizes[2 * view + 1], o.rowPtr, o.cols, o.vals, o.rowBucket, o.groupStart, o.perm,
+                    d.sinkMode, d.sinkWeightsPointer(), maxNnz, scratch, sizes[2 * view], sizes[2 * view + 1], o.rowPtr, o.cols, o.vals, o.rowBucket, o.groupStart, o.perm,
                     o.segStart, o.segInterest, counts.pointer(4L * (4 + view), 4), stream.handle());
         }
         SmenNative.VIEWS_UNION.call(batchA.cols, nnzA, batchB.cols, nnzB, d.numInterests, b, maxNnz, scratch, batchA.extraInts,

@@ -31,13 +31,15 @@ final class DeviceBoi {
     final int buckets;
     /** 0 none, 1 sink entries in rows, 2 also sink rows (lurm_smen.h). */
     final int sinkMode;
+    /** The row sink's weight per scale (a calibrated sink), or null for 1. */
+    private final DeviceBuffer sinkWeights;
     final long bytes;
     private final BoiSet boi;
 
     /** Device bytes the rows of {@code boi} take (what {@link #DeviceBoi} allocates). */
     static long bytesFor(BoiSet boi) {
         long u = boi.numUsers(), r = boi.numRows(), n = boi.nnz();
-        return 8 * (u + 1) + 8 * (r + 1) + 4 * r + 8 * r + 4 * n + 4 * n + 4 * r + 4L * boi.numInterests();
+        return 8 * (u + 1) + 8 * (r + 1) + 4 * r + 8 * r + 4 * n + 4 * n + 4 * r + 4L * boi.numInterests() + 4L * boi.config().scales().size();
     }
 
     DeviceBoi(MemoryScope scope, SmenInputs inputs) {
@@ -48,7 +50,7 @@ final class DeviceBoi {
         this.sinkMode = switch (sink) {
             case NONE -> 0;
             case ROWS -> 1;
-            case ROWS_AND_PERIODS -> 2;
+            case ROWS_AND_PERIODS, CALIBRATED -> 2;
         };
         this.numInterests = boi.numInterests() + (sinkMode > 0 ? 1 : 0);
         if (boi.nnz() >= Integer.MAX_VALUE) throw new IllegalArgumentException("the BoI set has " + boi.nnz() + " non-zeros; device views index them with 32-bit offsets");
@@ -67,7 +69,14 @@ final class DeviceBoi {
         vals = up(scope, boi.valArray().segment());
         rowBucket = up(scope, MemorySegment.ofArray(bucket));
         idf = up(scope, MemorySegment.ofArray(w));
+        float[] sw = inputs.sinkWeights();
+        sinkWeights = sw == null ? null : up(scope, MemorySegment.ofArray(sw));
         bytes = bytesFor(boi);
+    }
+
+    /** The device pointer of the row sink's weights per scale, or NULL (weight 1). */
+    MemorySegment sinkWeightsPointer() {
+        return sinkWeights == null ? MemorySegment.NULL : sinkWeights.pointer();
     }
 
     /** A synchronous copy of all of {@code host} (copied through native memory when it is on the heap). */

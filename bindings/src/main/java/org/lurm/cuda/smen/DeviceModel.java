@@ -28,6 +28,8 @@ final class DeviceModel {
     private final SmenLayout layout;
     private final SmenConfig cfg;
     private final int h, m, dp, s, r, in, h1, h2;
+    /** Interests at or above this are not prediction targets (the calibrated sink; InterestPrediction.targets' limit). */
+    private final int targetLimit;
 
     DeviceModel(SmenLayout layout) {
         this.layout = layout;
@@ -36,6 +38,7 @@ final class DeviceModel {
         this.m = cfg.anchors();
         this.dp = cfg.anchorDim();
         this.s = layout.scales();
+        this.targetLimit = cfg.volumeSink() == SmenConfig.VolumeSink.CALIBRATED ? layout.boiInterests() : layout.numInterests();
         this.r = cfg.recencyBuckets();
         this.in = cfg.outputWidth();
         this.h1 = cfg.headHidden();
@@ -154,7 +157,7 @@ final class DeviceModel {
      * {@code y} (users x nc floats), as {@code InterestPrediction.targets}.
      */
     void predictionTargets(DeviceBatch b, MemorySegment cand, int nc, MemorySegment y, CudaStream st) {
-        SmenNative.PREDICT_TARGETS.call(b.rowPtr, b.cols, b.vals, b.groupStart, b.users, s, cand, nc, y, st.handle());
+        SmenNative.PREDICT_TARGETS.call(b.rowPtr, b.cols, b.vals, b.groupStart, b.users, s, cand, nc, targetLimit, y, st.handle());
     }
 
     /**

@@ -56,7 +56,7 @@ public final class SmenNative {
             P, P, I, I, I, I, F, P, P, P, P, P, P, P, P, P, P, P, P, P);
     public static final CudaFn INFONCE = CudaFn.of("lurm_smen_infonce", P, P, I, I, F, F, P, P, P, P, P);
     public static final CudaFn DIVERSITY = CudaFn.of("lurm_smen_diversity", P, I, I, F, F, P, P, P);
-    public static final CudaFn PREDICT_TARGETS = CudaFn.of("lurm_smen_predict_targets", P, P, P, P, I, I, P, I, P, P);
+    public static final CudaFn PREDICT_TARGETS = CudaFn.of("lurm_smen_predict_targets", P, P, P, P, I, I, P, I, I, P, P);
     public static final CudaFn PREDICT = CudaFn.of("lurm_smen_predict", P, P, I, I, I, I, P, P, I, P, F, P, P, P, P, P, P);
     public static final CudaFn GRAD_NORM = CudaFn.of("lurm_smen_grad_norm", P, L, L, P, I, I, L, F, P, P, P);
     public static final CudaFn ADAM = CudaFn.of("lurm_smen_adam", P, P, P, P, L, L, P, I, I, L, P, F, F, F, F, F, P);
@@ -65,7 +65,7 @@ public final class SmenNative {
 
     public static final CudaFn VIEWS_COUNT = CudaFn.of("lurm_smen_views_count", P, P, P, P, P, P, P, I, L, I, I, L, P, P, P);
     public static final CudaFn VIEWS_WRITE = CudaFn.of("lurm_smen_views_write",
-            P, P, P, P, P, P, P, P, I, I, I, P, I, L, I, I, L, P, I, I, P, P, P, P, P, P, P, P, P, P);
+            P, P, P, P, P, P, P, P, I, I, I, P, I, L, I, I, P, L, P, I, I, P, P, P, P, P, P, P, P, P, P);
     public static final CudaFn VIEWS_UNION = CudaFn.of("lurm_smen_views_union", P, I, P, I, I, I, L, P, P, P, P);
 
     /** Size queries: the answer goes through the last (host) pointer; no device is touched. */

@@ -150,6 +150,7 @@ class DeviceViewsTest {
         record Case(float pred, int k, SmenConfig.VolumeSink sink) {
         }
         for (Case c : new Case[] {new Case(0f, 40, SmenConfig.VolumeSink.ROWS_AND_PERIODS), new Case(0.5f, 40, SmenConfig.VolumeSink.ROWS),
+                new Case(0.5f, 40, SmenConfig.VolumeSink.CALIBRATED),
                 new Case(0.5f, org.lurm.smen.ops.InterestPrediction.FULL_SOFTMAX_MAX + 300, SmenConfig.VolumeSink.NONE)}) {
             try (MemoryScope scope = MemoryScope.root("device-view-steps")) {
                 BoiSet boi = boi(scope, r, 50, c.k());

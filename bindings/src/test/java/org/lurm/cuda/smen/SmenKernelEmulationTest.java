@@ -332,8 +332,13 @@ class SmenKernelEmulationTest {
             for (SmenBatch v : new SmenBatch[] {c.viewA(), c.viewB()}) {
                 float[] y1 = InterestPrediction.targets(v, cand), y2 = new float[users * nc];
                 Arrays.fill(y2, Float.NaN);
-                call(SmenNative.PREDICT_TARGETS, v.rowPtr(), v.cols(), v.vals(), v.groupStart(), users, c.scales(), cand, nc, y2, null);
+                call(SmenNative.PREDICT_TARGETS, v.rowPtr(), v.cols(), v.vals(), v.groupStart(), users, c.scales(), cand, nc, k, y2, null);
                 assertArrayEquals(y1, y2, where + ": targets");
+                // The last interest left out (a calibrated sink's place): as the host leaves it out.
+                float[] y3 = InterestPrediction.targets(v, cand, k - 1), y4 = new float[users * nc];
+                Arrays.fill(y4, Float.NaN);
+                call(SmenNative.PREDICT_TARGETS, v.rowPtr(), v.cols(), v.vals(), v.groupStart(), users, c.scales(), cand, nc, k - 1, y4, null);
+                assertArrayEquals(y3, y4, where + ": targets below " + (k - 1));
             }
             // View A's targets (users without any: not scored), unless nobody has any there (two users, S > 1).
             float[] y = InterestPrediction.targets(c.viewA(), cand), z = gaussian(rnd, users * md, 1);

@@ -103,7 +103,8 @@ class SmenNativeSymbolsTest {
         assertEquals(1, SmenNative.PREDICT.callRaw(lib, n, n, 64, 8, 16, 4, n, n, 0, n, 1f, x, n, n, n, x, n), "no candidates");
         assertEquals(1, SmenNative.PREDICT.callRaw(lib, n, n, 64, 8, 16, 4, n, n, 5, n, 1f, x, x, n, x, x, n), "dz and gradW without gradV");
         assertEquals(1, SmenNative.PREDICT.callRaw(lib, n, n, 129, 8, 16, 4, n, n, 5, n, 1f, n, n, n, n, n, n), "h outside the limits");
-        assertEquals(1, SmenNative.PREDICT_TARGETS.callRaw(lib, n, n, n, n, 4, 0, n, 5, n, n), "no scales");
+        assertEquals(1, SmenNative.PREDICT_TARGETS.callRaw(lib, n, n, n, n, 4, 0, n, 5, 5, n, n), "no scales");
+        assertEquals(1, SmenNative.PREDICT_TARGETS.callRaw(lib, n, n, n, n, 4, 1, n, 5, -1, n, n), "a negative target limit");
         // Empty work is a no-op that succeeds without touching CUDA.
         assertEquals(0, SmenNative.ATTENTION_FORWARD.callRaw(lib, n, n, 64, 8, 0, n, n, n, n, n, n, n, 0, n, n));
         assertEquals(0, SmenNative.GEMM.callRaw(lib, 0, 0, 0, 4, 4, 1f, n, 4, 0L, n, 4, 0L, 0f, n, 4, 0L, 1, n));

@@ -83,6 +83,11 @@ public final class InterestPrediction {
      * scored). Every interest of the view must be a candidate.
      */
     public static float[] targets(SmenBatch view, int[] candidates) {
+        return targets(view, candidates, Integer.MAX_VALUE);
+    }
+
+    /** As {@link #targets(SmenBatch, int[])}, leaving out the view's interests {@code >= limit} (a calibrated sink). */
+    public static float[] targets(SmenBatch view, int[] candidates, int limit) {
         int b = view.users(), c = candidates.length;
         float[] y = new float[Math.multiplyExact(b, c)];
         for (int u = 0; u < b; u++) {
@@ -90,6 +95,7 @@ public final class InterestPrediction {
             int from = view.groupFrom(u, 0), to = view.groupTo(u, 0);
             for (int t = from; t < to; t++) {
                 for (int j = view.rowPtr()[t]; j < view.rowPtr()[t + 1]; j++) {
+                    if (view.cols()[j] >= limit) continue;
                     int idx = Arrays.binarySearch(candidates, view.cols()[j]);
                     if (idx < 0) throw new IllegalArgumentException("interest " + view.cols()[j] + " of the view is not a candidate");
                     y[u * c + idx] += view.vals()[j];
