@@ -27,6 +27,8 @@ public final class SmenUserState {
         int[] cols;
         float[] raw;
         float[] o;
+        /** The volume sink's own row in the time attention ({@code ROWS_AND_PERIODS}, {@code CALIBRATED}). */
+        boolean sinkOnly;
 
         Row(long period, boolean history, int[] cols, float[] raw) {
             this.period = period;
@@ -38,10 +40,24 @@ public final class SmenUserState {
 
     private final Smen smen;
     private final List<List<Row>> scales = new ArrayList<>();
+    /** The sink interest (K) when the model has a volume sink, else -1; its weight per scale (null: 1). */
+    private final int sinkK;
+    private final float[] sinkWeights;
+    /** The sink-only row every non-empty (user, scale) group ends with, when the sink has period rows; else null. */
+    private final Row sinkRow;
 
     private SmenUserState(Smen smen) {
         this.smen = smen;
         for (int s = 0; s < smen.layout().scales(); s++) scales.add(new ArrayList<>());
+        SmenConfig.VolumeSink sink = smen.config().volumeSink();
+        this.sinkK = sink == SmenConfig.VolumeSink.NONE ? -1 : smen.layout().boiInterests();
+        this.sinkWeights = smen.sinkWeights();
+        if (sink == SmenConfig.VolumeSink.ROWS_AND_PERIODS || sink == SmenConfig.VolumeSink.CALIBRATED) {
+            sinkRow = new Row(Long.MAX_VALUE, false, new int[0], new float[0]);
+            sinkRow.sinkOnly = true;
+        } else {
+            sinkRow = null;
+        }
     }
 
     /** The state of {@code user} from a BoI set (rows copied; nothing is computed until {@link #encode}). */
@@ -165,6 +181,7 @@ public final class SmenUserState {
         // 1. anchor attention + projection of the changed rows only
         List<Row> dirty = new ArrayList<>();
         for (List<Row> rows : scales) for (Row r : rows) if (r.o == null) dirty.add(r);
+        if (sinkRow != null && sinkRow.o == null) dirty.add(sinkRow); // depends on the parameters only: once
         if (!dirty.isEmpty()) {
             SmenBatch b = batchOf(dirty, null, idf, reference, rBuckets, true);
             float[] rr = new float[dirty.size() * m * h];
@@ -179,6 +196,7 @@ public final class SmenUserState {
         for (int s = 0; s < scales.size(); s++) {
             groupStart[s] = all.size();
             all.addAll(scales.get(s));
+            if (sinkRow != null && !scales.get(s).isEmpty()) all.add(sinkRow); // SmenInputs' order: after the rows
         }
         groupStart[scales.size()] = all.size();
         SmenBatch b = batchOf(all, groupStart, idf, reference, rBuckets, false);
@@ -195,18 +213,30 @@ public final class SmenUserState {
 
     private SmenBatch batchOf(List<Row> rows, int[] groupStart, float[] idf, long[] reference, int rBuckets, boolean flat) {
         int t = rows.size();
+        int extra = sinkK >= 0 ? 1 : 0; // a sink entry ends every row (SmenInputs.withVolumeSink)
         int[] rowPtr = new int[t + 1];
-        for (int i = 0; i < t; i++) rowPtr[i + 1] = rowPtr[i] + rows.get(i).cols.length;
+        for (int i = 0; i < t; i++) rowPtr[i + 1] = rowPtr[i] + (rows.get(i).sinkOnly ? 1 : rows.get(i).cols.length + extra);
         int[] cols = new int[rowPtr[t]];
         float[] vals = new float[rowPtr[t]];
         int[] bucket = new int[t];
         for (int i = 0; i < t; i++) {
             Row r = rows.get(i);
+            if (r.sinkOnly) {
+                cols[rowPtr[i]] = sinkK;
+                vals[rowPtr[i]] = 1f;
+                bucket[i] = rBuckets - 1;
+                continue;
+            }
             for (int j = 0; j < r.cols.length; j++) {
                 cols[rowPtr[i] + j] = r.cols[j];
                 vals[rowPtr[i] + j] = (float) StrictMath.log1p(r.raw[j]) * idf[r.cols[j]];
             }
-            bucket[i] = r.history ? rBuckets - 1 : SmenInputs.bucketOf(reference[scaleOf(r)] - r.period, rBuckets);
+            int scale = scaleOf(r);
+            if (extra == 1) {
+                cols[rowPtr[i + 1] - 1] = sinkK;
+                vals[rowPtr[i + 1] - 1] = sinkWeights == null ? 1f : sinkWeights[scale];
+            }
+            bucket[i] = r.history ? rBuckets - 1 : SmenInputs.bucketOf(reference[scale] - r.period, rBuckets);
         }
         int s = scales.size();
         int[] gs = groupStart;

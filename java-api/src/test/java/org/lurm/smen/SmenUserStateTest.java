@@ -20,8 +20,10 @@ import org.lurm.testing.TestData;
 
 /** Incremental re-encoding after new periods equals encoding the merged history from scratch. */
 class SmenUserStateTest {
-    @Test
-    void addingNewPeriodsEqualsAFullReEncode() {
+    /** With every volume sink too: the sink entries, the sink-only rows and the calibrated weights of the model. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(SmenConfig.VolumeSink.class)
+    void addingNewPeriodsEqualsAFullReEncode(SmenConfig.VolumeSink sink) {
         SplittableRandom r = new SplittableRandom(TestData.seed("incremental"));
         int k = 40, users = 6;
         BoiConfig cfg = BoiConfig.of(Scale.days(30, 4), Scale.days(365, 2));
@@ -55,7 +57,7 @@ class SmenUserStateTest {
             EventTable allEv = all.build(scope);
             BoiSet whole = BoiAggregator.aggregate(allEv, scope.copyOf(map), k, cfg, scope);
             BoiSet before = BoiAggregator.aggregate(old.build(scope), scope.copyOf(map), k, cfg, scope);
-            SmenConfig c = SmenCase.sized(16, 3, 4, 8, 6, 5, 0.1f, 0.1f);
+            SmenConfig c = SmenCase.sized(16, 3, 4, 8, 6, 5, 0.1f, 0.1f).toBuilder().volumeSink(sink).build();
             SmenLayout l = new SmenLayout(c, k, 2);
             float[] p = new float[(int) l.total()];
             for (int i = 0; i < p.length; i++) p[i] = (float) (r.nextGaussian() * 0.3);
@@ -73,7 +75,7 @@ class SmenUserStateTest {
                 float[] z = st.encode(ref, par);
                 for (int j = 0; j < z.length; j++) {
                     float e = full[u * z.length + j];
-                    assertEquals(e, z[j], 1e-4 * Math.max(1, Math.abs(e)), "user " + u + " z[" + j + "]");
+                    assertEquals(e, z[j], 1e-4 * Math.max(1, Math.abs(e)), sink + ": user " + u + " z[" + j + "]");
                 }
             }
         }
