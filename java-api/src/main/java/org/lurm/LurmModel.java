@@ -179,7 +179,8 @@ public final class LurmModel {
 
     /**
      * Writes the model atomically: a JSON header (format, version, BoI config, sizes, SMEN config, provenance,
-     * training metrics, item ids) and the tensors itemInterest, centroids, smen.params, smen.idf, smen.reference.
+     * training metrics, item ids) and the tensors itemInterest, centroids, smen.params, smen.idf, smen.reference (and smen.sinkWeights, one per scale,
+     * with a calibrated volume sink).
      */
     public void save(Path path) {
         Map<String, Object> h = new LinkedHashMap<>();

@@ -16,7 +16,8 @@ import org.lurm.model.TensorSource;
  * Saves and loads a trained {@link Smen} in the project's model file container ({@link ModelFile}: versioned,
  * checksummed, 64-byte aligned tensors after a JSON header, written atomically). The header holds the format
  * name and version, the config, the sizes, and the training metrics; the tensors are {@code params} (the flat
- * {@link SmenLayout} array), {@code idf} (K) and {@code reference} (one period per scale).
+ * {@link SmenLayout} array), {@code idf} (K) and {@code reference} (one period per scale), and with a calibrated
+ * volume sink {@code sinkWeights} (one per scale).
  *
  * <p>Loading copies the parameters to the heap (the CPU ops work on heap arrays); the file is unmapped when
  * the scope given to {@link #load} closes. Thread-safe (stateless).

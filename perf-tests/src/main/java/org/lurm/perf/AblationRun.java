@@ -35,7 +35,7 @@ import org.lurm.eval.PlantedCeilings;
  *     [--synthetic-users 3000] [--synthetic-items 2000] [--k 0] [--variant NAME:key=value,key=value ...] [--base key=value,...] [--out FILE]
  *     [--no-baselines] [--ceilings]   (--ceilings: on generated data, also probe {@link PlantedCeilings}' two reference rows)
  * </pre>
- * Variant keys: h, lr, interestInit (CENTROID_PCA | BOI_SVD), sink (NONE | ROWS | ROWS_AND_PERIODS), lrRef (steps; 0: constant lr), anchorInit (scale S of the clustered anchors; 0: random), anchorClusters (how many of the anchors; 0: all), interestLr, anchorLr, tau, div, batch, steps,
+ * Variant keys: h, lr, interestInit (CENTROID_PCA | BOI_SVD), sink (NONE | ROWS | ROWS_AND_PERIODS | CALIBRATED), lrRef (steps; 0: constant lr), anchorInit (scale S of the clustered anchors; 0: random), anchorClusters (how many of the anchors; 0: all), interestLr, anchorLr, tau, div, batch, steps,
  * anchors, anchorDim, crop. The "LURM" row is the base configuration ({@code --base}, default
  * {@link SmenConfig#defaults()} with the given steps); its untrained encoder and the weight-averaged V are
  * always reported ({@link Benchmark#LURM_UNTRAINED}, {@link Benchmark#WEIGHTED_V}).
