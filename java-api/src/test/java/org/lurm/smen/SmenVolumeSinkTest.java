@@ -53,24 +53,8 @@ class SmenVolumeSinkTest {
                 assertArrayEquals(z.toArray(), loaded.encode(boi, par, s2).toArray());
             }
             // One user's batch with every value log(1 + x) * idf recomputed for 2x: the sink model's z moves.
-            SmenInputs in = smen.inputs(boi);
-            SmenBatch one = in.full(new int[] {5});
-            float[] doubled = one.vals().clone();
-            for (int j = 0; j < doubled.length; j++) {
-                int c = one.cols()[j];
-                if (c == k) continue; // the sink keeps weight 1
-                double x = Math.expm1(doubled[j] / smen.idf()[c]);
-                doubled[j] = (float) (Math.log1p(2 * x) * smen.idf()[c]);
-            }
-            SmenBatch more = new SmenBatch(one.users(), one.scales(), one.rows(), one.rowPtr(), one.cols(), doubled, one.rowBucket(), one.groupStart());
-            SmenModel model = new SmenModel(smen.layout(), par);
-            float[] z1 = model.encode(smen.parameters(), one, false).z(), z2 = model.encode(smen.parameters(), more, false).z();
-            double diff = 0, norm = 0;
-            for (int i = 0; i < z1.length; i++) {
-                diff += (z1[i] - z2[i]) * (double) (z1[i] - z2[i]);
-                norm += z1[i] * (double) z1[i];
-            }
-            assertTrue(diff > 1e-6 * norm, "doubling a user's counts must move z with a sink: " + diff + " vs |z|^2 " + norm);
+            double moved = shiftWhenCountsDouble(smen, boi, 5, par);
+            assertTrue(moved > 1e-6, "doubling a user's counts must move z with a sink: |dz|^2 / |z|^2 = " + moved);
 
             // With the prediction term on too: the sink is one more interest to predict; training runs and stays finite.
             List<Double> losses = new ArrayList<>();
@@ -195,23 +179,30 @@ class SmenVolumeSinkTest {
             }
 
             // Volume reaches z: the same user with every count doubled encodes differently.
-            SmenBatch one = smen.inputs(boi).full(new int[] {5});
-            float[] doubled = one.vals().clone();
-            for (int j = 0; j < doubled.length; j++) {
-                int c = one.cols()[j];
-                if (c == k) continue;
-                doubled[j] = (float) (Math.log1p(2 * Math.expm1(doubled[j] / smen.idf()[c])) * smen.idf()[c]);
-            }
-            SmenBatch more = new SmenBatch(one.users(), one.scales(), one.rows(), one.rowPtr(), one.cols(), doubled, one.rowBucket(), one.groupStart());
-            SmenModel model = new SmenModel(smen.layout(), par);
-            float[] z1 = model.encode(smen.parameters(), one, false).z(), z2 = model.encode(smen.parameters(), more, false).z();
-            double diff = 0, norm = 0;
-            for (int i = 0; i < z1.length; i++) {
-                diff += (z1[i] - z2[i]) * (double) (z1[i] - z2[i]);
-                norm += z1[i] * (double) z1[i];
-            }
-            assertTrue(diff > 1e-4 * norm, "doubling a user's counts must move z: " + diff + " vs |z|^2 " + norm);
+            double moved = shiftWhenCountsDouble(smen, boi, 5, par);
+            assertTrue(moved > 1e-4, "doubling a user's counts must move z: |dz|^2 / |z|^2 = " + moved);
         }
+    }
+
+    /** |z(2x) - z(x)|^2 / |z(x)|^2 for one user whose every count x is doubled (the sink entries keep their weight). */
+    static double shiftWhenCountsDouble(Smen smen, BoiSet boi, int user, Parallel par) {
+        int k = smen.layout().boiInterests();
+        SmenBatch one = smen.inputs(boi).full(new int[] {user});
+        float[] doubled = one.vals().clone();
+        for (int j = 0; j < doubled.length; j++) {
+            int c = one.cols()[j];
+            if (c == k) continue;
+            doubled[j] = (float) (Math.log1p(2 * Math.expm1(doubled[j] / smen.idf()[c])) * smen.idf()[c]);
+        }
+        SmenBatch more = new SmenBatch(one.users(), one.scales(), one.rows(), one.rowPtr(), one.cols(), doubled, one.rowBucket(), one.groupStart());
+        SmenModel model = new SmenModel(smen.layout(), par);
+        float[] z1 = model.encode(smen.parameters(), one, false).z(), z2 = model.encode(smen.parameters(), more, false).z();
+        double diff = 0, norm = 0;
+        for (int i = 0; i < z1.length; i++) {
+            diff += (z1[i] - z2[i]) * (double) (z1[i] - z2[i]);
+            norm += z1[i] * (double) z1[i];
+        }
+        return diff / norm;
     }
 
     private static double[] toDouble(float[] f) {

@@ -24,7 +24,7 @@ import org.lurm.SmenConfig;
  * <pre>
  * ./mvnw -q -pl perf-tests -am compile
  * java --add-modules jdk.incubator.vector -Xmx6g -cp java-api/target/classes:perf-tests/target/classes org.lurm.perf.EvaluationRun \
- *     ../shared/data [movielens-100k movielens-1m-subset] [--steps 400] [--k 0] [--embedding COOCCURRENCE] [--seed 42] [--lr 1e-3] [--no-mlp] [--no-baselines] [--no-inductive] [--no-preference] [--out FILE]
+ *     ../shared/data [movielens-100k movielens-1m-subset] [--steps 400] [--k 0] [--embedding COOCCURRENCE] [--seed 42] [--lr 1e-3] [--no-mlp] [--no-baselines] [--no-inductive] [--no-preference] [--sink NONE|ROWS|ROWS_AND_PERIODS|CALIBRATED] [--out FILE]
  * </pre>
  */
 public final class EvaluationRun {
@@ -39,6 +39,7 @@ public final class EvaluationRun {
         Path out = null;
         boolean mlp = true;
         float lr = o.smen().learningRate();
+        SmenConfig.VolumeSink sink = o.smen().volumeSink();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--steps" -> steps = Integer.parseInt(args[++i]);
@@ -50,6 +51,7 @@ public final class EvaluationRun {
                 case "--no-baselines" -> o = o.withBaselines(false);
                 case "--no-inductive" -> o = o.withInductive(false);
                 case "--no-preference" -> o = o.withPreference(false);
+                case "--sink" -> sink = SmenConfig.VolumeSink.valueOf(args[++i]);
                 case "--out" -> out = Path.of(args[++i]);
                 default -> {
                     if (dataDir == null) dataDir = Path.of(args[i]);
@@ -59,7 +61,7 @@ public final class EvaluationRun {
         }
         if (dataDir == null) dataDir = Path.of("../shared/data");
         if (datasets.isEmpty()) datasets = List.of("movielens-100k", "movielens-1m-subset");
-        SmenConfig c = BenchmarkOptions.withSteps(o.smen(), steps).toBuilder().learningRate(lr).build();
+        SmenConfig c = BenchmarkOptions.withSteps(o.smen(), steps).toBuilder().learningRate(lr).volumeSink(sink).build();
         o = o.withSmen(c).withProbes(o.probes().withMlp(mlp))
                 .withCommand("java --add-modules jdk.incubator.vector -Xmx6g -cp java-api/target/classes:perf-tests/target/classes org.lurm.perf.EvaluationRun "
                         + String.join(" ", args));
