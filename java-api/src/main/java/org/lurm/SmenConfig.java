@@ -77,7 +77,9 @@ public record SmenConfig(int h, int anchors, int anchorDim, int recencyBuckets, 
          * data (a row's mass: the sum of its input weights log(1 + x) · idf_k) instead of 1, so the sink's share of
          * a row is c / (c + mass), about 1/2 for a typical row and monotone in log mass across the users, where a
          * unit sink takes about 1 / mass, close to 0 for all but the lightest rows. The weights are kept in the
-         * model. The sink is left out of the prediction term's targets.
+         * model. The training views, which split every count in two, weigh their row sink with the median mass of a
+         * view's row instead (about half), so the sink's share in training is what it is when a full row is encoded.
+         * The sink is left out of the prediction term's targets.
          */
         CALIBRATED
     }

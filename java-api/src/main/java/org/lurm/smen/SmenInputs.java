@@ -30,6 +30,11 @@ public final class SmenInputs {
     private final SmenConfig.VolumeSink sink;
     /** Per scale, the row sink's weight ({@link SmenConfig.VolumeSink#CALIBRATED}); null: 1. */
     private final float[] sinkWeights;
+    /**
+     * Per scale, the row sink's weight in the training views (a calibrated sink calibrated on these rows: the median
+     * mass of a view's row, about half a full row's); null: the views use {@link #sinkWeights}.
+     */
+    private final float[] viewSinkWeights;
 
     public SmenInputs(BoiSet boi, int recencyBuckets) {
         this(boi, recencyBuckets, newestPeriods(boi));
@@ -44,11 +49,13 @@ public final class SmenInputs {
      * users the model never saw (inductive encoding must weigh interests as training did).
      */
     public SmenInputs(BoiSet boi, int recencyBuckets, float[] idf, long[] reference) {
-        this(boi, recencyBuckets, idf, reference, SmenConfig.VolumeSink.NONE, null);
+        this(boi, recencyBuckets, idf, reference, SmenConfig.VolumeSink.NONE, null, null);
     }
 
-    private SmenInputs(BoiSet boi, int recencyBuckets, float[] idf, long[] reference, SmenConfig.VolumeSink sink, float[] sinkWeights) {
+    private SmenInputs(BoiSet boi, int recencyBuckets, float[] idf, long[] reference, SmenConfig.VolumeSink sink, float[] sinkWeights,
+                       float[] viewSinkWeights) {
         this.sink = java.util.Objects.requireNonNull(sink);
+        this.viewSinkWeights = viewSinkWeights;
         if (sinkWeights != null) {
             if (sinkWeights.length != boi.config().scales().size()) throw new IllegalArgumentException("need one sink weight per scale");
             for (float w : sinkWeights) if (!(w > 0) || Float.isInfinite(w)) throw new IllegalArgumentException("sink weights must be finite and > 0");
@@ -77,7 +84,7 @@ public final class SmenInputs {
 
     /** The same inputs with the recency reference set per scale (one period index per scale). */
     public SmenInputs withReferencePeriods(long[] periods) {
-        return new SmenInputs(boi, recencyBuckets, idf, periods, sink, sinkWeights);
+        return new SmenInputs(boi, recencyBuckets, idf, periods, sink, sinkWeights, viewSinkWeights);
     }
 
     private static long[] newestPeriods(BoiSet boi) {
@@ -140,13 +147,17 @@ public final class SmenInputs {
      * the sink, in the oldest recency bucket. The model's V then has K + 1 rows ({@link SmenLayout#numInterests}).
      */
     public SmenInputs withVolumeSink(SmenConfig.VolumeSink mode) {
-        return new SmenInputs(boi, recencyBuckets, idf, reference, mode, mode == SmenConfig.VolumeSink.CALIBRATED ? medianRowMass() : null);
+        boolean c = mode == SmenConfig.VolumeSink.CALIBRATED;
+        return new SmenInputs(boi, recencyBuckets, idf, reference, mode, c ? medianRowMass(false) : null, c ? medianRowMass(true) : null);
     }
 
-    /** With a volume sink whose row weights per scale are given (those of the training data; null: calibrate on these rows). */
+    /**
+     * With a volume sink whose row weights per scale are given (those of the training data, for encoding; null:
+     * calibrate on these rows). Views of these inputs use the given weights too.
+     */
     public SmenInputs withVolumeSink(SmenConfig.VolumeSink mode, float[] weights) {
         if (mode != SmenConfig.VolumeSink.CALIBRATED || weights == null) return withVolumeSink(mode);
-        return new SmenInputs(boi, recencyBuckets, idf, reference, mode, weights);
+        return new SmenInputs(boi, recencyBuckets, idf, reference, mode, weights, null);
     }
 
     /** The row sink's weight per scale (a copy), or null when it is 1. */
@@ -154,11 +165,18 @@ public final class SmenInputs {
         return sinkWeights == null ? null : sinkWeights.clone();
     }
 
+    /** The row sink's weight per scale in the training views (a copy), or null when it is 1. */
+    public float[] viewSinkWeights() {
+        return viewSinkWeights != null ? viewSinkWeights.clone() : sinkWeights();
+    }
+
     /**
      * Per scale, the median over the BoI rows of that scale of the row's mass, the sum of its input weights
      * log(1 + x) · idf_k (at most 2^20 rows per scale, evenly strided); 1 for a scale without rows or mass.
+     * With {@code view}, the mass of the row's share in one view instead: each entry's count split as the views
+     * split it ({@link #shareA}, with a fixed seed per entry), rows left empty not counted.
      */
-    float[] medianRowMass() {
+    float[] medianRowMass(boolean view) {
         int nScales = boi.config().scales().size();
         long[] count = new long[nScales];
         for (long r = 0; r < boi.numRows(); r++) count[boi.rowScale(r)]++;
@@ -172,14 +190,22 @@ public final class SmenInputs {
                 if (boi.rowScale(r) != s) continue;
                 if (seen++ % stride != 0) continue;
                 double m = 0;
-                for (long j = boi.rowStart(r); j < boi.rowEnd(r); j++) m += StrictMath.log1p(boi.val(j)) * idf[boi.col(j)];
-                if (n < mass.length) mass[n++] = m;
+                for (long j = boi.rowStart(r); j < boi.rowEnd(r); j++) {
+                    float x = view ? shareA(boi.val(j), viewMassSeed(j)) : boi.val(j);
+                    if (x > 0) m += StrictMath.log1p(x) * idf[boi.col(j)];
+                }
+                if (n < mass.length && (m > 0 || !view)) mass[n++] = m;
             }
             Arrays.sort(mass, 0, n);
             double med = n == 0 ? 0 : mass[n / 2];
             out[s] = med > 0 && Double.isFinite(med) ? (float) med : 1f;
         }
         return out;
+    }
+
+    /** The split seed of BoI entry {@code j} when calibrating the views' sink ({@link #medianRowMass}). */
+    static long viewMassSeed(long j) {
+        return mix(0x5EEDL ^ (j * 0x9E3779B97F4A7C15L));
     }
 
     /** All rows of the given users, no split (encoding). */
@@ -256,7 +282,8 @@ public final class SmenInputs {
                     if (cols.size() > before) {
                         if (sinkK >= 0) {
                             cols.add(sinkK); // the largest index: the row stays sorted
-                            vals.add(sinkWeights == null ? 1f : sinkWeights[s]);
+                            float[] w = split != null && viewSinkWeights != null ? viewSinkWeights : sinkWeights;
+                            vals.add(w == null ? 1f : w[s]);
                         }
                         rowPtr.add(cols.size());
                         buckets.add(bucket(r));

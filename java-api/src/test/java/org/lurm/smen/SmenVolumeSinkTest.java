@@ -110,6 +110,37 @@ class SmenVolumeSinkTest {
                 assertTrue(w[sc] > 1f, "a typical row weighs more than a unit sink: " + w[sc]);
             }
             assertEquals(null, plain.withVolumeSink(SmenConfig.VolumeSink.ROWS_AND_PERIODS).sinkWeights());
+            // The views' weights: the median mass of one view's share of each row (the same per-entry split seeds),
+            // rows left empty by the split not counted; about half a full row's.
+            float[] vw = cal.viewSinkWeights();
+            for (int sc = 0; sc < scales; sc++) {
+                List<Double> masses = new ArrayList<>();
+                for (long row = 0; row < boi.numRows(); row++) {
+                    if (boi.rowScale(row) != sc) continue;
+                    double m = 0;
+                    for (long j = boi.rowStart(row); j < boi.rowEnd(row); j++) {
+                        float a = SmenInputs.shareA(boi.val(j), SmenInputs.viewMassSeed(j));
+                        if (a > 0) m += Math.log1p(a) * plain.idf()[boi.col(j)];
+                    }
+                    if (m > 0) masses.add(m);
+                }
+                java.util.Collections.sort(masses);
+                float expectedView = (float) (double) masses.get(masses.size() / 2);
+                assertEquals(expectedView, vw[sc], 1e-4f * expectedView, "view weight, scale " + sc);
+                assertTrue(vw[sc] > 0.3f * w[sc] && vw[sc] < 0.8f * w[sc], "a view's row weighs about half a row: " + vw[sc] + " vs " + w[sc]);
+            }
+            // A full batch (encoding) carries the full rows' weights.
+            SmenBatch fullRows = cal.full(all);
+            for (int q = 0; q < fullRows.users(); q++) {
+                for (int sc = 0; sc < scales; sc++) {
+                    for (int t = fullRows.groupFrom(q, sc); t < fullRows.groupTo(q, sc); t++) {
+                        int to = fullRows.rowPtr()[t + 1];
+                        assertEquals(to - fullRows.rowPtr()[t] == 1 ? 1f : w[sc], fullRows.vals()[to - 1], "sink weight when encoding, scale " + sc);
+                    }
+                }
+            }
+            // Encoding inputs made with given weights use them in views too.
+            assertArrayEquals(w, plain.withVolumeSink(SmenConfig.VolumeSink.CALIBRATED, w).viewSinkWeights());
 
             // Sink entries: the scale's weight in rows with interests, 1 in the period's sink-only row.
             SmenBatch[] v = cal.views(all, r.nextLong());
@@ -120,7 +151,7 @@ class SmenVolumeSinkTest {
                         for (int t = b.groupFrom(q, sc); t < b.groupTo(q, sc); t++) {
                             int from = b.rowPtr()[t], to = b.rowPtr()[t + 1];
                             assertEquals(k, b.cols()[to - 1], "every row ends with the sink");
-                            assertEquals(to - from == 1 ? 1f : w[sc], b.vals()[to - 1], "sink weight, scale " + sc);
+                            assertEquals(to - from == 1 ? 1f : vw[sc], b.vals()[to - 1], "sink weight in a view, scale " + sc);
                             sinks++;
                         }
                     }

@@ -31,7 +31,7 @@ final class DeviceBoi {
     final int buckets;
     /** 0 none, 1 sink entries in rows, 2 also sink rows (lurm_smen.h). */
     final int sinkMode;
-    /** The row sink's weight per scale (a calibrated sink), or null for 1. */
+    /** The row sink's weight per scale in the views (a calibrated sink), or null for 1. */
     private final DeviceBuffer sinkWeights;
     final long bytes;
     private final BoiSet boi;
@@ -69,7 +69,7 @@ final class DeviceBoi {
         vals = up(scope, boi.valArray().segment());
         rowBucket = up(scope, MemorySegment.ofArray(bucket));
         idf = up(scope, MemorySegment.ofArray(w));
-        float[] sw = inputs.sinkWeights();
+        float[] sw = inputs.viewSinkWeights(); // the device builds training views only
         sinkWeights = sw == null ? null : up(scope, MemorySegment.ofArray(sw));
         bytes = bytesFor(boi);
     }
