@@ -81,7 +81,12 @@ public record SmenConfig(int h, int anchors, int anchorDim, int recencyBuckets, 
          * view's row instead (about half), so the sink's share in training is what it is when a full row is encoded.
          * The sink is left out of the prediction term's targets.
          */
-        CALIBRATED
+        CALIBRATED;
+
+        /** Whether every (user, scale) with rows also gets a sink-only row in the time attention. */
+        public boolean periodRows() {
+            return this == ROWS_AND_PERIODS || this == CALIBRATED;
+        }
     }
 
     /** How V starts. */

@@ -50,14 +50,10 @@ public final class Smen {
         if (calibrated != (sinkWeights != null)) {
             throw new IllegalArgumentException(calibrated ? "a calibrated volume sink needs its weights per scale" : "sink weights are only for the calibrated volume sink");
         }
-        if (sinkWeights != null) {
-            if (sinkWeights.length != layout.scales()) throw new IllegalArgumentException("need one sink weight per scale");
-            for (float w : sinkWeights) if (!(w > 0) || Float.isInfinite(w)) throw new IllegalArgumentException("sink weights must be finite and > 0, got " + w);
-        }
         this.params = params;
         this.idf = idf;
         this.reference = reference;
-        this.sinkWeights = sinkWeights == null ? null : sinkWeights.clone();
+        this.sinkWeights = sinkWeights == null ? null : SmenInputs.checkedSinkWeights(sinkWeights, layout.scales());
         this.training = training;
     }
 

@@ -163,12 +163,11 @@ public final class SmenFile {
             return null;
         }
         if (!calibrated) throw new ModelFormatException(path, "tensor " + name + " is only for a calibrated volume sink (config.volumeSink is " + layout.config().volumeSink() + ")");
-        float[] w = f.f32(name).toArray();
-        if (w.length != layout.scales()) throw new ModelFormatException(path, name + " has " + w.length + " entries for " + layout.scales() + " scales");
-        for (int s = 0; s < w.length; s++) {
-            if (!(w[s] > 0) || Float.isInfinite(w[s])) throw new ModelFormatException(path, name + "[" + s + "] = " + w[s] + "; sink weights must be finite and > 0");
+        try {
+            return SmenInputs.checkedSinkWeights(f.f32(name).toArray(), layout.scales());
+        } catch (IllegalArgumentException e) {
+            throw new ModelFormatException(path, "tensor " + name + ": " + e.getMessage());
         }
-        return w;
     }
 
     private static int i(Map<String, Object> m, String k) {

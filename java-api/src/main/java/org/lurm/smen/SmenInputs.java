@@ -56,12 +56,7 @@ public final class SmenInputs {
                        float[] viewSinkWeights) {
         this.sink = java.util.Objects.requireNonNull(sink);
         this.viewSinkWeights = viewSinkWeights;
-        if (sinkWeights != null) {
-            if (sinkWeights.length != boi.config().scales().size()) throw new IllegalArgumentException("need one sink weight per scale");
-            for (float w : sinkWeights) if (!(w > 0) || Float.isInfinite(w)) throw new IllegalArgumentException("sink weights must be finite and > 0");
-            sinkWeights = sinkWeights.clone();
-        }
-        this.sinkWeights = sinkWeights;
+        this.sinkWeights = sinkWeights == null ? null : checkedSinkWeights(sinkWeights, boi.config().scales().size());
         if (recencyBuckets < 2) throw new IllegalArgumentException("recencyBuckets must be >= 2");
         if (idf.length != boi.numInterests()) throw new IllegalArgumentException("idf has " + idf.length + " entries, the BoI set has K = " + boi.numInterests());
         if (reference.length != boi.config().scales().size()) throw new IllegalArgumentException("need one reference period per scale");
@@ -147,8 +142,9 @@ public final class SmenInputs {
      * the sink, in the oldest recency bucket. The model's V then has K + 1 rows ({@link SmenLayout#numInterests}).
      */
     public SmenInputs withVolumeSink(SmenConfig.VolumeSink mode) {
-        boolean c = mode == SmenConfig.VolumeSink.CALIBRATED;
-        return new SmenInputs(boi, recencyBuckets, idf, reference, mode, c ? medianRowMass(false) : null, c ? medianRowMass(true) : null);
+        if (mode != SmenConfig.VolumeSink.CALIBRATED) return new SmenInputs(boi, recencyBuckets, idf, reference, mode, null, null);
+        float[][] w = medianRowMasses();
+        return new SmenInputs(boi, recencyBuckets, idf, reference, mode, w[0], w[1]);
     }
 
     /**
@@ -172,38 +168,58 @@ public final class SmenInputs {
 
     /**
      * Per scale, the median over the BoI rows of that scale of the row's mass, the sum of its input weights
-     * log(1 + x) · idf_k (at most 2^20 rows per scale, evenly strided); 1 for a scale without rows or mass.
-     * With {@code view}, the mass of the row's share in one view instead: each entry's count split as the views
-     * split it ({@link #shareA}, with a fixed seed per entry), rows left empty not counted.
+     * log(1 + x) · idf_k (at most 2^20 rows per scale, evenly strided); 1 for a scale without rows or mass: [0].
+     * [1]: the same for the mass of the row's share in one view, each entry's count split as the views split it
+     * ({@link #shareA}, with a fixed seed per entry), rows the split leaves empty not counted.
      */
-    float[] medianRowMass(boolean view) {
+    float[][] medianRowMasses() {
         int nScales = boi.config().scales().size();
         long[] count = new long[nScales];
         for (long r = 0; r < boi.numRows(); r++) count[boi.rowScale(r)]++;
-        float[] out = new float[nScales];
+        long[] stride = new long[nScales], seen = new long[nScales];
+        double[][] full = new double[nScales][], view = new double[nScales][];
+        int[] nFull = new int[nScales], nView = new int[nScales];
         for (int s = 0; s < nScales; s++) {
-            long stride = Math.max(1, (count[s] + (1 << 20) - 1) >> 20);
-            double[] mass = new double[(int) ((count[s] + stride - 1) / stride)];
-            int n = 0;
-            long seen = 0;
-            for (long r = 0; r < boi.numRows(); r++) {
-                if (boi.rowScale(r) != s) continue;
-                if (seen++ % stride != 0) continue;
-                double m = 0;
-                for (long j = boi.rowStart(r); j < boi.rowEnd(r); j++) {
-                    float x = view ? shareA(boi.val(j), viewMassSeed(j)) : boi.val(j);
-                    if (x > 0) m += StrictMath.log1p(x) * idf[boi.col(j)];
-                }
-                if (n < mass.length && (m > 0 || !view)) mass[n++] = m;
+            stride[s] = Math.max(1, (count[s] + (1 << 20) - 1) >> 20);
+            full[s] = new double[(int) ((count[s] + stride[s] - 1) / stride[s])];
+            view[s] = new double[full[s].length];
+        }
+        for (long r = 0; r < boi.numRows(); r++) {
+            int s = boi.rowScale(r);
+            if (seen[s]++ % stride[s] != 0 || nFull[s] == full[s].length) continue;
+            double m = 0, mv = 0;
+            for (long j = boi.rowStart(r); j < boi.rowEnd(r); j++) {
+                float x = boi.val(j), a = shareA(x, viewMassSeed(j));
+                float w = idf[boi.col(j)];
+                if (x > 0) m += StrictMath.log1p(x) * w;
+                if (a > 0) mv += StrictMath.log1p(a) * w;
             }
-            Arrays.sort(mass, 0, n);
-            double med = n == 0 ? 0 : mass[n / 2];
+            full[s][nFull[s]++] = m;
+            if (mv > 0) view[s][nView[s]++] = mv;
+        }
+        return new float[][] {medians(full, nFull), medians(view, nView)};
+    }
+
+    private static float[] medians(double[][] values, int[] n) {
+        float[] out = new float[values.length];
+        for (int s = 0; s < values.length; s++) {
+            Arrays.sort(values[s], 0, n[s]);
+            double med = n[s] == 0 ? 0 : values[s][n[s] / 2];
             out[s] = med > 0 && Double.isFinite(med) ? (float) med : 1f;
         }
         return out;
     }
 
-    /** The split seed of BoI entry {@code j} when calibrating the views' sink ({@link #medianRowMass}). */
+    /** A copy of {@code w} after checking it has one finite weight > 0 per scale (IllegalArgumentException otherwise). */
+    static float[] checkedSinkWeights(float[] w, int scales) {
+        if (w.length != scales) throw new IllegalArgumentException("need one sink weight per scale: " + w.length + " for " + scales + " scales");
+        for (int s = 0; s < w.length; s++) {
+            if (!(w[s] > 0) || Float.isInfinite(w[s])) throw new IllegalArgumentException("sink weight " + s + " is " + w[s] + "; sink weights must be finite and > 0");
+        }
+        return w.clone();
+    }
+
+    /** The split seed of BoI entry {@code j} when calibrating the views' sink ({@link #medianRowMasses}). */
     static long viewMassSeed(long j) {
         return mix(0x5EEDL ^ (j * 0x9E3779B97F4A7C15L));
     }
@@ -246,7 +262,7 @@ public final class SmenInputs {
         FloatList vals = new FloatList(256);
         rowPtr.add(0);
         int sinkK = sink == SmenConfig.VolumeSink.NONE ? -1 : boi.numInterests();
-        boolean sinkRows = sink == SmenConfig.VolumeSink.ROWS_AND_PERIODS || sink == SmenConfig.VolumeSink.CALIBRATED;
+        boolean sinkRows = sink.periodRows();
         SplittableRandom crop = new SplittableRandom(cropSeed ^ 0x9E3779B97F4A7C15L);
         for (int q = 0; q < b; q++) {
             int u = users[q];

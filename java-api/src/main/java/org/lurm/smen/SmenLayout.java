@@ -86,6 +86,14 @@ public final class SmenLayout {
         return numInterests;
     }
 
+    /**
+     * Interests at or above this are no targets of the interest prediction: K with a calibrated sink (the sink is
+     * not an interest), all of V's rows otherwise.
+     */
+    public int predictionTargetLimit() {
+        return config.volumeSink() == SmenConfig.VolumeSink.CALIBRATED ? boiInterests : numInterests;
+    }
+
     /** K of the BoI rows the model reads (stage 1's interests). */
     public int boiInterests() {
         return boiInterests;

@@ -149,7 +149,7 @@ public final class SmenModel implements SmenObjective {
         int k = layout.numInterests(), users = a.batch.users();
         int[] cand = org.lurm.smen.ops.InterestPrediction.candidates(k, a.batch, b.batch, new java.util.SplittableRandom(batchSeed(a.batch, b.batch)));
         float half = 0.5f * weight;
-        int limit = layout.config().volumeSink() == org.lurm.SmenConfig.VolumeSink.CALIBRATED ? layout.boiInterests() : Integer.MAX_VALUE;
+        int limit = layout.predictionTargetLimit();
         double l = ops.interestPrediction(params, a.z, users, cand, org.lurm.smen.ops.InterestPrediction.targets(b.batch, cand, limit), half, dzA, grad)
                 + ops.interestPrediction(params, b.z, users, cand, org.lurm.smen.ops.InterestPrediction.targets(a.batch, cand, limit), half, dzB, grad);
         if (touched != null && grad != null) for (int c : cand) touched.add(c);

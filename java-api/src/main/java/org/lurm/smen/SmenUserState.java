@@ -52,7 +52,7 @@ public final class SmenUserState {
         SmenConfig.VolumeSink sink = smen.config().volumeSink();
         this.sinkK = sink == SmenConfig.VolumeSink.NONE ? -1 : smen.layout().boiInterests();
         this.sinkWeights = smen.sinkWeights();
-        if (sink == SmenConfig.VolumeSink.ROWS_AND_PERIODS || sink == SmenConfig.VolumeSink.CALIBRATED) {
+        if (sink.periodRows()) {
             sinkRow = new Row(Long.MAX_VALUE, false, new int[0], new float[0]);
             sinkRow.sinkOnly = true;
         } else {

@@ -47,11 +47,7 @@ final class DeviceBoi {
         this.scales = boi.config().scales().size();
         this.buckets = inputs.recencyBuckets();
         SmenConfig.VolumeSink sink = inputs.volumeSink();
-        this.sinkMode = switch (sink) {
-            case NONE -> 0;
-            case ROWS -> 1;
-            case ROWS_AND_PERIODS, CALIBRATED -> 2;
-        };
+        this.sinkMode = sink == SmenConfig.VolumeSink.NONE ? 0 : sink.periodRows() ? 2 : 1;
         this.numInterests = boi.numInterests() + (sinkMode > 0 ? 1 : 0);
         if (boi.nnz() >= Integer.MAX_VALUE) throw new IllegalArgumentException("the BoI set has " + boi.nnz() + " non-zeros; device views index them with 32-bit offsets");
         float[] w = inputs.idf();

@@ -28,7 +28,7 @@ final class DeviceModel {
     private final SmenLayout layout;
     private final SmenConfig cfg;
     private final int h, m, dp, s, r, in, h1, h2;
-    /** Interests at or above this are not prediction targets (the calibrated sink; InterestPrediction.targets' limit). */
+    /** Interests at or above this are not prediction targets ({@link SmenLayout#predictionTargetLimit}). */
     private final int targetLimit;
 
     DeviceModel(SmenLayout layout) {
@@ -38,7 +38,7 @@ final class DeviceModel {
         this.m = cfg.anchors();
         this.dp = cfg.anchorDim();
         this.s = layout.scales();
-        this.targetLimit = cfg.volumeSink() == SmenConfig.VolumeSink.CALIBRATED ? layout.boiInterests() : layout.numInterests();
+        this.targetLimit = layout.predictionTargetLimit();
         this.r = cfg.recencyBuckets();
         this.in = cfg.outputWidth();
         this.h1 = cfg.headHidden();
