@@ -78,13 +78,17 @@ public final class MemoryScope implements AutoCloseable {
         return bytes;
     }
 
-    /** Zero-filled, 64-byte aligned native memory owned by this scope. */
+    /**
+     * Zero-filled, 64-byte aligned native memory owned by this scope. Allocations of 4 MiB and more are mapped from
+     * the kernel in transparent huge pages where the platform allows it (Linux, native access enabled; see
+     * {@link #largePages()}), else taken from the arena.
+     */
     public synchronized MemorySegment allocate(long byteSize) {
         ensureOpen();
         if (byteSize < 0) throw new IllegalArgumentException("negative allocation size " + byteSize + " in scope '" + name + "'");
-        MemorySegment seg;
+        MemorySegment seg = LargePages.allocate(arena, byteSize);
         try {
-            seg = arena.allocate(Math.max(byteSize, 1), 64);
+            if (seg == null) seg = arena.allocate(Math.max(byteSize, 1), 64);
         } catch (OutOfMemoryError e) {
             throw new OutOfMemoryError("scope '" + name + "' could not allocate " + byteSize + " bytes off-heap: " + e.getMessage());
         }
@@ -229,6 +233,15 @@ public final class MemoryScope implements AutoCloseable {
         Map<String, Throwable> m = new java.util.LinkedHashMap<>();
         OPEN.forEach((s, t) -> m.put(s.name, t));
         return m;
+    }
+
+    /**
+     * "on" when allocations of 4 MiB and more are mapped in transparent huge pages (far fewer page faults on first
+     * touch), else "off: " and the reason (not Linux, no {@code --enable-native-access} for this module,
+     * {@code -Dlurm.memory.hugePages=false}).
+     */
+    public static String largePages() {
+        return LargePages.status();
     }
 
     /** Off-heap bytes held by all open scopes in this JVM. */

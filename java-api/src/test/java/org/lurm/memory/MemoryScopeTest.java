@@ -27,6 +27,47 @@ class MemoryScopeTest {
         assertFalse(MemoryScope.openScopes().containsKey("root"));
     }
 
+    /**
+     * Allocations from 4 MiB up take the mapped, huge-page path where it is on (Linux with native access, as the
+     * tests run): zero-filled without a zeroing pass, 2 MiB aligned, counted, unmapped on close, and any access after
+     * close throws. Below the threshold and with the path off the arena serves them; both must read the same.
+     */
+    @Test
+    void largeAllocationsAreZeroFilledAlignedCountedAndUnmappedOnClose() {
+        boolean linux = System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux");
+        if (linux && MemoryScope.class.getModule().isNativeAccessEnabled()) {
+            assertEquals("on", MemoryScope.largePages(), "Linux with native access: large allocations are mapped");
+        }
+        System.out.println("[MemoryScopeTest] large pages: " + MemoryScope.largePages() + ", module " + MemoryScope.class.getModule());
+        long before = MemoryScope.liveBytes();
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(System.nanoTime());
+        long n = (LargePages.THRESHOLD / 4) + 1 + rnd.nextInt(1 << 20); // just over the threshold, odd sizes included
+        MemoryScope root = MemoryScope.root("large");
+        I32Array a = root.allocateI32(n);
+        F32Array small = root.allocateF32(1000);
+        if (MemoryScope.largePages().equals("on")) {
+            assertEquals(0, a.segment().address() % (2L << 20), "2 MiB aligned, so the kernel can use huge pages");
+        }
+        assertEquals(0, a.segment().address() % 64);
+        assertEquals(n * 4, a.segment().byteSize());
+        assertEquals(before + n * 4 + 4000, MemoryScope.liveBytes());
+        long nonZero = 0;
+        for (long i = 0; i < n; i += 1 + rnd.nextInt(97)) if (a.get(i) != 0) nonZero++;
+        assertEquals(0, a.get(n - 1));
+        assertEquals(0, nonZero, "fresh memory reads as zero");
+        for (long i = 0; i < n; i++) a.set(i, (int) (i * 31));
+        long sum = 0;
+        for (long i = 0; i < n; i++) sum += a.get(i);
+        long expect = 0;
+        for (long i = 0; i < n; i++) expect += (int) (i * 31);
+        assertEquals(expect, sum);
+        assertThrows(IndexOutOfBoundsException.class, () -> a.get(n));
+        root.close();
+        assertThrows(IllegalStateException.class, () -> a.get(0), "an unmapped region is never read");
+        assertThrows(IllegalStateException.class, () -> small.get(0));
+        assertEquals(before, MemoryScope.liveBytes());
+    }
+
     @Test
     void childClosedEarlyFreesOnlyItsMemory() {
         try (MemoryScope root = MemoryScope.root("r")) {
