@@ -1,5 +1,6 @@
 package org.lurm.boi;
 
+import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import org.lurm.backend.cpu.BackendChecks;
 import org.lurm.backend.cpu.Parallel;
@@ -52,41 +53,62 @@ public final class BoiAggregator {
         ChunkOut[] outs = new ChunkOut[nChunks];
         int[] userRows = new int[nUsers];
         final int[] permF = grouping.perm();
+        int nScales = config.scales().size();
+        // Every event adds at most one cell per scale (folding only merges): events x scales bounds a chunk's
+        // non-zeros. Each chunk writes its non-zeros straight into the result at the start of its bound, then one
+        // sequential pass closes the gaps. Large allocations are mapped (MemoryScope), so the bound's untouched
+        // pages cost nothing, and the non-zeros are never copied from the heap.
+        long[] nnzBound = new long[nChunks + 1];
+        for (int c = 0; c < nChunks; c++) {
+            nnzBound[c + 1] = nnzBound[c] + (long) (userStart[chunkUser[c + 1]] - userStart[chunkUser[c]]) * nScales;
+        }
+        I32Array colsAll = scope.allocateI32(nnzBound[nChunks]);
+        F32Array valsAll = scope.allocateF32(nnzBound[nChunks]);
         par.forRange(nChunks, nChunks, 1, (chunk, lo, hi) -> {
             for (long c = lo; c < hi; c++) {
-                ChunkOut out = new ChunkOut();
-                new UserWorker(events, itemInterest, numInterests, config, permF, userStart, out, userRows)
-                        .run(chunkUser[(int) c], chunkUser[(int) c + 1]);
+                int u0 = chunkUser[(int) c], u1 = chunkUser[(int) c + 1];
+                ChunkOut out = new ChunkOut(colsAll, valsAll, nnzBound[(int) c], nnzBound[(int) c + 1] - nnzBound[(int) c]);
+                new UserWorker(events, itemInterest, numInterests, config, permF, userStart, out, userRows).run(u0, u1);
                 outs[(int) c] = out;
             }
         });
 
         long T1 = System.nanoTime();
-        // 3. Concatenate into off-heap CSR.
+        // 3. Close the gaps between chunks (in order: a chunk only moves down, never onto a later chunk's data) and
+        //    copy the rows into off-heap CSR, every chunk's rows by its own task.
         long rows = 0, nnz = 0, skipped = 0;
-        for (ChunkOut o : outs) {
+        long[] rowOff = new long[nChunks + 1], nnzOff = new long[nChunks + 1];
+        for (int c = 0; c < nChunks; c++) {
+            ChunkOut o = outs[c];
+            if (nnz != nnzBound[c] && o.nnz > 0) {
+                MemorySegment.copy(colsAll.segment(), nnzBound[c] * 4, colsAll.segment(), nnz * 4, o.nnz * 4L);
+                MemorySegment.copy(valsAll.segment(), nnzBound[c] * 4, valsAll.segment(), nnz * 4, o.nnz * 4L);
+            }
             rows += o.rows;
             nnz += o.nnz;
             skipped += o.skipped;
+            rowOff[c + 1] = rows;
+            nnzOff[c + 1] = nnz;
         }
+        I32Array cols = colsAll.slice(0, nnz);
+        F32Array vals = valsAll.slice(0, nnz);
         I64Array rowPtr = scope.allocateI64(rows + 1);
-        I32Array cols = scope.allocateI32(nnz);
-        F32Array vals = scope.allocateF32(nnz);
         I32Array rowUser = scope.allocateI32(rows);
         I32Array rowScale = scope.allocateI32(rows);
         I64Array rowPeriod = scope.allocateI64(rows);
         I64Array userRowPtr = scope.allocateI64(nUsers + 1L);
-        long r0 = 0, n0 = 0;
-        for (ChunkOut o : outs) {
-            for (int r = 0; r < o.rows; r++) rowPtr.set(r0 + r, n0 + o.rowStart[r]);
-            cols.copyFrom(o.cols, 0, n0, o.nnz);
-            vals.copyFrom(o.vals, 0, n0, o.nnz);
-            rowUser.copyFrom(o.rowUser, 0, r0, o.rows);
-            rowScale.copyFrom(o.rowScale, 0, r0, o.rows);
-            rowPeriod.copyFrom(o.rowPeriod, 0, r0, o.rows);
-            r0 += o.rows;
-            n0 += o.nnz;
-        }
+        par.forRange(nChunks, nChunks, 1, (chunk, lo, hi) -> {
+            for (long cc = lo; cc < hi; cc++) {
+                int c = (int) cc;
+                ChunkOut o = outs[c];
+                long r0 = rowOff[c], n0 = nnzOff[c];
+                for (int r = 0; r < o.rows; r++) rowPtr.set(r0 + r, n0 + o.rowStart[r]);
+                rowUser.copyFrom(o.rowUser, 0, r0, o.rows);
+                rowScale.copyFrom(o.rowScale, 0, r0, o.rows);
+                rowPeriod.copyFrom(o.rowPeriod, 0, r0, o.rows);
+                outs[c] = null; // the heap copy can go as soon as it is off the heap
+            }
+        });
         rowPtr.set(rows, nnz);
         long acc = 0;
         for (int u = 0; u < nUsers; u++) {
@@ -131,7 +153,10 @@ public final class BoiAggregator {
         }
     }
 
-    /** Growable per-chunk output buffers. */
+    /**
+     * Per-chunk output: rows in growable heap arrays; non-zeros either in growable heap arrays or, for the
+     * aggregator, straight into an off-heap region of known bound.
+     */
     static final class ChunkOut {
         int rows, nnz;
         long skipped;
@@ -139,8 +164,30 @@ public final class BoiAggregator {
         int[] rowUser = new int[64];
         int[] rowScale = new int[64];
         long[] rowPeriod = new long[64];
-        int[] cols = new int[256];
-        float[] vals = new float[256];
+        int[] cols;
+        float[] vals;
+        private final I32Array colsOut;
+        private final F32Array valsOut;
+        private final long outBase;
+        private final long outCap;
+
+        /** Non-zeros on the heap ({@link #cols}, {@link #vals}). */
+        ChunkOut() {
+            cols = new int[256];
+            vals = new float[256];
+            colsOut = null;
+            valsOut = null;
+            outBase = 0;
+            outCap = 0;
+        }
+
+        /** Non-zeros into {@code cols} / {@code vals} at [base, base + cap); more than cap is a bug (the bound is exact). */
+        ChunkOut(I32Array cols, F32Array vals, long base, long cap) {
+            this.colsOut = cols;
+            this.valsOut = vals;
+            this.outBase = base;
+            this.outCap = Math.min(cap, Integer.MAX_VALUE - 16);
+        }
 
         void beginRow(int user, int scaleCode, long period) {
             if (rows == rowStart.length) {
@@ -158,6 +205,16 @@ public final class BoiAggregator {
         }
 
         void add(int col, float val) {
+            if (colsOut != null) {
+                if (nnz == outCap) {
+                    throw new IllegalStateException("more than " + outCap + " non-zeros in one aggregation chunk"
+                            + (outCap >= Integer.MAX_VALUE - 16 ? ": aggregate in parts and merge" : " (its bound, events x scales): a bug"));
+                }
+                colsOut.set(outBase + nnz, col);
+                valsOut.set(outBase + nnz, val);
+                nnz++;
+                return;
+            }
             if (nnz == cols.length) {
                 if (nnz > Integer.MAX_VALUE / 2 - 16) throw new IllegalStateException("more than 2^30 non-zeros in one aggregation chunk: aggregate in parts and merge");
                 cols = Arrays.copyOf(cols, nnz * 2);
@@ -249,11 +306,17 @@ public final class BoiAggregator {
             long len = sc.periodSeconds();
             if (period.length < m) period = new long[Math.max(m, interest.length)];
             long pMin = Long.MAX_VALUE, pMax = Long.MIN_VALUE;
+            // The division runs once per change of period: [dLo, dLo + len) is the current period's span.
+            long p = 0, dLo = 1, dSpan = 0;
             for (int q = 0; q < m; q++) {
                 long t = time[q];
                 long d = t - origin;
                 if (((t ^ origin) & (t ^ d)) < 0) throw spanError(u, sc, t, origin);
-                long p = Math.floorDiv(d, len);
+                if (d < dLo || Long.compareUnsigned(d - dLo, dSpan) >= 0) {
+                    p = Math.floorDiv(d, len);
+                    dLo = p * len; // no overflow: p * len lies in (d - len, d]
+                    dSpan = len;
+                }
                 period[q] = p;
                 if (p < pMin) pMin = p;
                 if (p > pMax) pMax = p;
@@ -290,7 +353,8 @@ public final class BoiAggregator {
                 int from = 0;
                 for (int x = 1; x <= n; x++) {
                     if (x == n || (sortKeys[x] >>> sh) != (sortKeys[from] >>> sh)) {
-                        if (x - from > 1) Arrays.sort(sortKeys, from, x);
+                        if (x - from > SMALL_RUN) Arrays.sort(sortKeys, from, x);
+                        else if (x - from > 1) insertionSort(sortKeys, from, x);
                         from = x;
                     }
                 }
@@ -316,6 +380,21 @@ public final class BoiAggregator {
             keys[d] = cur;
             sums[d++] = acc;
             return d;
+        }
+
+        /** Runs up to this length are sorted in place by insertion (most periods hold a few events). */
+        private static final int SMALL_RUN = 16;
+
+        private static void insertionSort(long[] a, int from, int to) {
+            for (int i = from + 1; i < to; i++) {
+                long v = a[i];
+                int j = i - 1;
+                while (j >= from && a[j] > v) {
+                    a[j + 1] = a[j];
+                    j--;
+                }
+                a[j + 1] = v;
+            }
         }
 
         /** The same cells through a hash, for users whose packed keys would not fit in 63 bits. */

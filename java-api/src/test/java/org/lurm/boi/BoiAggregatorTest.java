@@ -51,13 +51,18 @@ class BoiAggregatorTest {
         return BoiConfig.of(new Scale("7d", 7 * Scale.DAY, 5), Scale.days(30, 3), Scale.days(365, 2)).withOrigin(origin).withTypeWeights(1f, 0.5f, 3f);
     }
 
-    @ParameterizedTest(name = "{0} threads={1} sorted={2} K={3}")
-    @CsvSource({"cpu,1,false,50", "cpu,2,false,50", "cpu-scalar,2,true,50", "cpu,2,true,1000000", "cpu,2,false,7"})
-    void matchesNaiveOnRandomEvents(String backendName, int threads, boolean sorted, int k) {
+    /**
+     * The last two rows are large enough (400,000 events x 3 scales x 4 bytes > 4 MiB) for the result's non-zeros
+     * to be mapped memory (MemoryScope's large-page path) and for 16 chunks whose gaps the aggregator closes.
+     */
+    @ParameterizedTest(name = "{0} threads={1} sorted={2} K={3} users={4} events={5}")
+    @CsvSource({"cpu,1,false,50,60,6000", "cpu,2,false,50,60,6000", "cpu-scalar,2,true,50,60,6000", "cpu,2,true,1000000,60,6000",
+            "cpu,2,false,7,60,6000", "cpu,2,true,5000,3000,400000", "cpu,2,false,5000,3000,400000"})
+    void matchesNaiveOnRandomEvents(String backendName, int threads, boolean sorted, int k, int users, int events) {
         SplittableRandom rnd = new SplittableRandom(TestData.seed("boi-random"));
         try (MemoryScope scope = MemoryScope.root("test");
              Backend be = Backends.select(backendName).create(threads)) {
-            EventTable ev = randomEvents(rnd, 60, 300, 6000, -2 * 365 * Scale.DAY, 6 * 365 * Scale.DAY, sorted).build(scope);
+            EventTable ev = randomEvents(rnd, users, 300, events, -2 * 365 * Scale.DAY, 6 * 365 * Scale.DAY, sorted).build(scope);
             int[] interest = randomInterests(rnd, 300, k);
             BoiConfig cfg = smallConfig(rnd.nextInt(1_000_000));
             BoiSet got = be.aggregate(ev, scope.copyOf(interest), k, cfg, scope);
