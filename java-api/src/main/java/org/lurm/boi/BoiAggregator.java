@@ -17,8 +17,9 @@ import org.lurm.memory.MemoryScope;
  * <p>Algorithm: a stable counting sort of event positions by user (skipped when the table is already
  * grouped by user); then, in parallel over user ranges balanced by event count, for each user and scale one
  * primitive open-addressing hash of packed (period, interest) keys sums the weights (in double, in event
- * order), the distinct keys are sorted, periods beyond T_max are folded into the history row, and rows go to
- * per-chunk buffers that are finally copied into off-heap CSR. Document frequencies come from a last pass
+ * order), the distinct keys are sorted, periods beyond T_max are folded into the history row; each chunk writes its
+ * non-zeros straight into the off-heap result at the start of its bound (events x scales), and one sequential pass
+ * closes the gaps. Document frequencies come from a last pass
  * with one marker array per thread. Nothing is ever densified to K: per-user work is O(events log events).
  *
  * <p>Entries whose summed weight is exactly 0 (zero-weight events) are not stored, so a period with only
@@ -154,8 +155,8 @@ public final class BoiAggregator {
     }
 
     /**
-     * Per-chunk output: rows in growable heap arrays; non-zeros either in growable heap arrays or, for the
-     * aggregator, straight into an off-heap region of known bound.
+     * Per-chunk output: rows in growable heap arrays, non-zeros straight into an off-heap region whose bound is known
+     * in advance (the aggregator: events x scales; the merge: the two sets' non-zeros).
      */
     static final class ChunkOut {
         int rows, nnz;
@@ -164,22 +165,10 @@ public final class BoiAggregator {
         int[] rowUser = new int[64];
         int[] rowScale = new int[64];
         long[] rowPeriod = new long[64];
-        int[] cols;
-        float[] vals;
         private final I32Array colsOut;
         private final F32Array valsOut;
         private final long outBase;
         private final long outCap;
-
-        /** Non-zeros on the heap ({@link #cols}, {@link #vals}). */
-        ChunkOut() {
-            cols = new int[256];
-            vals = new float[256];
-            colsOut = null;
-            valsOut = null;
-            outBase = 0;
-            outCap = 0;
-        }
 
         /** Non-zeros into {@code cols} / {@code vals} at [base, base + cap); more than cap is a bug (the bound is exact). */
         ChunkOut(I32Array cols, F32Array vals, long base, long cap) {
@@ -205,23 +194,12 @@ public final class BoiAggregator {
         }
 
         void add(int col, float val) {
-            if (colsOut != null) {
-                if (nnz == outCap) {
-                    throw new IllegalStateException("more than " + outCap + " non-zeros in one aggregation chunk"
-                            + (outCap >= Integer.MAX_VALUE - 16 ? ": aggregate in parts and merge" : " (its bound, events x scales): a bug"));
-                }
-                colsOut.set(outBase + nnz, col);
-                valsOut.set(outBase + nnz, val);
-                nnz++;
-                return;
+            if (nnz == outCap) {
+                throw new IllegalStateException("more than " + outCap + " non-zeros in one aggregation chunk"
+                        + (outCap >= Integer.MAX_VALUE - 16 ? ": aggregate in parts and merge" : " (its bound): a bug"));
             }
-            if (nnz == cols.length) {
-                if (nnz > Integer.MAX_VALUE / 2 - 16) throw new IllegalStateException("more than 2^30 non-zeros in one aggregation chunk: aggregate in parts and merge");
-                cols = Arrays.copyOf(cols, nnz * 2);
-                vals = Arrays.copyOf(vals, nnz * 2);
-            }
-            cols[nnz] = col;
-            vals[nnz] = val;
+            colsOut.set(outBase + nnz, col);
+            valsOut.set(outBase + nnz, val);
             nnz++;
         }
     }

@@ -34,7 +34,11 @@ public final class BoiMerge {
         }
         int nUsers = Math.max(a.numUsers(), b.numUsers());
         BoiConfig cfg = a.config();
-        BoiAggregator.ChunkOut out = new BoiAggregator.ChunkOut();
+        // Summing rows of equal period and folding only merge entries: a's and b's non-zeros bound the result's.
+        long bound = a.nnz() + b.nnz();
+        I32Array colsAll = scope.allocateI32(bound);
+        F32Array valsAll = scope.allocateF32(bound);
+        BoiAggregator.ChunkOut out = new BoiAggregator.ChunkOut(colsAll, valsAll, 0, bound);
         long[] userRowPtr = new long[nUsers + 1];
         BoiAggregator.LongDoubleHash hash = new BoiAggregator.LongDoubleHash();
         List<long[]> rows = new ArrayList<>(); // {period, source (0=a,1=b), row, history?1:0}
@@ -53,10 +57,8 @@ public final class BoiMerge {
         I64Array rowPtr = scope.allocateI64(out.rows + 1L);
         for (int r = 0; r < out.rows; r++) rowPtr.set(r, out.rowStart[r]);
         rowPtr.set(out.rows, out.nnz);
-        I32Array cols = scope.allocateI32(out.nnz);
-        F32Array vals = scope.allocateF32(out.nnz);
-        cols.copyFrom(out.cols, 0, 0, out.nnz);
-        vals.copyFrom(out.vals, 0, 0, out.nnz);
+        I32Array cols = colsAll.slice(0, out.nnz);
+        F32Array vals = valsAll.slice(0, out.nnz);
         I32Array rowUser = scope.allocateI32(out.rows);
         I32Array rowScale = scope.allocateI32(out.rows);
         I64Array rowPeriod = scope.allocateI64(out.rows);

@@ -38,7 +38,6 @@ class MemoryScopeTest {
         if (linux && MemoryScope.class.getModule().isNativeAccessEnabled()) {
             assertEquals("on", MemoryScope.largePages(), "Linux with native access: large allocations are mapped");
         }
-        System.out.println("[MemoryScopeTest] large pages: " + MemoryScope.largePages() + ", module " + MemoryScope.class.getModule());
         long before = MemoryScope.liveBytes();
         java.util.SplittableRandom rnd = new java.util.SplittableRandom(System.nanoTime());
         long n = (LargePages.THRESHOLD / 4) + 1 + rnd.nextInt(1 << 20); // just over the threshold, odd sizes included
