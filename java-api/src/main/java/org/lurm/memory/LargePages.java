@@ -90,10 +90,6 @@ final class LargePages {
         return OFF_REASON == null ? "on" : "off: " + OFF_REASON;
     }
 
-    static boolean enabled() {
-        return OFF_REASON == null;
-    }
-
     /**
      * A zero-filled segment of {@code byteSize} bytes, 2 MiB aligned, unmapped when {@code arena} closes; null when
      * the mapped path is off or {@code mmap} fails (the caller then allocates from the arena, which reports the
