@@ -49,7 +49,7 @@ import org.lurm.progress.Progress;
  */
 public final class SphericalKMeans {
     // Tags that derive independent random streams from the one seed.
-    private static final long TAG_SAMPLE = 1, TAG_SUBSAMPLE = 2, TAG_SEEDING_SAMPLE = 3, TAG_SEEDING = 4, TAG_COARSE = 5, TAG_FINE = 6;
+    static final long TAG_SAMPLE = 1, TAG_SUBSAMPLE = 2, TAG_SEEDING_SAMPLE = 3, TAG_SEEDING = 4, TAG_COARSE = 5, TAG_FINE = 6;
 
     private SphericalKMeans() {
     }
@@ -658,14 +658,17 @@ public final class SphericalKMeans {
 
         /** Up to {@code cap} of the given items drawn uniformly without replacement, identical rows merged. */
         static TrainingSet sample(F32Array emb, int[] items, int dim, int cap, long seed, MemoryScope scratch) {
-            int[] pick = items;
-            if (items.length > cap) {
-                pick = items.clone();
-                partialShuffle(pick, cap, new SplittableRandom(seed));
-                pick = Arrays.copyOf(pick, cap);
-                Arrays.sort(pick); // memory order: faster gathers, and the result does not depend on draw order
-            }
-            return dedup(emb, pick, dim, scratch);
+            return dedup(emb, sampledItems(items, cap, seed), dim, scratch);
+        }
+
+        /** The items {@link #sample} draws, ascending: all of them when there are at most {@code cap}. */
+        static int[] sampledItems(int[] items, int cap, long seed) {
+            if (items.length <= cap) return items;
+            int[] pick = items.clone();
+            partialShuffle(pick, cap, new SplittableRandom(seed));
+            pick = Arrays.copyOf(pick, cap);
+            Arrays.sort(pick); // memory order: faster gathers, and the result does not depend on draw order
+            return pick;
         }
 
         /** Merges identical rows (bitwise, with -0 = +0); the first occurrence keeps its place. */

@@ -77,17 +77,23 @@ class SphericalKMeansTest {
     }
 
     @Test
-    void sampledTrainingStaysWithinTwoPercent() {
-        // Sampled training usually lands within about 1 % of Lloyd on all points from the same seeds, but about one
-        // data set in four it settles in another local optimum 4-8 % worse (measured over 30 data sets). So the
-        // property is checked on the median over 25 fresh data sets (a failure by chance needs 13 bad ones).
+    void sampledTrainingIsLloydOnItsSampleAndUsuallyNearFullLloyd() {
+        // Two properties. Exact: training on a sample of 200 points per centroid is brute-force Lloyd on those very
+        // points from the same seeds (same draw, SphericalKMeans.TrainingSet.sampledItems), to float rounding, on
+        // every data set. Statistical: its objective on all points is within 2 % of Lloyd on all points from the same
+        // seeds on most data sets; measured on 60 independent data sets, 14 settled in another local optimum 2-8 %
+        // worse (and 3 in a better one). A failure by chance needs 16 of 25 bad ones (p = 4e-5 at one in four).
+        // Data sets are seeded through mix(): java.util.Random's first draws from consecutive seeds are correlated, and
+        // the CI run of 2026-12-06 saw 13 of 25 consecutive-seed data sets in the worse optimum.
         long seed = TestData.seed("SphericalKMeansTest.sampled");
-        int n = 20000, dim = 12, k = 10;
-        double[] gaps = new double[25];
-        for (int rep = 0; rep < gaps.length; rep++) {
-            Random r = new Random(seed + rep);
-            float[] x = mixture(r, n, dim, k, 0.3);
-            KMeansConfig cfg = KMeansConfig.of(k).withSeed(seed + rep).withMaxPointsPerCentroid(200);
+        int n = 20000, dim = 12, k = 10, reps = 25;
+        double[] gaps = new double[reps];
+        int[] all = new int[n];
+        for (int i = 0; i < n; i++) all[i] = i;
+        for (int rep = 0; rep < reps; rep++) {
+            long s = SphericalKMeans.mix(seed, 1000 + rep);
+            float[] x = mixture(new Random(s), n, dim, k, 0.3);
+            KMeansConfig cfg = KMeansConfig.of(k).withSeed(s).withMaxPointsPerCentroid(200);
             try (MemoryScope scope = MemoryScope.root("kmeans-sampled")) {
                 F32Array emb = scope.copyOf(x);
                 float[] seeds = SphericalKMeans.seeds(emb, n, dim, null, cfg, backend, scope).toArray();
@@ -95,15 +101,22 @@ class SphericalKMeansTest {
                 assertEquals(200 * k, res.trainingItems());
                 assertEquals(n, res.presentItems());
                 double oursObj = ClusterFixtures.objective(x, n, dim, null, toDouble(res.centroids().toArray()), k);
-                double ref = ClusterFixtures.objective(x, n, dim, null, ClusterFixtures.lloyd(x, n, dim, null, seeds, k), k);
-                gaps[rep] = (oursObj - ref) / ref;
+
+                int[] drawn = SphericalKMeans.TrainingSet.sampledItems(all, 200 * k, SphericalKMeans.mix(s, SphericalKMeans.TAG_SAMPLE));
+                assertEquals(200 * k, drawn.length);
+                boolean[] inSample = new boolean[n];
+                for (int i : drawn) inSample[i] = true;
+                double onSample = ClusterFixtures.objective(x, n, dim, null, ClusterFixtures.lloyd(x, n, dim, inSample, seeds, k), k);
+                assertTrue(rel(oursObj, onSample) <= 1e-3, "data set " + rep + ": objective " + oursObj + " vs brute-force Lloyd on the same sample " + onSample);
+
+                double full = ClusterFixtures.objective(x, n, dim, null, ClusterFixtures.lloyd(x, n, dim, null, seeds, k), k);
+                gaps[rep] = (oursObj - full) / full;
             }
         }
-        double[] sorted = gaps.clone();
-        java.util.Arrays.sort(sorted);
-        System.out.println("[kmeans-sampled] gaps " + java.util.Arrays.toString(gaps));
-        assertTrue(sorted[12] <= 0.02, "median gap of sampled training to brute-force Lloyd: " + java.util.Arrays.toString(gaps));
-        assertTrue(sorted[24] <= 0.25, "worst gap: " + java.util.Arrays.toString(gaps));
+        int near = 0;
+        for (double g : gaps) if (g <= 0.02) near++;
+        assertTrue(near >= 10, near + " of " + reps + " data sets within 2 % of Lloyd on all points: " + Arrays.toString(gaps));
+        for (double g : gaps) assertTrue(g <= 0.25, "worst gap: " + Arrays.toString(gaps));
     }
 
     @Test
