@@ -38,7 +38,7 @@ final class RowKernelsSimd implements RowKernels {
     private static final int LM = SM.length();
 
     /** Non-zeros per online-softmax tile: rows of typical length are one tile; the tile scratch stays in L1. */
-    static final int TILE = 32;
+    static final int TILE = 64;
 
     public RowKernelsSimd() {
     }
@@ -67,12 +67,15 @@ final class RowKernelsSimd implements RowKernels {
             Arrays.fill(mx, Float.NEGATIVE_INFINITY);
             Arrays.fill(l, 0f);
             int from = rowPtr[t], to = rowPtr[t + 1];
+            // A row of one tile keeps its exp(s - max) in the tile: its attention is that times 1 / l, with no
+            // second exp (the same bits, since its max is the tile's). Longer rows keep their scores in attn.
+            boolean oneTile = to - from <= TILE;
             gather(c, from, to, vrow, lw);
             // Online softmax over tiles of non-zeros: per tile one max update and one rescale of the accumulators.
             for (int j0 = from; j0 < to; j0 += TILE) {
                 int n = Math.min(TILE, to - j0), v0 = (j0 - from) * h;
                 scores(at, mp, vrow, v0, lw, j0 - from, n, h, tile);
-                if (attn != null) for (int jj = 0; jj < n; jj++) System.arraycopy(tile, jj * mp, attn, (j0 + jj) * nm, nm);
+                if (attn != null && !oneTile) for (int jj = 0; jj < n; jj++) System.arraycopy(tile, jj * mp, attn, (j0 + jj) * nm, nm);
                 boolean moved = false;
                 for (int mb = 0; mb < mp; mb += LM) {
                     FloatVector tm = FloatVector.fromArray(SM, tile, mb);
@@ -101,6 +104,10 @@ final class RowKernelsSimd implements RowKernels {
                 for (int mb = 0; mb < mp; mb += LM) {
                     FloatVector mv = FloatVector.fromArray(SM, mx, mb);
                     FloatVector il = FloatVector.broadcast(SM, 1f).div(FloatVector.fromArray(SM, l, mb));
+                    if (oneTile) {
+                        for (int jj = 0; jj < to - from; jj++) storeAnchors(FloatVector.fromArray(SM, tile, jj * mp + mb).mul(il), attn, (from + jj) * nm + mb, nm - mb);
+                        continue;
+                    }
                     for (int j = from; j < to; j++) {
                         FloatVector s = loadAnchors(attn, j * nm + mb, nm - mb);
                         storeAnchors(RowVectorMath.exp(s.sub(mv)).mul(il), attn, j * nm + mb, nm - mb);
