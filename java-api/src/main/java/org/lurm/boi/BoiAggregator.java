@@ -15,12 +15,15 @@ import org.lurm.memory.MemoryScope;
  * The CPU Bag-of-Interests aggregation (MODEL.md, Stage 1).
  *
  * <p>Algorithm: a stable counting sort of event positions by user (skipped when the table is already
- * grouped by user); then, in parallel over user ranges balanced by event count, for each user and scale one
- * primitive open-addressing hash of packed (period, interest) keys sums the weights (in double, in event
- * order), the distinct keys are sorted, periods beyond T_max are folded into the history row; each chunk writes its
- * non-zeros straight into the off-heap result at the start of its bound (events x scales), and one sequential pass
- * closes the gaps. Document frequencies come from a last pass
- * with one marker array per thread. Nothing is ever densified to K: per-user work is O(events log events).
+ * grouped by user); then, in parallel over user ranges balanced by event count, for each user and scale the
+ * distinct (period, interest) cells in order, their weights summed in double in event order: for a user with
+ * at least 24 events whose periods at the scale span at most 2 x events + 64, an LSD radix sort of the user's
+ * events by interest (once per user) and a stable counting sort by period (per scale), no comparison sort; else
+ * one primitive sort of packed (period, interest, event) keys (per period when the events are in time order),
+ * or an open-addressing hash when those keys do not fit 63 bits. Periods beyond T_max are folded into the history
+ * row; each chunk writes its non-zeros straight into the off-heap result at the start of its bound (events x
+ * scales), and one sequential pass closes the gaps. Document frequencies come from a last pass with one marker
+ * array per thread. Nothing is ever densified to K: per-user work is O(events log events) at most.
  *
  * <p>Entries whose summed weight is exactly 0 (zero-weight events) are not stored, so a period with only
  * zero-weight events has no row.
@@ -224,6 +227,12 @@ public final class BoiAggregator {
         private long[] sortKeys = new long[64];
         private long[] keys = new long[64];
         private double[] sums = new double[64];
+        // The radix path (cellsByRadix): the user's events in interest order, scratch for the passes, counters.
+        private int[] byInterest = new int[64];
+        private int[] radixTmp = new int[64];
+        private final int[] digitCount = new int[1 << RADIX_BITS];
+        private int[] periodCount = new int[64];
+        private boolean byInterestReady;
 
         UserWorker(EventTable ev, I32Array itemInterest, int numInterests, BoiConfig cfg, int[] perm, int[] userStart, ChunkOut out, int[] userRows) {
             this.ev = ev;
@@ -273,6 +282,7 @@ public final class BoiAggregator {
                 m++;
             }
             int rowsBefore = out.rows;
+            byInterestReady = false;
             for (int s = 0; s < cfg.scales().size(); s++) scale(u, s, m);
             userRows[u] = out.rows - rowsBefore;
         }
@@ -303,9 +313,96 @@ public final class BoiAggregator {
             if (span < 0 || span > (Long.MAX_VALUE >>> kBits)) throw spanError(u, sc, pMin, pMax);
             int pBits = 64 - Long.numberOfLeadingZeros(span);
             int iBits = Math.max(1, 32 - Integer.numberOfLeadingZeros(m - 1));
-            int d = pBits + kBits + iBits <= 63 ? cellsBySort(m, pMin, iBits) : cellsByHash(m, pMin);
+            int d;
+            if (m >= RADIX_MIN_EVENTS && span < 2L * m + 64) d = cellsByRadix(m, pMin, (int) span + 1);
+            else d = pBits + kBits + iBits <= 63 ? cellsBySort(m, pMin, iBits) : cellsByHash(m, pMin);
             if (d == 0) return;
             emitRows(u, s, sc.tMax(), pMin, d);
+        }
+
+        /** Users with at least this many events take the radix path (below it the per-period sorts are cheaper). */
+        private static final int RADIX_MIN_EVENTS = 24;
+        private static final int RADIX_BITS = 8;
+
+        /**
+         * The same cells as {@link #cellsBySort}, in the same order and with the same sums, without a comparison
+         * sort: the user's events are put in interest order once (an LSD radix sort over the interest's bits,
+         * shared by every scale), then, per scale, a counting sort by period, which is stable, so each period's
+         * events come out by interest and, within an interest, in event order (the order the sums run in).
+         * {@code periods} is the scale's span + 1 (bounded by the caller).
+         */
+        private int cellsByRadix(int m, long pMin, int periods) {
+            if (!byInterestReady) {
+                sortByInterest(m);
+                byInterestReady = true;
+            }
+            if (periodCount.length < periods + 1) periodCount = new int[Math.max(periods + 1, periodCount.length * 2)];
+            int[] pc = periodCount;
+            Arrays.fill(pc, 0, periods + 1, 0);
+            int n = 0;
+            for (int q = 0; q < m; q++) {
+                if (weight[q] == 0f) continue;
+                pc[(int) (period[q] - pMin) + 1]++;
+                n++;
+            }
+            if (n == 0) return 0;
+            for (int x = 0; x < periods; x++) pc[x + 1] += pc[x];
+            int[] slot = radixTmp; // free between scales: sortByInterest has finished with it
+            for (int x = 0; x < m; x++) {
+                int q = byInterest[x];
+                if (weight[q] == 0f) continue;
+                slot[pc[(int) (period[q] - pMin)]++] = q;
+            }
+            ensureCells(n);
+            int d = 0;
+            int q0 = slot[0];
+            long cur = ((period[q0] - pMin) << kBits) | interest[q0];
+            double acc = 0;
+            for (int x = 0; x < n; x++) {
+                int q = slot[x];
+                long cell = ((period[q] - pMin) << kBits) | interest[q];
+                if (cell != cur) {
+                    keys[d] = cur;
+                    sums[d++] = acc;
+                    cur = cell;
+                    acc = 0;
+                }
+                acc += weight[q];
+            }
+            keys[d] = cur;
+            sums[d++] = acc;
+            return d;
+        }
+
+        /** byInterest[0..m) = the events 0..m-1 stably ordered by interest (LSD radix, RADIX_BITS per pass). */
+        private void sortByInterest(int m) {
+            if (byInterest.length < m) {
+                byInterest = new int[Math.max(m, byInterest.length * 2)];
+                radixTmp = new int[byInterest.length];
+            }
+            int[] src = byInterest, dst = radixTmp;
+            for (int q = 0; q < m; q++) src[q] = q;
+            int[] cnt = digitCount;
+            int mask = (1 << RADIX_BITS) - 1;
+            for (int shift = 0; shift < kBits; shift += RADIX_BITS) {
+                Arrays.fill(cnt, 0);
+                for (int x = 0; x < m; x++) cnt[(interest[src[x]] >>> shift) & mask]++;
+                int sum = 0;
+                for (int b = 0; b <= mask; b++) {
+                    int c = cnt[b];
+                    cnt[b] = sum;
+                    sum += c;
+                }
+                for (int x = 0; x < m; x++) {
+                    int q = src[x];
+                    dst[cnt[(interest[q] >>> shift) & mask]++] = q;
+                }
+                int[] t = src;
+                src = dst;
+                dst = t;
+            }
+            byInterest = src;
+            radixTmp = dst;
         }
 
         /**

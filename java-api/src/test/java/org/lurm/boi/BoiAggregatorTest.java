@@ -52,12 +52,14 @@ class BoiAggregatorTest {
     }
 
     /**
+     * Users of 100 events take the radix path at the 30- and 365-day scales and the packed-key sort at 7 days (417
+     * periods); users of 300 events ("K=300, users=20") take the radix path at every scale, with two radix passes.
      * The last two rows are large enough (400,000 events x 3 scales x 4 bytes > 4 MiB) for the result's non-zeros
      * to be mapped memory (MemoryScope's large-page path) and for 16 chunks whose gaps the aggregator closes.
      */
     @ParameterizedTest(name = "{0} threads={1} sorted={2} K={3} users={4} events={5}")
     @CsvSource({"cpu,1,false,50,60,6000", "cpu,2,false,50,60,6000", "cpu-scalar,2,true,50,60,6000", "cpu,2,true,1000000,60,6000",
-            "cpu,2,false,7,60,6000", "cpu,2,true,5000,3000,400000", "cpu,2,false,5000,3000,400000"})
+            "cpu,2,false,7,60,6000", "cpu,2,true,300,20,6000", "cpu,2,true,5000,3000,400000", "cpu,2,false,5000,3000,400000"})
     void matchesNaiveOnRandomEvents(String backendName, int threads, boolean sorted, int k, int users, int events) {
         SplittableRandom rnd = new SplittableRandom(TestData.seed("boi-random"));
         try (MemoryScope scope = MemoryScope.root("test");
