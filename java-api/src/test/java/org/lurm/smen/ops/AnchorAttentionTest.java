@@ -87,7 +87,15 @@ class AnchorAttentionTest {
             anA[x] = g[aOff + x];
         }
         assertTrue(relErr(anV, fdV) < 2e-4, what + ": dV vs finite differences, normalised error " + relErr(anV, fdV));
-        assertTrue(relErr(anA, fdA) < 2e-4, what + ": dA vs finite differences, normalised error " + relErr(anA, fdA));
+        // When every row's distinct interests are one (duplicates), r does not depend on A and dA is zero: the float
+        // backward then leaves rounding of order 1e-7 against an exact 0, so the error is measured against dV's scale.
+        double normFdA = Math.sqrt(dot(fdA, fdA)), normFdV = Math.sqrt(dot(fdV, fdV));
+        if (normFdA > 1e-6 * normFdV) {
+            assertTrue(relErr(anA, fdA) < 2e-4, what + ": dA vs finite differences, normalised error " + relErr(anA, fdA));
+        } else {
+            double err = relErr(anA, fdA) * Math.max(normFdA, 1e-30);
+            assertTrue(err < 2e-4 * normFdV, what + ": dA is zero here (the rows cannot tell anchors apart), got norm " + err + " against |dV| " + normFdV);
+        }
         // Rows of V outside the touched list and every other tensor are left exactly as they were.
         for (int k = 0; k < layout.numInterests(); k++) {
             if (expect.contains(k)) continue;
@@ -279,5 +287,11 @@ class AnchorAttentionTest {
     static void assertMessage(Runnable call, String... parts) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call::run);
         for (String part : parts) assertTrue(e.getMessage().contains(part), "message '" + e.getMessage() + "' lacks '" + part + "'");
+    }
+
+    private static double dot(double[] a, double[] b) {
+        double d = 0;
+        for (int x = 0; x < a.length; x++) d += a[x] * b[x];
+        return d;
     }
 }
