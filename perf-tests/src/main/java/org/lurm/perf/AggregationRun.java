@@ -8,7 +8,7 @@ import org.lurm.memory.*;
 import org.lurm.synth.*;
 
 /**
- * BoI aggregation timed per call on generator data (LifeCycleConfig.bench() with USERS users, ORDER = USER_TIME or
+ * BoI aggregation timed per call on generator data (LifeCycleConfig.bench() with USERS users, ORDER an EventOrder such as USER_TIME or
  * SHUFFLED), REPS calls on -Dthreads=N threads (default 2) then on 1, with a hash of the whole result so builds can be compared bit for
  * bit. Add -Dlurm.boi.trace=true for the phases. A quick harness beside the JMH benchmark (docs/PERFORMANCE.md).
  *
@@ -17,6 +17,11 @@ import org.lurm.synth.*;
  */
 public final class AggregationRun {
     public static void main(String[] a) {
+        if (a.length != 3 || java.util.Arrays.stream(EventOrder.values()).noneMatch(o -> o.name().equals(a[1]))) {
+            System.err.println("usage: AggregationRun USERS ORDER REPS   (ORDER one of " + java.util.Arrays.toString(EventOrder.values())
+                    + "; e.g. 100000 USER_TIME 5; -Dthreads=N, default 2)");
+            System.exit(2);
+        }
         int users = Integer.parseInt(a[0]);
         String order = a[1];
         int reps = Integer.parseInt(a[2]);
