@@ -314,8 +314,9 @@ public final class BoiAggregator {
             int pBits = 64 - Long.numberOfLeadingZeros(span);
             int iBits = Math.max(1, 32 - Integer.numberOfLeadingZeros(m - 1));
             int d;
-            if (m >= RADIX_MIN_EVENTS && span < 2L * m + 64) d = cellsByRadix(m, pMin, (int) span + 1);
-            else d = pBits + kBits + iBits <= 63 ? cellsBySort(m, pMin, iBits) : cellsByHash(m, pMin);
+            if (pBits + kBits + iBits > 63) d = cellsByHash(m, pMin);
+            else if (m >= RADIX_MIN_EVENTS && span < 2L * m + 64) d = cellsByRadix(m, pMin, (int) span + 1, iBits);
+            else d = cellsBySort(m, pMin, iBits);
             if (d == 0) return;
             emitRows(u, s, sc.tMax(), pMin, d);
         }
@@ -329,9 +330,10 @@ public final class BoiAggregator {
          * sort: the user's events are put in interest order once (an LSD radix sort over the interest's bits,
          * shared by every scale), then, per scale, a counting sort by period, which is stable, so each period's
          * events come out by interest and, within an interest, in event order (the order the sums run in).
-         * {@code periods} is the scale's span + 1 (bounded by the caller).
+         * The keys come out packed as {@link #cellsBySort} packs them, for the same summing pass; {@code periods} is
+         * the scale's span + 1 (bounded by the caller).
          */
-        private int cellsByRadix(int m, long pMin, int periods) {
+        private int cellsByRadix(int m, long pMin, int periods, int iBits) {
             if (!byInterestReady) {
                 sortByInterest(m);
                 byInterestReady = true;
@@ -347,31 +349,15 @@ public final class BoiAggregator {
             }
             if (n == 0) return 0;
             for (int x = 0; x < periods; x++) pc[x + 1] += pc[x];
-            int[] slot = radixTmp; // free between scales: sortByInterest has finished with it
+            if (sortKeys.length < n) sortKeys = new long[Math.max(n, sortKeys.length * 2)];
+            int shift = kBits + iBits;
             for (int x = 0; x < m; x++) {
                 int q = byInterest[x];
                 if (weight[q] == 0f) continue;
-                slot[pc[(int) (period[q] - pMin)]++] = q;
+                long rel = period[q] - pMin;
+                sortKeys[pc[(int) rel]++] = (rel << shift) | ((long) interest[q] << iBits) | q;
             }
-            ensureCells(n);
-            int d = 0;
-            int q0 = slot[0];
-            long cur = ((period[q0] - pMin) << kBits) | interest[q0];
-            double acc = 0;
-            for (int x = 0; x < n; x++) {
-                int q = slot[x];
-                long cell = ((period[q] - pMin) << kBits) | interest[q];
-                if (cell != cur) {
-                    keys[d] = cur;
-                    sums[d++] = acc;
-                    cur = cell;
-                    acc = 0;
-                }
-                acc += weight[q];
-            }
-            keys[d] = cur;
-            sums[d++] = acc;
-            return d;
+            return sumCells(n, iBits);
         }
 
         /** byInterest[0..m) = the events 0..m-1 stably ordered by interest (LSD radix, RADIX_BITS per pass). */
@@ -436,6 +422,14 @@ public final class BoiAggregator {
             } else {
                 Arrays.sort(sortKeys, 0, n);
             }
+            return sumCells(n, iBits);
+        }
+
+        /**
+         * sortKeys[0..n) hold packed (period, interest, event) keys in (period, interest) order, each cell's events
+         * in event order: the distinct cells into keys, their weights summed in double in that order into sums.
+         */
+        private int sumCells(int n, int iBits) {
             ensureCells(n);
             long iMask = (1L << iBits) - 1;
             int d = 0;
